@@ -1,0 +1,197 @@
+//! The channel engine: one lock around a ring buffer and two wait queues.
+//!
+//! This follows Go's `runtime/chan.go` (`hchan`): a buffer of at most `cap`
+//! values, a queue of blocked receivers and one of blocked senders, and the rule
+//! that a value goes *directly* to a waiting peer whenever there is one. A sender
+//! that finds a waiting receiver hands its value to it; a receiver that takes from
+//! a full buffer refills it from the first waiting sender; with `cap == 0` every
+//! transfer is such a hand-off (a rendezvous). Closing claims every waiter: blocked
+//! receivers learn "closed", blocked senders get their value back.
+//!
+//! Waiters are [`Signal`]s shared by all cases of one blocked operation, so a
+//! `select` can wait on several channels and be completed by exactly one of them
+//! (see `signal.rs`). An operation only ever *performs* a transfer while it is not
+//! registered anywhere (crossbeam-channel's discipline): a select that finds a case
+//! ready while registering aborts its own signal and starts over, so it can never
+//! be completed twice.
+//!
+//! # Invariants
+//! 1. `recvq` is non-empty only while `buf` is empty and the channel is open, up to
+//!    stale entries (whose signal is no longer waiting), which every scan discards.
+//! 2. `sendq` is non-empty only while `buf.len() >= cap`, up to stale entries.
+//! 3. Once `closed`, it stays closed and both queues are empty after the close.
+//! 4. A value is in exactly one place: the caller, `buf`, or one slot.
+//!
+//! # Deadlock safety
+//! Each call takes exactly one channel lock, then possibly a slot lock and a
+//! signal's lock (`signal.rs` gives the order). No call holds two channel locks.
+
+use std::collections::VecDeque;
+
+use crate::loom::{lock, Arc, Mutex, MutexGuard};
+
+use super::signal::Signal;
+
+/// Where a blocked operation's value sits while it waits: the value to send, or
+/// the place a peer drops the received value into.
+pub(crate) type Slot<T> = Arc<Mutex<Option<T>>>;
+
+pub(crate) struct Waiter<T> {
+    pub(crate) signal: Arc<Signal>,
+    pub(crate) case: usize,
+    pub(crate) slot: Slot<T>,
+}
+
+pub(crate) struct State<T> {
+    pub(crate) buf: VecDeque<T>,
+    pub(crate) closed: bool,
+    recvq: VecDeque<Waiter<T>>,
+    sendq: VecDeque<Waiter<T>>,
+    pub(crate) senders: usize,
+    pub(crate) receivers: usize,
+}
+
+pub(crate) struct Chan<T> {
+    state: Mutex<State<T>>,
+    /// Capacity; `usize::MAX` for unbounded.
+    pub(crate) cap: usize,
+}
+
+/// The result of trying to send without waiting.
+pub(crate) enum TrySend<T> {
+    Sent,
+    Full(T),
+    Closed(T),
+}
+
+/// The result of trying to receive without waiting.
+pub(crate) enum TryRecv<T> {
+    Received(T),
+    Empty,
+    Closed,
+}
+
+impl<T> Chan<T> {
+    pub(crate) fn new(cap: usize) -> Self {
+        Chan {
+            state: Mutex::new(State {
+                buf: VecDeque::with_capacity(if cap == usize::MAX { 16 } else { cap.min(1024) }),
+                closed: false,
+                recvq: VecDeque::new(),
+                sendq: VecDeque::new(),
+                senders: 1,
+                receivers: 1,
+            }),
+            cap,
+        }
+    }
+
+    pub(crate) fn lock(&self) -> MutexGuard<'_, State<T>> {
+        lock(&self.state)
+    }
+
+    /// Sends `v` now if a receiver waits or the buffer has room.
+    pub(crate) fn try_send(&self, st: &mut State<T>, v: T) -> TrySend<T> {
+        if st.closed {
+            return TrySend::Closed(v);
+        }
+        while let Some(w) = st.recvq.pop_front() {
+            if w.signal.try_claim(w.case) {
+                *lock(&w.slot) = Some(v);
+                w.signal.complete();
+                return TrySend::Sent;
+            }
+        }
+        if st.buf.len() < self.cap {
+            st.buf.push_back(v);
+            TrySend::Sent
+        } else {
+            TrySend::Full(v)
+        }
+    }
+
+    /// Receives now from the buffer or a waiting sender.
+    pub(crate) fn try_recv(&self, st: &mut State<T>) -> TryRecv<T> {
+        if let Some(v) = st.buf.pop_front() {
+            // Room was made: move the first waiting sender's value in behind.
+            if st.buf.len() < self.cap {
+                while let Some(w) = st.sendq.pop_front() {
+                    if w.signal.try_claim(w.case) {
+                        if let Some(sv) = lock(&w.slot).take() {
+                            st.buf.push_back(sv);
+                        }
+                        w.signal.complete();
+                        break;
+                    }
+                }
+            }
+            return TryRecv::Received(v);
+        }
+        while let Some(w) = st.sendq.pop_front() {
+            if w.signal.try_claim(w.case) {
+                let v = lock(&w.slot).take();
+                w.signal.complete();
+                if let Some(v) = v {
+                    return TryRecv::Received(v);
+                }
+            }
+        }
+        if st.closed {
+            TryRecv::Closed
+        } else {
+            TryRecv::Empty
+        }
+    }
+
+    /// Whether a send would complete now, not counting waiters owned by `me`.
+    pub(crate) fn send_ready(&self, st: &State<T>, me: &Arc<Signal>) -> bool {
+        st.closed
+            || st.buf.len() < self.cap
+            || st.recvq.iter().any(|w| !Arc::ptr_eq(&w.signal, me) && w.signal.is_waiting())
+    }
+
+    /// Whether a receive would complete now, not counting waiters owned by `me`.
+    pub(crate) fn recv_ready(&self, st: &State<T>, me: &Arc<Signal>) -> bool {
+        st.closed
+            || !st.buf.is_empty()
+            || st.sendq.iter().any(|w| !Arc::ptr_eq(&w.signal, me) && w.signal.is_waiting())
+    }
+
+    /// Whether a waiting send on `me`'s behalf is still possible.
+    pub(crate) fn register_send(&self, st: &mut State<T>, w: Waiter<T>) {
+        st.sendq.push_back(w);
+    }
+
+    pub(crate) fn register_recv(&self, st: &mut State<T>, w: Waiter<T>) {
+        st.recvq.push_back(w);
+    }
+
+    /// Removes every waiter of `me` (after it was completed or gave up).
+    pub(crate) fn unregister(&self, st: &mut State<T>, me: &Arc<Signal>) {
+        st.recvq.retain(|w| !Arc::ptr_eq(&w.signal, me));
+        st.sendq.retain(|w| !Arc::ptr_eq(&w.signal, me));
+    }
+
+    /// Closes the channel; returns whether this call closed it. Every waiter is
+    /// claimed and woken: receivers find their slot empty (closed), senders find
+    /// their value still in the slot (returned to them).
+    pub(crate) fn close(&self, st: &mut State<T>) -> bool {
+        if st.closed {
+            return false;
+        }
+        st.closed = true;
+        for w in st.recvq.drain(..).chain(st.sendq.drain(..)) {
+            if w.signal.try_claim(w.case) {
+                w.signal.complete();
+            }
+        }
+        true
+    }
+
+    /// The last receiver left: nothing can ever be received, so the channel
+    /// closes and buffered values are dropped (outside the lock by the caller).
+    pub(crate) fn disconnect_receivers(&self, st: &mut State<T>) -> VecDeque<T> {
+        self.close(st);
+        std::mem::take(&mut st.buf)
+    }
+}

@@ -1,0 +1,352 @@
+//! `select`: wait on several sends and receives at once; the public face of
+//! `waiting.rs`. The [`select!`](crate::select) macro is sugar over [`Select`].
+
+use std::cell::RefCell;
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context as TaskContext, Poll};
+
+use crate::runtime::{Duration, Instant, WouldBlockOnMainThread};
+
+use super::case::{RecvCase, SendCase};
+use super::waiting::{self, block_on, Case, Ended, Limit, Registration};
+use super::{Receiver, RecvError, SendError, Sender};
+
+/// Waits on several channel operations and completes exactly one of them.
+///
+/// When several are ready, one is chosen uniformly at random, as in Go. Each
+/// `recv`/`send` call adds a case and returns a [`Selected`] handle; the wait
+/// returns the index of the case that completed, whose handle then holds its result.
+///
+/// # Examples
+/// ```
+/// use brigade::chan::{self, Select};
+///
+/// let (tx1, rx1) = chan::bounded::<i32>(1);
+/// let (tx2, rx2) = chan::bounded::<&str>(1);
+/// tx2.send("two").unwrap();
+///
+/// let mut sel = Select::new();
+/// let a = sel.recv(&rx1);
+/// let b = sel.recv(&rx2);
+/// let i = sel.wait().unwrap();
+/// assert_eq!(i, b.index());
+/// assert_eq!(b.take(), Ok("two"));
+/// # drop((tx1, a));
+/// ```
+pub struct Select<'a> {
+    cases: Vec<Box<dyn Case + 'a>>,
+}
+
+/// The result slot of one case of a [`Select`].
+pub struct Selected<R> {
+    index: usize,
+    out: Rc<RefCell<Option<R>>>,
+}
+
+impl<R> Selected<R> {
+    /// The case's index, as returned by the wait that selected it.
+    pub fn index(&self) -> usize {
+        self.index
+    }
+
+    /// The case's result, if it was the one selected.
+    pub fn try_take(&self) -> Option<R> {
+        self.out.borrow_mut().take()
+    }
+
+    /// The case's result.
+    ///
+    /// # Panics
+    /// If this case was not the one selected.
+    pub fn take(&self) -> R {
+        self.try_take().expect("Selected::take on a case that was not selected")
+    }
+}
+
+struct RecvArm<'a, T> {
+    case: RecvCase<'a, T>,
+    out: Rc<RefCell<Option<Result<T, RecvError>>>>,
+}
+
+impl<T> RecvArm<'_, T> {
+    fn publish(&mut self) {
+        let r = self.case.result.take().expect("completed");
+        *self.out.borrow_mut() = Some(r.map_err(|()| RecvError::Closed));
+    }
+}
+
+impl<T> Case for RecvArm<'_, T> {
+    fn attempt(&mut self) -> bool {
+        let done = self.case.attempt();
+        if done {
+            self.publish();
+        }
+        done
+    }
+    fn register(&mut self, me: &crate::loom::Arc<super::signal::Signal>, index: usize) -> bool {
+        self.case.register(me, index)
+    }
+    fn unregister(&mut self, me: &crate::loom::Arc<super::signal::Signal>) {
+        self.case.unregister(me);
+    }
+    fn collect(&mut self) {
+        self.case.collect();
+        self.publish();
+    }
+    fn restore(&mut self) {
+        if let Some(Ok(v)) = self.out.borrow_mut().take() {
+            self.case.result = Some(Ok(v));
+            self.case.restore();
+        }
+    }
+}
+
+struct SendArm<'a, T> {
+    case: SendCase<'a, T>,
+    out: Rc<RefCell<Option<Result<(), SendError<T>>>>>,
+}
+
+impl<T> SendArm<'_, T> {
+    fn publish(&mut self) {
+        let r = self.case.result.take().expect("completed");
+        *self.out.borrow_mut() = Some(r.map_err(SendError::Closed));
+    }
+}
+
+impl<T> Case for SendArm<'_, T> {
+    fn attempt(&mut self) -> bool {
+        let done = self.case.attempt();
+        if done {
+            self.publish();
+        }
+        done
+    }
+    fn register(&mut self, me: &crate::loom::Arc<super::signal::Signal>, index: usize) -> bool {
+        self.case.register(me, index)
+    }
+    fn unregister(&mut self, me: &crate::loom::Arc<super::signal::Signal>) {
+        self.case.unregister(me);
+    }
+    fn collect(&mut self) {
+        self.case.collect();
+        self.publish();
+    }
+}
+
+impl<'a> Default for Select<'a> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<'a> Select<'a> {
+    /// An empty select.
+    pub fn new() -> Self {
+        Select { cases: Vec::new() }
+    }
+
+    /// Adds a receive from `rx`.
+    pub fn recv<T: 'a>(&mut self, rx: &'a Receiver<T>) -> Selected<Result<T, RecvError>> {
+        let out = Rc::new(RefCell::new(None));
+        let index = self.cases.len();
+        self.cases.push(Box::new(RecvArm { case: RecvCase::new(&rx.chan), out: out.clone() }));
+        Selected { index, out }
+    }
+
+    /// Adds a send of `v` on `tx`. If another case is selected, `v` is dropped.
+    pub fn send<T: 'a>(&mut self, tx: &'a Sender<T>, v: T) -> Selected<Result<(), SendError<T>>> {
+        let out = Rc::new(RefCell::new(None));
+        let index = self.cases.len();
+        self.cases.push(Box::new(SendArm { case: SendCase::new(&tx.chan, v), out: out.clone() }));
+        Selected { index, out }
+    }
+
+    fn run(&mut self, limit: Limit) -> Ended {
+        let mut refs: Vec<&mut dyn Case> = self.cases.iter_mut().map(|c| &mut **c as _).collect();
+        block_on(&mut refs, limit)
+    }
+
+    /// Waits until one case completes and returns its index.
+    ///
+    /// A select with no cases waits forever, as in Go.
+    ///
+    /// # Errors
+    /// [`WouldBlockOnMainThread`] if nothing is ready and this thread must not block.
+    pub fn wait(&mut self) -> Result<usize, WouldBlockOnMainThread> {
+        match self.run(Limit::Forever) {
+            Ended::Case(i) => Ok(i),
+            _ => Err(WouldBlockOnMainThread),
+        }
+    }
+
+    /// Completes a case that is ready now, if any (a select with a `default`).
+    pub fn try_wait(&mut self) -> Option<usize> {
+        match self.run(Limit::NoWait) {
+            Ended::Case(i) => Some(i),
+            _ => None,
+        }
+    }
+
+    /// Waits at most `timeout`; `Ok(None)` if nothing completed in time.
+    ///
+    /// # Errors
+    /// [`WouldBlockOnMainThread`] if nothing is ready and this thread must not block.
+    pub fn wait_timeout(&mut self, timeout: Duration) -> Result<Option<usize>, WouldBlockOnMainThread> {
+        self.wait_deadline(Instant::now() + timeout)
+    }
+
+    /// Waits until `deadline` at the latest; `Ok(None)` if nothing completed.
+    ///
+    /// # Errors
+    /// [`WouldBlockOnMainThread`] if nothing is ready and this thread must not block.
+    pub fn wait_deadline(&mut self, deadline: Instant) -> Result<Option<usize>, WouldBlockOnMainThread> {
+        match self.run(Limit::Until(deadline)) {
+            Ended::Case(i) => Ok(Some(i)),
+            Ended::TimedOut => Ok(None),
+            Ended::WouldBlock => Err(WouldBlockOnMainThread),
+        }
+    }
+
+    /// Waits asynchronously until one case completes; resolves to its index.
+    ///
+    /// # Cancel safety
+    /// If the future is dropped after a receive case got a value, the value is put
+    /// back at the front of its channel.
+    pub fn wait_async(&mut self) -> SelectFuture<'_, 'a> {
+        SelectFuture { sel: self, reg: None }
+    }
+}
+
+/// The future of [`Select::wait_async`].
+#[must_use = "futures do nothing unless polled"]
+pub struct SelectFuture<'s, 'a> {
+    sel: &'s mut Select<'a>,
+    reg: Option<Registration>,
+}
+
+impl Future for SelectFuture<'_, '_> {
+    type Output = usize;
+    fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<usize> {
+        let this = self.get_mut();
+        let mut refs: Vec<&mut dyn Case> = this.sel.cases.iter_mut().map(|c| &mut **c as _).collect();
+        waiting::poll(&mut refs, &mut this.reg, cx)
+    }
+}
+
+impl Drop for SelectFuture<'_, '_> {
+    fn drop(&mut self) {
+        let mut refs: Vec<&mut dyn Case> = self.sel.cases.iter_mut().map(|c| &mut **c as _).collect();
+        waiting::cancel(&mut refs, &mut self.reg);
+    }
+}
+
+/// Waits on several channel operations, like Go's `select` statement.
+///
+/// Arms, in any order and number:
+/// - `recv(rx) -> res => body`: `res` is `Result<T, RecvError>`;
+/// - `send(tx, value) -> res => body`: `res` is `Result<(), SendError<T>>`;
+/// - at most one of `default => body` (run if nothing is ready now) or
+///   `default(timeout) => body` (run if nothing completed within `timeout`).
+///
+/// When several operations are ready, one is chosen uniformly at random.
+///
+/// # Examples
+/// ```
+/// use brigade::{chan, select};
+/// use std::time::Duration;
+///
+/// let (tx, rx) = chan::bounded(1);
+/// let (_keep, quiet) = chan::bounded::<()>(0);
+/// tx.send(7).unwrap();
+/// let got = select! {
+///     recv(rx) -> v => v.unwrap(),
+///     recv(quiet) -> _ => unreachable!(),
+///     default(Duration::from_secs(1)) => 0,
+/// };
+/// assert_eq!(got, 7);
+/// ```
+///
+/// # Panics
+/// Without a `default` arm, if nothing is ready and the thread must not block
+/// (the browser's main thread): add a `default` arm there, or use
+/// [`Select::wait_async`].
+#[macro_export]
+macro_rules! select {
+    (@parse [$($arms:tt)*] [$($def:tt)*]) => {{
+        let mut __sel = $crate::chan::Select::new();
+        $crate::select!(@build __sel [$($def)*] [] $($arms)*)
+    }};
+    (@parse [$($arms:tt)*] [$($def:tt)*] recv($rx:expr) -> $res:pat => $body:block $(,)? $($rest:tt)*) => {
+        $crate::select!(@parse [$($arms)* (recv ($rx) $res => $body)] [$($def)*] $($rest)*)
+    };
+    (@parse [$($arms:tt)*] [$($def:tt)*] recv($rx:expr) -> $res:pat => $body:expr $(, $($rest:tt)*)?) => {
+        $crate::select!(@parse [$($arms)* (recv ($rx) $res => { $body })] [$($def)*] $($($rest)*)?)
+    };
+    (@parse [$($arms:tt)*] [$($def:tt)*] send($tx:expr, $v:expr) -> $res:pat => $body:block $(,)? $($rest:tt)*) => {
+        $crate::select!(@parse [$($arms)* (send ($tx, $v) $res => $body)] [$($def)*] $($rest)*)
+    };
+    (@parse [$($arms:tt)*] [$($def:tt)*] send($tx:expr, $v:expr) -> $res:pat => $body:expr $(, $($rest:tt)*)?) => {
+        $crate::select!(@parse [$($arms)* (send ($tx, $v) $res => { $body })] [$($def)*] $($($rest)*)?)
+    };
+    (@parse [$($arms:tt)*] [] default => $body:block $(,)? $($rest:tt)*) => {
+        $crate::select!(@parse [$($arms)*] [(now) $body] $($rest)*)
+    };
+    (@parse [$($arms:tt)*] [] default => $body:expr $(, $($rest:tt)*)?) => {
+        $crate::select!(@parse [$($arms)*] [(now) { $body }] $($($rest)*)?)
+    };
+    (@parse [$($arms:tt)*] [] default($t:expr) => $body:block $(,)? $($rest:tt)*) => {
+        $crate::select!(@parse [$($arms)*] [(timeout $t) $body] $($rest)*)
+    };
+    (@parse [$($arms:tt)*] [] default($t:expr) => $body:expr $(, $($rest:tt)*)?) => {
+        $crate::select!(@parse [$($arms)*] [(timeout $t) { $body }] $($($rest)*)?)
+    };
+    (@parse [$($arms:tt)*] [$($def:tt)+] default $($rest:tt)*) => {
+        compile_error!("select! takes at most one default arm")
+    };
+
+    (@build $sel:ident [$($def:tt)*] [$($done:tt)*] (recv ($rx:expr) $res:pat => $body:block) $($rest:tt)*) => {{
+        let __case = $sel.recv(&$rx);
+        $crate::select!(@build $sel [$($def)*] [$($done)* (__case $res => $body)] $($rest)*)
+    }};
+    (@build $sel:ident [$($def:tt)*] [$($done:tt)*] (send ($tx:expr, $v:expr) $res:pat => $body:block) $($rest:tt)*) => {{
+        let __case = $sel.send(&$tx, $v);
+        $crate::select!(@build $sel [$($def)*] [$($done)* (__case $res => $body)] $($rest)*)
+    }};
+    (@build $sel:ident [] [$(($h:ident $res:pat => $body:block))*]) => {{
+        let __i = $sel
+            .wait()
+            .expect("select! would block on a thread that must not block: add a default arm or use Select::wait_async");
+        drop($sel);
+        $crate::select!(@dispatch __i [$(($h $res => $body))*])
+    }};
+    (@build $sel:ident [(now) $dbody:block] [$(($h:ident $res:pat => $body:block))*]) => {{
+        match $sel.try_wait() {
+            Some(__i) => {
+                drop($sel);
+                $crate::select!(@dispatch __i [$(($h $res => $body))*])
+            }
+            None => $dbody,
+        }
+    }};
+    (@build $sel:ident [(timeout $t:expr) $dbody:block] [$(($h:ident $res:pat => $body:block))*]) => {{
+        match $sel
+            .wait_timeout($t)
+            .expect("select! would block on a thread that must not block: use default instead of a timeout, or Select::wait_async")
+        {
+            Some(__i) => {
+                drop($sel);
+                $crate::select!(@dispatch __i [$(($h $res => $body))*])
+            }
+            None => $dbody,
+        }
+    }};
+    (@dispatch $i:ident [$(($h:ident $res:pat => $body:block))*]) => {
+        $( if $i == $h.index() { let $res = $h.take(); $body } else )* { unreachable!("select! chose a case it does not have") }
+    };
+
+    ($($tokens:tt)*) => {
+        $crate::select!(@parse [] [] $($tokens)*)
+    };
+}

@@ -1,0 +1,155 @@
+//! The token one blocked operation (a plain `send`/`recv`, or a whole `select`)
+//! leaves in the wait queues of the channels it waits on.
+//!
+//! This is Go's `sudog` plus `selectDone`: one `Signal` is shared by every case of
+//! a select, and whichever peer claims it first with a compare-and-swap decides
+//! which case happened. The peer then finishes the transfer (moves the value into
+//! or out of the case's slot) and calls [`Signal::complete`], which wakes the owner:
+//! a parked thread through a condition variable, or a task through its `Waker`.
+//!
+//! # Invariants
+//! 1. `state` leaves `WAITING` exactly once: to `ABORTED` (by the owner, on timeout,
+//!    cancellation or when it found a case ready while registering) or to
+//!    `FIRST_CASE + i` (by a peer, or by a closing channel, for case `i`).
+//! 2. Only the party that moved `state` out of `WAITING` to a case calls
+//!    [`Signal::complete`], and it does so while holding the lock of the channel
+//!    whose queue held the entry, after the slot transfer.
+//! 3. The owner reads the slot only after it observed `done`.
+//!
+//! # Memory ordering
+//! The slot is a `Mutex`, so the transfer itself is ordered by that lock. `done`
+//! lives under `parked`'s mutex, which orders "slot written" before "owner reads
+//! slot". `state` uses `AcqRel` compare-and-swaps so the winner of a claim sees
+//! everything the owner wrote before registering.
+//!
+//! # Deadlock safety
+//! Lock order is: channel state, then slot, then `parked`. The owner takes
+//! `parked` alone (to wait), and never holds it while taking a channel lock.
+
+use std::task::Waker;
+
+use crate::loom::{lock, AtomicUsize, Condvar, Mutex, Ordering};
+use crate::runtime::Instant;
+
+const WAITING: usize = 0;
+const ABORTED: usize = 1;
+const FIRST_CASE: usize = 2;
+
+#[derive(Default)]
+struct Parked {
+    done: bool,
+    waker: Option<Waker>,
+}
+
+pub(crate) struct Signal {
+    state: AtomicUsize,
+    parked: Mutex<Parked>,
+    cv: Condvar,
+}
+
+impl Signal {
+    pub(crate) fn new() -> Self {
+        Signal {
+            state: AtomicUsize::new(WAITING),
+            parked: Mutex::new(Parked::default()),
+            cv: Condvar::new(),
+        }
+    }
+
+    /// A peer claims this signal for case `case`. Fails if the owner already
+    /// aborted or another peer claimed it first.
+    pub(crate) fn try_claim(&self, case: usize) -> bool {
+        self.state
+            .compare_exchange(WAITING, FIRST_CASE + case, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
+    }
+
+    /// The owner gives up waiting. Fails if a peer already claimed a case, in
+    /// which case the owner must wait for [`Signal::complete`] and take the result.
+    pub(crate) fn try_abort(&self) -> bool {
+        self.state
+            .compare_exchange(WAITING, ABORTED, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
+    }
+
+    /// Whether no one has claimed or aborted this signal yet.
+    pub(crate) fn is_waiting(&self) -> bool {
+        self.state.load(Ordering::Acquire) == WAITING
+    }
+
+    /// The case a peer selected, if any.
+    pub(crate) fn selected(&self) -> Option<usize> {
+        match self.state.load(Ordering::Acquire) {
+            WAITING | ABORTED => None,
+            s => Some(s - FIRST_CASE),
+        }
+    }
+
+    /// Called by the claiming peer once the slot transfer is done: wakes the owner.
+    pub(crate) fn complete(&self) {
+        let waker = {
+            let mut p = lock(&self.parked);
+            p.done = true;
+            self.cv.notify_all();
+            p.waker.take()
+        };
+        if let Some(w) = waker {
+            w.wake();
+        }
+    }
+
+    /// Whether the claiming peer has finished.
+    pub(crate) fn is_done(&self) -> bool {
+        lock(&self.parked).done
+    }
+
+    /// Stores `waker` to be woken on completion; returns whether already complete.
+    pub(crate) fn set_waker(&self, waker: &Waker) -> bool {
+        let mut p = lock(&self.parked);
+        if p.done {
+            return true;
+        }
+        match &mut p.waker {
+            Some(w) if w.will_wake(waker) => {}
+            slot => *slot = Some(waker.clone()),
+        }
+        false
+    }
+
+    /// Parks the calling thread until completion or `deadline`; returns whether the
+    /// signal completed. Callers have checked that this thread may block.
+    pub(crate) fn wait(&self, deadline: Option<Instant>) -> bool {
+        let mut p = lock(&self.parked);
+        while !p.done {
+            match deadline {
+                None => {
+                    p = match self.cv.wait(p) {
+                        Ok(g) => g,
+                        Err(e) => e.into_inner(),
+                    }
+                }
+                Some(d) => {
+                    let now = Instant::now();
+                    if now >= d {
+                        return false;
+                    }
+                    p = match self.cv.wait_timeout(p, d - now) {
+                        Ok((g, _)) => g,
+                        Err(e) => e.into_inner().0,
+                    };
+                }
+            }
+        }
+        true
+    }
+
+    /// Waits for a claiming peer to finish its (short, lock-held) transfer without
+    /// parking: used where blocking is not allowed, after `try_abort` failed.
+    pub(crate) fn spin_until_done(&self) {
+        while !self.is_done() {
+            std::hint::spin_loop();
+            #[cfg(loom)]
+            loom::thread::yield_now();
+        }
+    }
+}

@@ -1,0 +1,221 @@
+//! How an operation waits: the loop shared by a plain `send`/`recv` (one case)
+//! and `select` (many cases), blocking or as a future.
+//!
+//! It is Go's `selectgo` with crossbeam-channel's registration discipline:
+//!
+//! 1. Pass 1: try every case, in a fresh random order (Go's `pollorder`, which is
+//!    what makes select fair), without registering anywhere. The first that can
+//!    complete does, and the loop ends.
+//! 2. With a `default`, or past the deadline, stop here.
+//! 3. Pass 2: create one [`Signal`] and enqueue a waiter for every case. If a case
+//!    turns out ready while registering, abort the signal, unregister and go back
+//!    to 1; if the abort fails, a peer already claimed the signal, so wait for it.
+//! 4. Wait until a peer (or a closing channel) completes the signal, then
+//!    unregister everywhere and collect that case's result from its slot.
+//!
+//! Because an operation performs transfers only in pass 1, when it is registered
+//! nowhere, it can never be completed twice (invariant 1 of `signal.rs`).
+
+use std::task::{Context as TaskContext, Poll};
+
+use crate::loom::Arc;
+use crate::runtime::{can_block, Instant};
+
+use super::signal::Signal;
+
+/// One operation a wait can complete: a send or a receive on one channel.
+pub(crate) trait Case {
+    /// Tries to complete without waiting; on success the result is stored.
+    fn attempt(&mut self) -> bool;
+    /// Under the channel's lock: returns `true` if the case is ready now (and then
+    /// registers nothing), else enqueues a waiter for `me` as case `index`.
+    fn register(&mut self, me: &Arc<Signal>, index: usize) -> bool;
+    /// Removes `me`'s waiters from this case's channel; takes back a value that
+    /// was left in a slot and not transferred.
+    fn unregister(&mut self, me: &Arc<Signal>);
+    /// After a peer completed this case: moves the result out of the slot.
+    fn collect(&mut self);
+    /// After a future was dropped although a peer completed this case: put a
+    /// received value back at the front of the channel so it is not lost.
+    fn restore(&mut self) {}
+}
+
+/// How long a wait may last.
+#[derive(Clone, Copy)]
+pub(crate) enum Limit {
+    /// Do not wait at all (`select` with a `default` arm).
+    NoWait,
+    /// Wait until `Instant`.
+    Until(Instant),
+    /// Wait as long as it takes.
+    Forever,
+}
+
+/// How a blocking wait ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Ended {
+    /// This case completed; its result is stored in it.
+    Case(usize),
+    /// Nothing was ready and the limit passed (or there was a `default`).
+    TimedOut,
+    /// Nothing was ready and this thread must not block.
+    WouldBlock,
+}
+
+/// A random permutation of `0..n`, kept inline for the common small selects so a
+/// plain `send`/`recv` allocates nothing on its fast path.
+struct Order {
+    inline: [usize; 4],
+    heap: Vec<usize>,
+    n: usize,
+}
+
+impl Order {
+    fn new(n: usize) -> Self {
+        let mut o = Order { inline: [0, 1, 2, 3], heap: Vec::new(), n };
+        if n > 4 {
+            o.heap = (0..n).collect();
+        }
+        if n > 1 {
+            crate::rand::shuffle(o.as_mut_slice());
+        }
+        o
+    }
+
+    fn as_mut_slice(&mut self) -> &mut [usize] {
+        if self.n > 4 {
+            &mut self.heap
+        } else {
+            &mut self.inline[..self.n]
+        }
+    }
+
+    fn as_slice(&self) -> &[usize] {
+        if self.n > 4 {
+            &self.heap
+        } else {
+            &self.inline[..self.n]
+        }
+    }
+}
+
+fn pass1(cases: &mut [&mut dyn Case], order: &[usize]) -> Option<usize> {
+    order.iter().copied().find(|&i| cases[i].attempt())
+}
+
+/// Enqueues `me` on every case; `Err(k)` if case `order[k]` was ready (the first
+/// `k` cases were registered), `Ok(())` if all are registered.
+fn pass2(cases: &mut [&mut dyn Case], order: &[usize], me: &Arc<Signal>) -> Result<(), usize> {
+    for (k, &i) in order.iter().enumerate() {
+        if cases[i].register(me, i) {
+            return Err(k);
+        }
+    }
+    Ok(())
+}
+
+fn unregister(cases: &mut [&mut dyn Case], order: &[usize], me: &Arc<Signal>) {
+    for &i in order {
+        cases[i].unregister(me);
+    }
+}
+
+/// Runs the wait loop on the calling thread.
+pub(crate) fn block_on(cases: &mut [&mut dyn Case], limit: Limit) -> Ended {
+    loop {
+        let order = Order::new(cases.len());
+        let order = order.as_slice();
+        if let Some(i) = pass1(cases, order) {
+            return Ended::Case(i);
+        }
+        let deadline = match limit {
+            Limit::NoWait => return Ended::TimedOut,
+            Limit::Until(d) if Instant::now() >= d => return Ended::TimedOut,
+            Limit::Until(d) => Some(d),
+            Limit::Forever => None,
+        };
+        if !can_block() {
+            return Ended::WouldBlock;
+        }
+        let me = Arc::new(Signal::new());
+        let registered = match pass2(cases, order, &me) {
+            Ok(()) => order,
+            Err(k) => {
+                if me.try_abort() {
+                    unregister(cases, &order[..k], &me);
+                    continue;
+                }
+                &order[..k]
+            }
+        };
+        if !me.wait(deadline) {
+            if me.try_abort() {
+                unregister(cases, registered, &me);
+                return Ended::TimedOut;
+            }
+            // A peer claimed us just now; it finishes under its channel lock.
+            me.wait(None);
+        }
+        unregister(cases, registered, &me);
+        let i = me.selected().expect("a completed signal names its case");
+        cases[i].collect();
+        return Ended::Case(i);
+    }
+}
+
+/// A wait in progress inside a future: the signal and the cases it is queued on.
+pub(crate) struct Registration {
+    me: Arc<Signal>,
+    order: Vec<usize>,
+}
+
+/// One poll of the wait loop as a future. `reg` is the future's state.
+pub(crate) fn poll(
+    cases: &mut [&mut dyn Case],
+    reg: &mut Option<Registration>,
+    cx: &mut TaskContext<'_>,
+) -> Poll<usize> {
+    loop {
+        if let Some(r) = reg {
+            if !r.me.set_waker(cx.waker()) {
+                return Poll::Pending;
+            }
+            let r = reg.take().expect("checked above");
+            unregister(cases, &r.order, &r.me);
+            let i = r.me.selected().expect("a completed signal names its case");
+            cases[i].collect();
+            return Poll::Ready(i);
+        }
+        let order = Order::new(cases.len());
+        if let Some(i) = pass1(cases, order.as_slice()) {
+            return Poll::Ready(i);
+        }
+        let mut order = order.as_slice().to_vec();
+        let me = Arc::new(Signal::new());
+        me.set_waker(cx.waker());
+        if let Err(k) = pass2(cases, &order, &me) {
+            if me.try_abort() {
+                unregister(cases, &order[..k], &me);
+                continue;
+            }
+            order.truncate(k);
+        }
+        *reg = Some(Registration { me, order });
+    }
+}
+
+/// Called when a future is dropped mid-wait. If a peer completed a case anyway,
+/// that case's result is collected and restored so no value is lost.
+pub(crate) fn cancel(cases: &mut [&mut dyn Case], reg: &mut Option<Registration>) {
+    let Some(r) = reg.take() else { return };
+    if r.me.try_abort() {
+        unregister(cases, &r.order, &r.me);
+        return;
+    }
+    r.me.spin_until_done();
+    unregister(cases, &r.order, &r.me);
+    if let Some(i) = r.me.selected() {
+        cases[i].collect();
+        cases[i].restore();
+    }
+}

@@ -1,0 +1,34 @@
+//! Go's concurrency model, done in Rust: channels, `select!`, `WaitGroup`,
+//! `Context` and worker pools, on native threads and, through `brigade-wasm`, on
+//! Web Workers sharing one WebAssembly memory.
+//!
+//! # Hello, world!
+//!
+//! ```
+//! use brigade::chan;
+//!
+//! let (tx, rx) = chan::bounded(0); // unbuffered, as `make(chan string)`
+//! std::thread::spawn(move || tx.send("hello, world").unwrap());
+//! assert_eq!(rx.recv(), Ok("hello, world"));
+//! ```
+//!
+//! # Map of the crate
+//! - [`chan`]: channels (bounded, rendezvous, unbounded), [`select!`], timers.
+//! - [`WaitGroup`], [`Context`]: waiting for tasks, cancelling them.
+//! - [`Pool`]: a bounded worker pool that reports one [`Outcome`] per job.
+//! - [`runtime`]: which threads may block, time, and timers in the browser.
+
+#![deny(missing_docs)]
+
+pub mod chan;
+mod context;
+mod loom;
+pub mod pool;
+mod rand;
+pub mod runtime;
+mod timer;
+mod wait_group;
+
+pub use context::{CancelFunc, Context, ContextError};
+pub use pool::{Outcome, Pool};
+pub use wait_group::WaitGroup;

@@ -1,0 +1,38 @@
+//! One place that decides which synchronization primitives the crate uses.
+//!
+//! - under `--cfg loom`, the model checker's versions, so `loom` explores every
+//!   interleaving of the engine code (tokio's `src/loom` shim is the model);
+//! - on `wasm32`, `wasm_sync`'s `Mutex`/`Condvar`, which spin instead of executing
+//!   `memory.atomic.wait` on the page's main thread (where the browser traps) and
+//!   wait normally on Web Workers;
+//! - everywhere else, the standard library's.
+//!
+//! Poisoning is ignored on purpose: every critical section in the engine leaves its
+//! state consistent before it can panic (it only moves values between queues), and a
+//! panicking job must never wedge the channels other jobs use.
+
+#[cfg(loom)]
+pub(crate) use loom::sync::{
+    atomic::{AtomicU64, AtomicUsize, Ordering},
+    Arc, Condvar, Mutex, MutexGuard,
+};
+
+#[cfg(all(not(loom), target_arch = "wasm32"))]
+pub(crate) use wasm_sync::{Condvar, Mutex, MutexGuard};
+
+#[cfg(all(not(loom), not(target_arch = "wasm32")))]
+pub(crate) use std::sync::{Condvar, Mutex, MutexGuard};
+
+#[cfg(not(loom))]
+pub(crate) use std::sync::{
+    atomic::{AtomicU64, AtomicUsize, Ordering},
+    Arc,
+};
+
+/// Locks `m`, ignoring poisoning (see the module docs for why that is sound here).
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    match m.lock() {
+        Ok(g) => g,
+        Err(poisoned) => poisoned.into_inner(),
+    }
+}

@@ -1,0 +1,75 @@
+//! Where the crate runs: which threads may block, what time it is, and how
+//! workers and timers are started.
+//!
+//! Native threads may always block. In the browser, the page's main thread must
+//! never execute `memory.atomic.wait` (the browser traps and the shared instance is
+//! poisoned), so on `wasm32` a thread may block only after its bootstrap has said so
+//! with [`allow_blocking`]. Blocking calls made where blocking is not allowed return
+//! a `WouldBlockOnMainThread` error instead of waiting; `try_*` and `async`
+//! variants work everywhere.
+//!
+//! [`forbid_blocking`] lets native tests put a thread in the main thread's shoes.
+
+use std::cell::Cell;
+use std::fmt;
+
+/// Monotonic time. `std::time::Instant` natively; in the browser it is built on
+/// `performance.now()` (through `web-time`), because std's panics on `wasm32`.
+#[cfg(not(target_arch = "wasm32"))]
+pub use std::time::Instant;
+/// Monotonic time. `std::time::Instant` natively; in the browser it is built on
+/// `performance.now()` (through `web-time`), because std's panics on `wasm32`.
+#[cfg(target_arch = "wasm32")]
+pub use web_time::Instant;
+
+pub use std::time::Duration;
+
+thread_local! {
+    static BLOCKING: Cell<Option<bool>> = const { Cell::new(None) };
+}
+
+/// Whether the current thread may block (park, wait on a condition variable).
+///
+/// `true` on native threads unless [`forbid_blocking`] was called; on `wasm32`,
+/// `false` unless [`allow_blocking`] was called (Web Worker bootstraps do).
+pub fn can_block() -> bool {
+    BLOCKING.with(|b| b.get().unwrap_or(cfg!(not(target_arch = "wasm32"))))
+}
+
+/// Declares that the current thread may block. Called by a Web Worker's bootstrap.
+pub fn allow_blocking() {
+    BLOCKING.with(|b| b.set(Some(true)));
+}
+
+/// Declares that the current thread must never block, as the browser's main thread.
+/// Blocking calls made afterwards on this thread fail with `WouldBlockOnMainThread`.
+pub fn forbid_blocking() {
+    BLOCKING.with(|b| b.set(Some(false)));
+}
+
+/// A blocking call was made on a thread that must not block (the page's main
+/// thread in the browser). Use the `try_*` or `async` variant there.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct WouldBlockOnMainThread;
+
+impl fmt::Display for WouldBlockOnMainThread {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(
+            "this call would block, and this thread must not block (the browser's main \
+             thread traps on Atomics.wait); use the try_* or async variant",
+        )
+    }
+}
+
+impl std::error::Error for WouldBlockOnMainThread {}
+
+/// Installs the function that runs timers (`chan::after`, `chan::tick`, context
+/// deadlines). Natively a built-in timer thread is used when none is installed;
+/// in the browser, `brigade-wasm` installs one built on `setTimeout`. Returns
+/// whether this call installed it (the first call wins).
+pub fn set_timer_driver(driver: TimerDriver) -> bool {
+    crate::timer::set_driver(driver)
+}
+
+/// A function that runs a task after a delay, for [`set_timer_driver`].
+pub type TimerDriver = fn(Duration, Box<dyn FnOnce() + Send + 'static>);
