@@ -18,7 +18,9 @@ pub(crate) use loom::sync::{
 };
 
 #[cfg(all(not(loom), target_arch = "wasm32"))]
-pub(crate) use wasm_sync::{Condvar, Mutex, MutexGuard};
+pub(crate) use std::sync::MutexGuard;
+#[cfg(all(not(loom), target_arch = "wasm32"))]
+pub(crate) use wasm_sync::{Condvar, Mutex};
 
 #[cfg(all(not(loom), not(target_arch = "wasm32")))]
 pub(crate) use std::sync::{Condvar, Mutex, MutexGuard};

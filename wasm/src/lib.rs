@@ -1,1 +1,33 @@
-//! placeholder
+//! brigade's worker pool in the browser: Web Workers that share one WebAssembly
+//! memory serve a job queue that lives in that memory.
+//!
+//! This crate is a thin binding layer over `brigade` (the `core` crate): it
+//! starts Web Workers ([`bootstrap`]), converts jobs and results between
+//! JavaScript and Rust ([`api`]), and implements the built-in job kinds
+//! ([`kinds`]). The queue, the workers' loop and every policy are `core`'s.
+//!
+//! # Cross-origin isolation
+//! A shared `WebAssembly.Memory` is a `SharedArrayBuffer`, which browsers only
+//! allow on cross-origin isolated pages: the page must be served with
+//! `Cross-Origin-Opener-Policy: same-origin` and
+//! `Cross-Origin-Embedder-Policy: require-corp`. Without them the module cannot
+//! even be instantiated, so the JavaScript entry point checks
+//! `crossOriginIsolated` first and fails with a `NotIsolatedError` that says so.
+//!
+//! # The main thread never blocks
+//! The page's main thread only uses `try_*` and `async` operations of `core`;
+//! a future waiting for a result or for room in the queue is woken through
+//! `Atomics.waitAsync` (wasm-bindgen-futures does this when built with atomics).
+
+#[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
+compile_error!(
+    "brigade-wasm needs the `atomics` target feature (shared memory for Web Workers): \
+     build it from inside `wasm/`, where .cargo/config.toml sets \
+     `-C target-feature=+atomics,+bulk-memory,+mutable-globals,+exception-handling`"
+);
+
+#[cfg(target_arch = "wasm32")]
+pub mod api;
+#[cfg(target_arch = "wasm32")]
+pub mod bootstrap;
+pub mod kinds;

@@ -1,0 +1,68 @@
+// @ts-check
+// Shared pieces of the browser tests: the project's server and headless Chromium.
+import { spawn } from 'node:child_process';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/**
+ * Starts scripts/serve.py (the server `make demo` uses) on a free port.
+ * @param {string[]} [args]
+ * @returns {Promise<{ url: string, stop: () => void }>}
+ */
+export function serve(args = []) {
+  const child = spawn('python3', [join(root, 'scripts', 'serve.py'), '--port', '0', ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+      const m = out.match(/http:\/\/127\.0\.0\.1:\d+\//);
+      if (m) resolve({ url: m[0], stop: () => child.kill() });
+    });
+    child.on('exit', (code) => reject(new Error(`serve.py exited with ${code}: ${out}`)));
+  });
+}
+
+/**
+ * Launches Debian's Chromium headless. Playwright gives every launch a fresh,
+ * temporary profile (its own --user-data-dir), removed on close.
+ * @returns {Promise<{ browser: import('playwright-core').Browser, close: () => Promise<void> }>}
+ */
+export async function launch() {
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+  return {
+    browser,
+    close: () => browser.close(),
+  };
+}
+
+/**
+ * Opens a page that records every page error and console error.
+ * @param {import('playwright-core').Browser} browser
+ */
+export async function openPage(browser) {
+  const page = await browser.newPage();
+  /** @type {string[]} */
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(`console.error: ${m.text()}`);
+  });
+  return { page, errors };
+}

@@ -1,0 +1,101 @@
+//! Starting Web Workers on the module's own memory, and running timers.
+//!
+//! `core` hands each pool worker to [`WebWorkerSpawner::spawn`], which parks it
+//! in a registry under a token and starts a Web Worker (`js/worker.js`) with the
+//! compiled module, the shared memory, the glue's URL and the token. The Web
+//! Worker instantiates the module on that memory and calls
+//! [`__brigade_worker_main`], which takes its worker out of the registry and runs
+//! `Worker::run_async`: the loop drains the queue without waiting and otherwise
+//! awaits the next job, so the Web Worker's event loop (timers, `fetch`, async JS
+//! handlers) keeps running.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::OnceLock;
+
+use brigade::pool::{Spawner, Worker};
+use brigade::runtime::Duration;
+use wasm_bindgen::prelude::*;
+use wasm_sync::Mutex;
+
+#[wasm_bindgen(module = "/js/worker.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = startWorker, catch)]
+    fn start_worker(
+        module: &JsValue,
+        memory: &JsValue,
+        glue: &str,
+        token: u32,
+        name: &str,
+    ) -> Result<web_sys::Worker, JsValue>;
+
+    #[wasm_bindgen(js_name = setTimer)]
+    fn set_timer(ms: f64, cb: &JsValue);
+}
+
+#[wasm_bindgen]
+extern "C" {
+    /// The URL of the wasm-bindgen glue module (its `import.meta.url`), which a
+    /// Web Worker imports to instantiate the module on the shared memory.
+    #[wasm_bindgen(thread_local_v2, js_namespace = ["import", "meta"], js_name = url)]
+    static GLUE_URL: String;
+}
+
+fn registry() -> &'static Mutex<HashMap<u32, Worker>> {
+    static REGISTRY: OnceLock<Mutex<HashMap<u32, Worker>>> = OnceLock::new();
+    REGISTRY.get_or_init(|| Mutex::new(HashMap::new()))
+}
+
+static NEXT_TOKEN: AtomicU32 = AtomicU32::new(1);
+
+/// Starts each pool worker on a new Web Worker sharing this module's memory.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct WebWorkerSpawner;
+
+impl Spawner for WebWorkerSpawner {
+    fn spawn(&self, worker: Worker) -> std::io::Result<()> {
+        let token = NEXT_TOKEN.fetch_add(1, Ordering::Relaxed);
+        let name = format!("brigade-worker-{}", worker.index());
+        registry().lock().unwrap_or_else(|e| e.into_inner()).insert(token, worker);
+        let glue = GLUE_URL.with(String::clone);
+        match start_worker(&wasm_bindgen::module(), &wasm_bindgen::memory(), &glue, token, &name) {
+            Ok(_) => Ok(()),
+            Err(e) => {
+                registry().lock().unwrap_or_else(|e| e.into_inner()).remove(&token);
+                Err(std::io::Error::other(format!("new Worker failed: {e:?}")))
+            }
+        }
+    }
+}
+
+/// Entry point of a Web Worker started by [`WebWorkerSpawner`]; not for apps.
+#[wasm_bindgen]
+pub async fn __brigade_worker_main(token: u32) -> Result<(), JsValue> {
+    brigade::runtime::allow_blocking();
+    install_timer_driver();
+    let worker = registry()
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .remove(&token)
+        .ok_or_else(|| JsValue::from_str("brigade: unknown worker token"))?;
+    // The loop contains panics per job (catch_unwind in core); nothing here is
+    // left half-updated if one escaped.
+    std::panic::AssertUnwindSafe(worker.run_async()).await;
+    Ok(())
+}
+
+fn run_timer(delay: Duration, task: Box<dyn FnOnce() + Send + 'static>) {
+    // A timer task only moves values between channels; unwinding out of it
+    // leaves nothing half-updated that a later call could observe.
+    let task = std::panic::AssertUnwindSafe(task);
+    let cb = Closure::once_into_js(move || {
+        let task = task;
+        (task.0)()
+    });
+    set_timer(delay.as_secs_f64() * 1000.0, &cb);
+}
+
+/// Lets `core`'s timers (`chan::after`, deadlines) run on `setTimeout`.
+pub fn install_timer_driver() {
+    brigade::runtime::set_timer_driver(run_timer);
+}
