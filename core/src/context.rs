@@ -118,7 +118,11 @@ impl Context {
             inner: Arc::new(Inner {
                 done: chan::never(),
                 deadline: None,
-                state: Mutex::new(State { err: None, done_tx: None, children: Vec::new() }),
+                state: Mutex::new(State {
+                    err: None,
+                    done_tx: None,
+                    children: Vec::new(),
+                }),
             }),
         }
     }
@@ -132,7 +136,11 @@ impl Context {
         let inner = Arc::new(Inner {
             done: rx,
             deadline,
-            state: Mutex::new(State { err: None, done_tx: Some(tx), children: Vec::new() }),
+            state: Mutex::new(State {
+                err: None,
+                done_tx: Some(tx),
+                children: Vec::new(),
+            }),
         });
         let parent_err = {
             let mut st = lock(&parent.inner.state);
@@ -145,7 +153,12 @@ impl Context {
         if let Some(err) = parent_err {
             cancel(&inner, err);
         }
-        (Context { inner: inner.clone() }, CancelFunc { inner })
+        (
+            Context {
+                inner: inner.clone(),
+            },
+            CancelFunc { inner },
+        )
     }
 
     /// A child that is cancelled by its [`CancelFunc`] or with its parent.
@@ -209,6 +222,9 @@ impl Context {
 
 impl fmt::Debug for Context {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Context").field("err", &self.err()).field("deadline", &self.deadline()).finish()
+        f.debug_struct("Context")
+            .field("err", &self.err())
+            .field("deadline", &self.deadline())
+            .finish()
     }
 }

@@ -81,8 +81,10 @@ mod native {
     fn service() -> &'static Service {
         static SERVICE: OnceLock<&'static Service> = OnceLock::new();
         SERVICE.get_or_init(|| {
-            let s: &'static Service =
-                Box::leak(Box::new(Service { heap: Mutex::default(), cv: Condvar::new() }));
+            let s: &'static Service = Box::leak(Box::new(Service {
+                heap: Mutex::default(),
+                cv: Condvar::new(),
+            }));
             std::thread::Builder::new()
                 .name("brigade-timer".into())
                 .spawn(move || run(s))
@@ -116,7 +118,10 @@ mod native {
                 }
                 Some(Reverse(e)) => {
                     let wait = e.at - now;
-                    h = s.cv.wait_timeout(h, wait).unwrap_or_else(|e| e.into_inner()).0;
+                    h =
+                        s.cv.wait_timeout(h, wait)
+                            .unwrap_or_else(|e| e.into_inner())
+                            .0;
                 }
                 None => h = s.cv.wait(h).unwrap_or_else(|e| e.into_inner()),
             }

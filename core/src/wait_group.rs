@@ -60,7 +60,10 @@ impl WaitGroup {
     pub fn new() -> Self {
         WaitGroup {
             inner: Arc::new(Inner {
-                state: Mutex::new(State { count: 0, wakers: Vec::new() }),
+                state: Mutex::new(State {
+                    count: 0,
+                    wakers: Vec::new(),
+                }),
                 cv: Condvar::new(),
             }),
         }
@@ -76,7 +79,10 @@ impl WaitGroup {
         let wakers = {
             let mut st = lock(&self.inner.state);
             let next = st.count + delta;
-            assert!(next >= 0, "WaitGroup: negative counter (done() called more times than add())");
+            assert!(
+                next >= 0,
+                "WaitGroup: negative counter (done() called more times than add())"
+            );
             st.count = next;
             if next != 0 {
                 return;
@@ -150,6 +156,8 @@ impl Future for WaitFuture<'_> {
 
 impl fmt::Debug for WaitGroup {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("WaitGroup").field("count", &self.count()).finish()
+        f.debug_struct("WaitGroup")
+            .field("count", &self.count())
+            .finish()
     }
 }

@@ -41,7 +41,8 @@ struct ResultRecord {
 }
 
 fn to_js<T: Serialize>(v: &T) -> Result<JsValue, JsValue> {
-    v.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).map_err(Into::into)
+    v.serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(Into::into)
 }
 
 fn job(kind: String, input: JsValue) -> Result<Job, JsValue> {
@@ -66,7 +67,9 @@ impl PoolHandle {
             .spawner(WebWorkerSpawner)
             .build(|job: Job, _ctx: &brigade::Context| kinds::run(&job))
             .map_err(|e| JsError::new(&e.to_string()))?;
-        Ok(PoolHandle { inner: Rc::new(inner) })
+        Ok(PoolHandle {
+            inner: Rc::new(inner),
+        })
     }
 
     /// Queues a job now; returns its id, or throws `"full"` / `"closed"`.
@@ -101,11 +104,27 @@ impl PoolHandle {
             };
             let (value, error) = match o.result {
                 Ok(v) => (Some(v), None),
-                Err(Failure::Error(m)) => (None, Some(ErrorRecord { name: "JobError", message: m })),
-                Err(Failure::Panicked(m)) => {
-                    (None, Some(ErrorRecord { name: "PanicError", message: m }))
-                }
-                Err(other) => (None, Some(ErrorRecord { name: "JobError", message: format!("{other:?}") })),
+                Err(Failure::Error(m)) => (
+                    None,
+                    Some(ErrorRecord {
+                        name: "JobError",
+                        message: m,
+                    }),
+                ),
+                Err(Failure::Panicked(m)) => (
+                    None,
+                    Some(ErrorRecord {
+                        name: "PanicError",
+                        message: m,
+                    }),
+                ),
+                Err(other) => (
+                    None,
+                    Some(ErrorRecord {
+                        name: "JobError",
+                        message: format!("{other:?}"),
+                    }),
+                ),
             };
             to_js(&ResultRecord {
                 id: o.id,

@@ -56,12 +56,24 @@ impl Spawner for WebWorkerSpawner {
     fn spawn(&self, worker: Worker) -> std::io::Result<()> {
         let token = NEXT_TOKEN.fetch_add(1, Ordering::Relaxed);
         let name = format!("brigade-worker-{}", worker.index());
-        registry().lock().unwrap_or_else(|e| e.into_inner()).insert(token, worker);
+        registry()
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(token, worker);
         let glue = GLUE_URL.with(String::clone);
-        match start_worker(&wasm_bindgen::module(), &wasm_bindgen::memory(), &glue, token, &name) {
+        match start_worker(
+            &wasm_bindgen::module(),
+            &wasm_bindgen::memory(),
+            &glue,
+            token,
+            &name,
+        ) {
             Ok(_) => Ok(()),
             Err(e) => {
-                registry().lock().unwrap_or_else(|e| e.into_inner()).remove(&token);
+                registry()
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .remove(&token);
                 Err(std::io::Error::other(format!("new Worker failed: {e:?}")))
             }
         }

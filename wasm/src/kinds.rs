@@ -34,14 +34,26 @@ pub fn run(job: &Job) -> Result<Value, String> {
             let below = field(&job.input, "below", "primes")?;
             Ok(Value::from(count_primes(below as u64)))
         }
-        "fail" => Err(job.input.get("message").and_then(Value::as_str).unwrap_or("failed").to_owned()),
-        "panic" => panic!("{}", job.input.get("message").and_then(Value::as_str).unwrap_or("panic")),
+        "fail" => Err(job
+            .input
+            .get("message")
+            .and_then(Value::as_str)
+            .unwrap_or("failed")
+            .to_owned()),
+        "panic" => panic!(
+            "{}",
+            job.input
+                .get("message")
+                .and_then(Value::as_str)
+                .unwrap_or("panic")
+        ),
         other => Err(format!("unknown job kind {other:?}")),
     }
 }
 
 fn number(v: &Value, kind: &str) -> Result<f64, String> {
-    v.as_f64().ok_or_else(|| format!("{kind}: input must be a number, got {v}"))
+    v.as_f64()
+        .ok_or_else(|| format!("{kind}: input must be a number, got {v}"))
 }
 
 fn field(v: &Value, name: &str, kind: &str) -> Result<f64, String> {

@@ -20,13 +20,20 @@ pub(crate) struct SendCase<'a, T> {
 
 impl<'a, T> SendCase<'a, T> {
     pub(crate) fn new(chan: &'a Chan<T>, value: T) -> Self {
-        SendCase { chan, value: Some(value), slot: None, result: None }
+        SendCase {
+            chan,
+            value: Some(value),
+            slot: None,
+            result: None,
+        }
     }
 }
 
 impl<T> Case for SendCase<'_, T> {
     fn attempt(&mut self) -> bool {
-        let Some(v) = self.value.take() else { return false };
+        let Some(v) = self.value.take() else {
+            return false;
+        };
         let mut st = self.chan.lock();
         match self.chan.try_send(&mut st, v) {
             TrySend::Sent => self.result = Some(Ok(())),
@@ -45,7 +52,14 @@ impl<T> Case for SendCase<'_, T> {
             return true;
         }
         let slot = Arc::new(Mutex::new(self.value.take()));
-        self.chan.register_send(&mut st, Waiter { signal: me.clone(), case: index, slot: slot.clone() });
+        self.chan.register_send(
+            &mut st,
+            Waiter {
+                signal: me.clone(),
+                case: index,
+                slot: slot.clone(),
+            },
+        );
         self.slot = Some(slot);
         false
     }
@@ -78,7 +92,11 @@ pub(crate) struct RecvCase<'a, T> {
 
 impl<'a, T> RecvCase<'a, T> {
     pub(crate) fn new(chan: &'a Chan<T>) -> Self {
-        RecvCase { chan, slot: None, result: None }
+        RecvCase {
+            chan,
+            slot: None,
+            result: None,
+        }
     }
 }
 
@@ -99,7 +117,14 @@ impl<T> Case for RecvCase<'_, T> {
             return true;
         }
         let slot = Arc::new(Mutex::new(None));
-        self.chan.register_recv(&mut st, Waiter { signal: me.clone(), case: index, slot: slot.clone() });
+        self.chan.register_recv(
+            &mut st,
+            Waiter {
+                signal: me.clone(),
+                case: index,
+                slot: slot.clone(),
+            },
+        );
         self.slot = Some(slot);
         false
     }

@@ -147,14 +147,20 @@ impl<T> Chan<T> {
     pub(crate) fn send_ready(&self, st: &State<T>, me: &Arc<Signal>) -> bool {
         st.closed
             || st.buf.len() < self.cap
-            || st.recvq.iter().any(|w| !Arc::ptr_eq(&w.signal, me) && w.signal.is_waiting())
+            || st
+                .recvq
+                .iter()
+                .any(|w| !Arc::ptr_eq(&w.signal, me) && w.signal.is_waiting())
     }
 
     /// Whether a receive would complete now, not counting waiters owned by `me`.
     pub(crate) fn recv_ready(&self, st: &State<T>, me: &Arc<Signal>) -> bool {
         st.closed
             || !st.buf.is_empty()
-            || st.sendq.iter().any(|w| !Arc::ptr_eq(&w.signal, me) && w.signal.is_waiting())
+            || st
+                .sendq
+                .iter()
+                .any(|w| !Arc::ptr_eq(&w.signal, me) && w.signal.is_waiting())
     }
 
     /// Whether a waiting send on `me`'s behalf is still possible.

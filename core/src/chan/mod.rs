@@ -126,8 +126,14 @@ impl<T> Sender<T> {
     pub fn send(&self, v: T) -> Result<(), SendError<T>> {
         let mut c = SendCase::new(&self.chan, v);
         match block_on(&mut [&mut c], Limit::Forever) {
-            Ended::Case(_) => c.result.take().expect("completed").map_err(SendError::Closed),
-            _ => Err(SendError::WouldBlockOnMainThread(c.value.take().expect("not sent"))),
+            Ended::Case(_) => c
+                .result
+                .take()
+                .expect("completed")
+                .map_err(SendError::Closed),
+            _ => Err(SendError::WouldBlockOnMainThread(
+                c.value.take().expect("not sent"),
+            )),
         }
     }
 
@@ -159,11 +165,15 @@ impl<T> Sender<T> {
     pub fn send_deadline(&self, v: T, deadline: Instant) -> Result<(), SendTimeoutError<T>> {
         let mut c = SendCase::new(&self.chan, v);
         match block_on(&mut [&mut c], Limit::Until(deadline)) {
-            Ended::Case(_) => c.result.take().expect("completed").map_err(SendTimeoutError::Closed),
+            Ended::Case(_) => c
+                .result
+                .take()
+                .expect("completed")
+                .map_err(SendTimeoutError::Closed),
             Ended::TimedOut => Err(SendTimeoutError::Timeout(c.value.take().expect("not sent"))),
-            Ended::WouldBlock => {
-                Err(SendTimeoutError::WouldBlockOnMainThread(c.value.take().expect("not sent")))
-            }
+            Ended::WouldBlock => Err(SendTimeoutError::WouldBlockOnMainThread(
+                c.value.take().expect("not sent"),
+            )),
         }
     }
 
@@ -175,9 +185,17 @@ impl<T> Sender<T> {
         let mut c = SendCase::new(&self.chan, v);
         let mut done = RecvCase::new(&ctx.done().chan);
         match block_on(&mut [&mut c, &mut done], Limit::Forever) {
-            Ended::Case(0) => c.result.take().expect("completed").map_err(SendTimeoutError::Closed),
-            Ended::Case(_) => Err(SendTimeoutError::Canceled(c.value.take().expect("not sent"))),
-            _ => Err(SendTimeoutError::WouldBlockOnMainThread(c.value.take().expect("not sent"))),
+            Ended::Case(0) => c
+                .result
+                .take()
+                .expect("completed")
+                .map_err(SendTimeoutError::Closed),
+            Ended::Case(_) => Err(SendTimeoutError::Canceled(
+                c.value.take().expect("not sent"),
+            )),
+            _ => Err(SendTimeoutError::WouldBlockOnMainThread(
+                c.value.take().expect("not sent"),
+            )),
         }
     }
 
@@ -188,7 +206,10 @@ impl<T> Sender<T> {
     /// Dropping the future before it completes drops `v` unless a receiver had
     /// already taken it, in which case the send happened.
     pub fn send_async(&self, v: T) -> SendFuture<'_, T> {
-        SendFuture { case: SendCase::new(&self.chan, v), reg: None }
+        SendFuture {
+            case: SendCase::new(&self.chan, v),
+            reg: None,
+        }
     }
 
     /// Closes the channel for every sender and receiver; returns whether this call
@@ -234,7 +255,11 @@ impl<T> Receiver<T> {
     pub fn recv(&self) -> Result<T, RecvError> {
         let mut c = RecvCase::new(&self.chan);
         match block_on(&mut [&mut c], Limit::Forever) {
-            Ended::Case(_) => c.result.take().expect("completed").map_err(|()| RecvError::Closed),
+            Ended::Case(_) => c
+                .result
+                .take()
+                .expect("completed")
+                .map_err(|()| RecvError::Closed),
             _ => Err(RecvError::WouldBlockOnMainThread),
         }
     }
@@ -267,9 +292,11 @@ impl<T> Receiver<T> {
     pub fn recv_deadline(&self, deadline: Instant) -> Result<T, RecvTimeoutError> {
         let mut c = RecvCase::new(&self.chan);
         match block_on(&mut [&mut c], Limit::Until(deadline)) {
-            Ended::Case(_) => {
-                c.result.take().expect("completed").map_err(|()| RecvTimeoutError::Closed)
-            }
+            Ended::Case(_) => c
+                .result
+                .take()
+                .expect("completed")
+                .map_err(|()| RecvTimeoutError::Closed),
             Ended::TimedOut => Err(RecvTimeoutError::Timeout),
             Ended::WouldBlock => Err(RecvTimeoutError::WouldBlockOnMainThread),
         }
@@ -283,9 +310,11 @@ impl<T> Receiver<T> {
         let mut c = RecvCase::new(&self.chan);
         let mut done = RecvCase::new(&ctx.done().chan);
         match block_on(&mut [&mut c, &mut done], Limit::Forever) {
-            Ended::Case(0) => {
-                c.result.take().expect("completed").map_err(|()| RecvTimeoutError::Closed)
-            }
+            Ended::Case(0) => c
+                .result
+                .take()
+                .expect("completed")
+                .map_err(|()| RecvTimeoutError::Closed),
             Ended::Case(_) => Err(RecvTimeoutError::Canceled),
             _ => Err(RecvTimeoutError::WouldBlockOnMainThread),
         }
@@ -297,7 +326,10 @@ impl<T> Receiver<T> {
     /// Cancel safe: if the future is dropped after a sender handed it a value, the
     /// value is put back at the front of the channel.
     pub fn recv_async(&self) -> RecvFuture<'_, T> {
-        RecvFuture { case: RecvCase::new(&self.chan), reg: None }
+        RecvFuture {
+            case: RecvCase::new(&self.chan),
+            reg: None,
+        }
     }
 
     /// A blocking iterator that ends when the channel is closed and drained.
@@ -338,21 +370,27 @@ impl<T> Receiver<T> {
     /// A receiver on a channel that never closes and never gets a value.
     pub(crate) fn never() -> Self {
         // The channel counts one sender that does not exist, so it never closes.
-        Receiver { chan: Arc::new(Chan::new(0)) }
+        Receiver {
+            chan: Arc::new(Chan::new(0)),
+        }
     }
 }
 
 impl<T> Clone for Sender<T> {
     fn clone(&self) -> Self {
         self.chan.lock().senders += 1;
-        Sender { chan: self.chan.clone() }
+        Sender {
+            chan: self.chan.clone(),
+        }
     }
 }
 
 impl<T> Clone for Receiver<T> {
     fn clone(&self) -> Self {
         self.chan.lock().receivers += 1;
-        Receiver { chan: self.chan.clone() }
+        Receiver {
+            chan: self.chan.clone(),
+        }
     }
 }
 
@@ -383,13 +421,19 @@ impl<T> Drop for Receiver<T> {
 
 impl<T> fmt::Debug for Sender<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Sender").field("len", &self.len()).field("cap", &self.capacity()).finish()
+        f.debug_struct("Sender")
+            .field("len", &self.len())
+            .field("cap", &self.capacity())
+            .finish()
     }
 }
 
 impl<T> fmt::Debug for Receiver<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Receiver").field("len", &self.len()).field("cap", &self.capacity()).finish()
+        f.debug_struct("Receiver")
+            .field("len", &self.len())
+            .field("cap", &self.capacity())
+            .finish()
     }
 }
 
@@ -409,9 +453,13 @@ impl<T> Future for SendFuture<'_, T> {
     fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
         match waiting::poll(&mut [&mut this.case], &mut this.reg, cx) {
-            Poll::Ready(_) => {
-                Poll::Ready(this.case.result.take().expect("completed").map_err(SendError::Closed))
-            }
+            Poll::Ready(_) => Poll::Ready(
+                this.case
+                    .result
+                    .take()
+                    .expect("completed")
+                    .map_err(SendError::Closed),
+            ),
             Poll::Pending => Poll::Pending,
         }
     }
@@ -439,7 +487,11 @@ impl<T> Future for RecvFuture<'_, T> {
         let this = self.get_mut();
         match waiting::poll(&mut [&mut this.case], &mut this.reg, cx) {
             Poll::Ready(_) => Poll::Ready(
-                this.case.result.take().expect("completed").map_err(|()| RecvError::Closed),
+                this.case
+                    .result
+                    .take()
+                    .expect("completed")
+                    .map_err(|()| RecvError::Closed),
             ),
             Poll::Pending => Poll::Pending,
         }

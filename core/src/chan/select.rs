@@ -42,7 +42,7 @@ pub struct Select<'a> {
 /// The result slot of one case of a [`Select`].
 pub struct Selected<R> {
     index: usize,
-    out: Rc<RefCell<Option<R>>>,
+    out: Out<R>,
 }
 
 impl<R> Selected<R> {
@@ -61,13 +61,17 @@ impl<R> Selected<R> {
     /// # Panics
     /// If this case was not the one selected.
     pub fn take(&self) -> R {
-        self.try_take().expect("Selected::take on a case that was not selected")
+        self.try_take()
+            .expect("Selected::take on a case that was not selected")
     }
 }
 
+/// Where a case's result waits for the caller's [`Selected`] handle.
+type Out<R> = Rc<RefCell<Option<R>>>;
+
 struct RecvArm<'a, T> {
     case: RecvCase<'a, T>,
-    out: Rc<RefCell<Option<Result<T, RecvError>>>>,
+    out: Out<Result<T, RecvError>>,
 }
 
 impl<T> RecvArm<'_, T> {
@@ -105,7 +109,7 @@ impl<T> Case for RecvArm<'_, T> {
 
 struct SendArm<'a, T> {
     case: SendCase<'a, T>,
-    out: Rc<RefCell<Option<Result<(), SendError<T>>>>>,
+    out: Out<Result<(), SendError<T>>>,
 }
 
 impl<T> SendArm<'_, T> {
@@ -151,7 +155,10 @@ impl<'a> Select<'a> {
     pub fn recv<T: 'a>(&mut self, rx: &'a Receiver<T>) -> Selected<Result<T, RecvError>> {
         let out = Rc::new(RefCell::new(None));
         let index = self.cases.len();
-        self.cases.push(Box::new(RecvArm { case: RecvCase::new(&rx.chan), out: out.clone() }));
+        self.cases.push(Box::new(RecvArm {
+            case: RecvCase::new(&rx.chan),
+            out: out.clone(),
+        }));
         Selected { index, out }
     }
 
@@ -159,7 +166,10 @@ impl<'a> Select<'a> {
     pub fn send<T: 'a>(&mut self, tx: &'a Sender<T>, v: T) -> Selected<Result<(), SendError<T>>> {
         let out = Rc::new(RefCell::new(None));
         let index = self.cases.len();
-        self.cases.push(Box::new(SendArm { case: SendCase::new(&tx.chan, v), out: out.clone() }));
+        self.cases.push(Box::new(SendArm {
+            case: SendCase::new(&tx.chan, v),
+            out: out.clone(),
+        }));
         Selected { index, out }
     }
 
@@ -193,7 +203,10 @@ impl<'a> Select<'a> {
     ///
     /// # Errors
     /// [`WouldBlockOnMainThread`] if nothing is ready and this thread must not block.
-    pub fn wait_timeout(&mut self, timeout: Duration) -> Result<Option<usize>, WouldBlockOnMainThread> {
+    pub fn wait_timeout(
+        &mut self,
+        timeout: Duration,
+    ) -> Result<Option<usize>, WouldBlockOnMainThread> {
         self.wait_deadline(Instant::now() + timeout)
     }
 
@@ -201,7 +214,10 @@ impl<'a> Select<'a> {
     ///
     /// # Errors
     /// [`WouldBlockOnMainThread`] if nothing is ready and this thread must not block.
-    pub fn wait_deadline(&mut self, deadline: Instant) -> Result<Option<usize>, WouldBlockOnMainThread> {
+    pub fn wait_deadline(
+        &mut self,
+        deadline: Instant,
+    ) -> Result<Option<usize>, WouldBlockOnMainThread> {
         match self.run(Limit::Until(deadline)) {
             Ended::Case(i) => Ok(Some(i)),
             Ended::TimedOut => Ok(None),
@@ -215,7 +231,10 @@ impl<'a> Select<'a> {
     /// If the future is dropped after a receive case got a value, the value is put
     /// back at the front of its channel.
     pub fn wait_async(&mut self) -> SelectFuture<'_, 'a> {
-        SelectFuture { sel: self, reg: None }
+        SelectFuture {
+            sel: self,
+            reg: None,
+        }
     }
 }
 
@@ -230,14 +249,16 @@ impl Future for SelectFuture<'_, '_> {
     type Output = usize;
     fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<usize> {
         let this = self.get_mut();
-        let mut refs: Vec<&mut dyn Case> = this.sel.cases.iter_mut().map(|c| &mut **c as _).collect();
+        let mut refs: Vec<&mut dyn Case> =
+            this.sel.cases.iter_mut().map(|c| &mut **c as _).collect();
         waiting::poll(&mut refs, &mut this.reg, cx)
     }
 }
 
 impl Drop for SelectFuture<'_, '_> {
     fn drop(&mut self) {
-        let mut refs: Vec<&mut dyn Case> = self.sel.cases.iter_mut().map(|c| &mut **c as _).collect();
+        let mut refs: Vec<&mut dyn Case> =
+            self.sel.cases.iter_mut().map(|c| &mut **c as _).collect();
         waiting::cancel(&mut refs, &mut self.reg);
     }
 }

@@ -60,7 +60,12 @@ impl Signal {
     /// aborted or another peer claimed it first.
     pub(crate) fn try_claim(&self, case: usize) -> bool {
         self.state
-            .compare_exchange(WAITING, FIRST_CASE + case, Ordering::AcqRel, Ordering::Acquire)
+            .compare_exchange(
+                WAITING,
+                FIRST_CASE + case,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            )
             .is_ok()
     }
 

@@ -72,7 +72,11 @@ struct Order {
 
 impl Order {
     fn new(n: usize) -> Self {
-        let mut o = Order { inline: [0, 1, 2, 3], heap: Vec::new(), n };
+        let mut o = Order {
+            inline: [0, 1, 2, 3],
+            heap: Vec::new(),
+            n,
+        };
         if n > 4 {
             o.heap = (0..n).collect();
         }

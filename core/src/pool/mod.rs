@@ -92,7 +92,9 @@ pub const MAX_QUEUE: usize = 1 << 24;
 impl fmt::Display for BuildError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            BuildError::Workers(n) => write!(f, "workers must be between 1 and {MAX_WORKERS}, got {n}"),
+            BuildError::Workers(n) => {
+                write!(f, "workers must be between 1 and {MAX_WORKERS}, got {n}")
+            }
             BuildError::Queue(n) => write!(f, "queue must be at most {MAX_QUEUE}, got {n}"),
             BuildError::Spawn(e) => write!(f, "could not start a worker: {e}"),
         }
@@ -116,7 +118,10 @@ pub struct Builder {
 
 impl fmt::Debug for Builder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Builder").field("workers", &self.workers).field("queue", &self.queue).finish()
+        f.debug_struct("Builder")
+            .field("workers", &self.workers)
+            .field("queue", &self.queue)
+            .finish()
     }
 }
 
@@ -160,14 +165,19 @@ impl Builder {
         let (jobs_tx, jobs_rx) = chan::bounded(self.queue);
         let (results_tx, results_rx) = chan::unbounded();
         let ctx = Context::background();
-        let body = worker::Body::new(jobs_rx, results_tx, handler, ctx);
+        let body = worker::Body::shared(jobs_rx, results_tx, handler, ctx);
         let spawner = self.spawner.unwrap_or_else(|| Arc::new(ThreadSpawner));
         for index in 0..self.workers {
             spawner
                 .spawn(Worker::new(index, body.clone()))
                 .map_err(|e| BuildError::Spawn(e.to_string()))?;
         }
-        Ok(Pool { jobs: jobs_tx, results: results_rx, next_id: AtomicU64::new(1), workers: self.workers })
+        Ok(Pool {
+            jobs: jobs_tx,
+            results: results_rx,
+            next_id: AtomicU64::new(1),
+            workers: self.workers,
+        })
     }
 }
 
@@ -184,13 +194,21 @@ impl Pool<(), (), ()> {
     /// Starts configuring a pool.
     pub fn builder() -> Builder {
         let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
-        Builder { workers, queue: 2 * workers, spawner: None }
+        Builder {
+            workers,
+            queue: 2 * workers,
+            spawner: None,
+        }
     }
 }
 
 impl<J, O, E> Pool<J, O, E> {
     fn task(&self, job: J) -> Task<J> {
-        Task { id: self.next_id.fetch_add(1, Ordering::Relaxed), job, submitted: Instant::now() }
+        Task {
+            id: self.next_id.fetch_add(1, Ordering::Relaxed),
+            job,
+            submitted: Instant::now(),
+        }
     }
 
     /// Queues `job`, waiting while the queue is full; returns its id.
@@ -264,6 +282,9 @@ impl<J, O, E> Drop for Pool<J, O, E> {
 
 impl<J, O, E> fmt::Debug for Pool<J, O, E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Pool").field("workers", &self.workers).field("queued", &self.queued()).finish()
+        f.debug_struct("Pool")
+            .field("workers", &self.workers)
+            .field("queued", &self.queued())
+            .finish()
     }
 }

@@ -37,13 +37,18 @@ where
     E: Send + 'static,
     H: Fn(J, &Context) -> Result<O, E> + Send + Sync + 'static,
 {
-    pub(crate) fn new(
+    pub(crate) fn shared(
         jobs: Receiver<Task<J>>,
         results: Sender<Outcome<O, E>>,
         handler: H,
         ctx: Context,
     ) -> Arc<dyn Serve> {
-        Arc::new(Body { jobs, results, handler, ctx })
+        Arc::new(Body {
+            jobs,
+            results,
+            handler,
+            ctx,
+        })
     }
 
     fn serve(&self, task: Task<J>, index: usize) {
@@ -107,7 +112,9 @@ pub struct Worker {
 
 impl std::fmt::Debug for Worker {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Worker").field("index", &self.index).finish()
+        f.debug_struct("Worker")
+            .field("index", &self.index)
+            .finish()
     }
 }
 

@@ -1,0 +1,18 @@
+# The two commands of the README, and the steps they are made of.
+PORT ?= 8080
+
+.PHONY: demo test bootstrap build-wasm
+
+## demo: install what is missing, build the wasm package, serve web/ on $(PORT)
+demo: bootstrap build-wasm
+	python3 scripts/serve.py --port $(PORT)
+
+## test: every check and test suite; ends with "N passed, M failed"
+test:
+	scripts/test.sh
+
+bootstrap:
+	scripts/bootstrap.sh
+
+build-wasm:
+	scripts/build-wasm.sh web/pkg

@@ -1,0 +1,101 @@
+//! The binding layer in Chromium: real Web Workers on the shared memory, and the
+//! main-thread rule (blocking calls fail fast instead of trapping).
+#![cfg(target_arch = "wasm32")]
+
+use brigade::chan::{self, RecvError, SendError, TryRecvError};
+use brigade_wasm::api::PoolHandle;
+use serde_json::Value;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn get(v: &JsValue, key: &str) -> JsValue {
+    js_sys::Reflect::get(v, &JsValue::from_str(key)).unwrap()
+}
+
+#[wasm_bindgen_test]
+fn page_is_cross_origin_isolated() {
+    let isolated = get(&js_sys::global(), "crossOriginIsolated");
+    assert_eq!(
+        isolated.as_bool(),
+        Some(true),
+        "the test page must be cross-origin isolated"
+    );
+}
+
+#[wasm_bindgen_test]
+fn memory_is_shared() {
+    let buffer = get(&wasm_bindgen::memory(), "buffer");
+    assert!(buffer.is_instance_of::<js_sys::SharedArrayBuffer>());
+}
+
+#[wasm_bindgen_test]
+async fn pool_serves_jobs_on_two_web_workers() {
+    let pool = PoolHandle::new(2, 4).expect("pool starts");
+    for i in 1..=20 {
+        let id = JsFuture::from(pool.submit("square".into(), JsValue::from(i)).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(id.as_f64(), Some(i as f64));
+    }
+    pool.close();
+    let mut seen = [false; 21];
+    let mut workers = std::collections::BTreeSet::new();
+    loop {
+        let r = JsFuture::from(pool.next_result()).await.unwrap();
+        if r.is_null() {
+            break;
+        }
+        let id = get(&r, "id").as_f64().unwrap() as usize;
+        assert!(!seen[id], "job {id} reported twice");
+        seen[id] = true;
+        assert_eq!(get(&r, "value").as_f64(), Some((id * id) as f64));
+        workers.insert(get(&r, "worker").as_f64().unwrap() as usize);
+    }
+    assert!(seen[1..].iter().all(|&s| s), "every job reported");
+    assert!(workers.iter().all(|&w| w < 2));
+}
+
+#[wasm_bindgen_test]
+async fn a_panicking_job_is_contained_and_the_pool_keeps_serving() {
+    let pool = PoolHandle::new(2, 8).expect("pool starts");
+    let input = serde_wasm_bindgen::to_value(&serde_json::json!({ "message": "boom" })).unwrap();
+    JsFuture::from(pool.submit("panic".into(), input).unwrap())
+        .await
+        .unwrap();
+    for i in 0..10 {
+        JsFuture::from(pool.submit("square".into(), JsValue::from(i)).unwrap())
+            .await
+            .unwrap();
+    }
+    pool.close();
+    let (mut panics, mut ok) = (0, 0);
+    loop {
+        let r = JsFuture::from(pool.next_result()).await.unwrap();
+        if r.is_null() {
+            break;
+        }
+        if get(&r, "ok").as_bool() == Some(true) {
+            ok += 1;
+        } else {
+            let err: Value = serde_wasm_bindgen::from_value(get(&r, "error")).unwrap();
+            assert_eq!(err["name"], "PanicError");
+            assert_eq!(err["message"], "boom");
+            panics += 1;
+        }
+    }
+    assert_eq!((panics, ok), (1, 10));
+}
+
+#[wasm_bindgen_test]
+fn blocking_calls_on_the_main_thread_fail_fast() {
+    let (tx, rx) = chan::bounded::<u32>(0);
+    assert_eq!(rx.recv(), Err(RecvError::WouldBlockOnMainThread));
+    assert_eq!(tx.send(7), Err(SendError::WouldBlockOnMainThread(7)));
+    assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
+    let wg = brigade::WaitGroup::new();
+    wg.add(1);
+    assert!(wg.wait().is_err());
+}
