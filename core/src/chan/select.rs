@@ -299,25 +299,37 @@ macro_rules! select {
         let mut __sel = $crate::chan::Select::new();
         $crate::select!(@build __sel [$($def)*] [] $($arms)*)
     }};
-    (@parse [$($arms:tt)*] [$($def:tt)*] recv($rx:expr) -> $res:pat => $body:block $(,)? $($rest:tt)*) => {
+    (@parse [$($arms:tt)*] [$($def:tt)*] recv($rx:expr) -> $res:pat => $body:block, $($rest:tt)*) => {
+        $crate::select!(@parse [$($arms)* (recv ($rx) $res => $body)] [$($def)*] $($rest)*)
+    };
+    (@parse [$($arms:tt)*] [$($def:tt)*] recv($rx:expr) -> $res:pat => $body:block $($rest:tt)*) => {
         $crate::select!(@parse [$($arms)* (recv ($rx) $res => $body)] [$($def)*] $($rest)*)
     };
     (@parse [$($arms:tt)*] [$($def:tt)*] recv($rx:expr) -> $res:pat => $body:expr $(, $($rest:tt)*)?) => {
         $crate::select!(@parse [$($arms)* (recv ($rx) $res => { $body })] [$($def)*] $($($rest)*)?)
     };
-    (@parse [$($arms:tt)*] [$($def:tt)*] send($tx:expr, $v:expr) -> $res:pat => $body:block $(,)? $($rest:tt)*) => {
+    (@parse [$($arms:tt)*] [$($def:tt)*] send($tx:expr, $v:expr) -> $res:pat => $body:block, $($rest:tt)*) => {
+        $crate::select!(@parse [$($arms)* (send ($tx, $v) $res => $body)] [$($def)*] $($rest)*)
+    };
+    (@parse [$($arms:tt)*] [$($def:tt)*] send($tx:expr, $v:expr) -> $res:pat => $body:block $($rest:tt)*) => {
         $crate::select!(@parse [$($arms)* (send ($tx, $v) $res => $body)] [$($def)*] $($rest)*)
     };
     (@parse [$($arms:tt)*] [$($def:tt)*] send($tx:expr, $v:expr) -> $res:pat => $body:expr $(, $($rest:tt)*)?) => {
         $crate::select!(@parse [$($arms)* (send ($tx, $v) $res => { $body })] [$($def)*] $($($rest)*)?)
     };
-    (@parse [$($arms:tt)*] [] default => $body:block $(,)? $($rest:tt)*) => {
+    (@parse [$($arms:tt)*] [] default => $body:block, $($rest:tt)*) => {
+        $crate::select!(@parse [$($arms)*] [(now) $body] $($rest)*)
+    };
+    (@parse [$($arms:tt)*] [] default => $body:block $($rest:tt)*) => {
         $crate::select!(@parse [$($arms)*] [(now) $body] $($rest)*)
     };
     (@parse [$($arms:tt)*] [] default => $body:expr $(, $($rest:tt)*)?) => {
         $crate::select!(@parse [$($arms)*] [(now) { $body }] $($($rest)*)?)
     };
-    (@parse [$($arms:tt)*] [] default($t:expr) => $body:block $(,)? $($rest:tt)*) => {
+    (@parse [$($arms:tt)*] [] default($t:expr) => $body:block, $($rest:tt)*) => {
+        $crate::select!(@parse [$($arms)*] [(timeout $t) $body] $($rest)*)
+    };
+    (@parse [$($arms:tt)*] [] default($t:expr) => $body:block $($rest:tt)*) => {
         $crate::select!(@parse [$($arms)*] [(timeout $t) $body] $($rest)*)
     };
     (@parse [$($arms:tt)*] [] default($t:expr) => $body:expr $(, $($rest:tt)*)?) => {
