@@ -1,0 +1,109 @@
+//! Black-box tests of the bounded (buffered) flavor.
+
+use std::thread;
+use std::time::{Duration, Instant};
+
+use brigade::chan::{self, RecvTimeoutError, SendTimeoutError, TryRecvError, TrySendError};
+
+#[test]
+fn smoke() {
+    let (tx, rx) = chan::bounded(1);
+    tx.send(7).unwrap();
+    assert_eq!(rx.try_recv(), Ok(7));
+    assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
+}
+
+#[test]
+fn buffer_holds_exactly_cap() {
+    for cap in [1, 2, 10, 100] {
+        let (tx, rx) = chan::bounded(cap);
+        for i in 0..cap {
+            tx.try_send(i).unwrap();
+        }
+        assert_eq!(tx.try_send(cap), Err(TrySendError::Full(cap)));
+        assert_eq!(rx.len(), cap);
+        assert_eq!(rx.recv(), Ok(0));
+        tx.try_send(cap).unwrap();
+    }
+}
+
+#[test]
+fn a_receive_makes_room_for_a_blocked_sender() {
+    let (tx, rx) = chan::bounded(2);
+    tx.send(1).unwrap();
+    tx.send(2).unwrap();
+    let h = thread::spawn(move || {
+        tx.send(3).unwrap();
+        Instant::now()
+    });
+    thread::sleep(Duration::from_millis(20));
+    let freed = Instant::now();
+    assert_eq!(rx.recv(), Ok(1));
+    assert!(h.join().unwrap() >= freed, "the sender waited for room");
+    // The blocked sender's value went straight in behind the buffer.
+    assert_eq!(rx.try_iter().collect::<Vec<_>>(), [2, 3]);
+}
+
+#[test]
+fn send_timeout_returns_the_value_when_full() {
+    let (tx, _rx) = chan::bounded(1);
+    tx.send("a".to_string()).unwrap();
+    let start = Instant::now();
+    let err = tx
+        .send_timeout("b".to_string(), Duration::from_millis(30))
+        .unwrap_err();
+    assert_eq!(err, SendTimeoutError::Timeout("b".to_string()));
+    assert!(start.elapsed() >= Duration::from_millis(30));
+}
+
+#[test]
+fn recv_timeout_times_out_then_succeeds() {
+    let (tx, rx) = chan::bounded::<u8>(4);
+    assert_eq!(
+        rx.recv_timeout(Duration::from_millis(10)),
+        Err(RecvTimeoutError::Timeout)
+    );
+    let h = thread::spawn(move || {
+        thread::sleep(Duration::from_millis(10));
+        tx.send(5).unwrap();
+    });
+    assert_eq!(rx.recv_timeout(Duration::from_secs(10)), Ok(5));
+    h.join().unwrap();
+}
+
+#[test]
+fn send_deadline_in_the_past_does_not_wait() {
+    let (tx, _rx) = chan::bounded(0);
+    let err = tx
+        .send_deadline(1, Instant::now() - Duration::from_millis(1))
+        .unwrap_err();
+    assert_eq!(err, SendTimeoutError::Timeout(1));
+}
+
+#[test]
+fn many_producers_many_consumers_lose_nothing() {
+    const PER: usize = 20_000;
+    let (tx, rx) = chan::bounded(8);
+    let producers: Vec<_> = (0..4)
+        .map(|p| {
+            let tx = tx.clone();
+            thread::spawn(move || (0..PER).for_each(|i| tx.send(p * PER + i).unwrap()))
+        })
+        .collect();
+    drop(tx);
+    let consumers: Vec<_> = (0..4)
+        .map(|_| {
+            let rx = rx.clone();
+            thread::spawn(move || rx.iter().collect::<Vec<_>>())
+        })
+        .collect();
+    producers.into_iter().for_each(|h| h.join().unwrap());
+    let mut seen = vec![false; 4 * PER];
+    for h in consumers {
+        for v in h.join().unwrap() {
+            assert!(!seen[v], "{v} received twice");
+            seen[v] = true;
+        }
+    }
+    assert!(seen.iter().all(|&s| s), "every value received");
+}
