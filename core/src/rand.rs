@@ -5,24 +5,19 @@
 
 use std::cell::Cell;
 
-use crate::loom::{AtomicU64, Ordering};
-
 #[cfg(not(loom))]
-static SEEDS: AtomicU64 = AtomicU64::new(0x2545_f491_4f6c_dd1d);
-
 fn next_seed() -> u64 {
-    #[cfg(loom)]
-    {
-        // Deterministic under the model checker.
-        let _ = AtomicU64::new(0).load(Ordering::Relaxed);
-        0x9e37_79b9_7f4a_7c15
-    }
-    #[cfg(not(loom))]
-    {
-        let n = SEEDS.fetch_add(0x9e37_79b9_7f4a_7c15, Ordering::Relaxed);
-        let t = crate::runtime::Instant::now().elapsed().as_nanos() as u64;
-        n ^ t.rotate_left(17)
-    }
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static SEEDS: AtomicU64 = AtomicU64::new(0x2545_f491_4f6c_dd1d);
+    let n = SEEDS.fetch_add(0x9e37_79b9_7f4a_7c15, Ordering::Relaxed);
+    let t = crate::runtime::Instant::now().elapsed().as_nanos() as u64;
+    n ^ t.rotate_left(17)
+}
+
+/// Deterministic under the model checker, which must replay executions exactly.
+#[cfg(loom)]
+fn next_seed() -> u64 {
+    0x9e37_79b9_7f4a_7c15
 }
 
 thread_local! {
@@ -39,9 +34,17 @@ fn with_rng<R>(f: impl FnOnce(&mut fastrand::Rng) -> R) -> R {
 }
 
 /// Shuffles `v` uniformly.
+#[cfg(not(loom))]
 pub(crate) fn shuffle<T>(v: &mut [T]) {
     with_rng(|r| r.shuffle(v));
 }
+
+/// Under the model checker every execution must replay exactly, and the
+/// generator's state would carry over between executions on the same OS thread:
+/// keep the order fixed there (loom explores the interleavings; fairness is
+/// tested natively).
+#[cfg(loom)]
+pub(crate) fn shuffle<T>(_v: &mut [T]) {}
 
 /// A uniform value in `0..=max`.
 #[allow(dead_code)]

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Model-checks the channel engine and WaitGroup with loom. A separate target
+# directory keeps the --cfg loom build from invalidating the normal one.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+export RUSTFLAGS="--cfg loom"
+export LOOM_MAX_PREEMPTIONS=${LOOM_MAX_PREEMPTIONS:-2}
+export CARGO_TARGET_DIR="$root/target/loom"
+cargo +stable test --release -p brigade --test loom_chan --test loom_wait_group
