@@ -1,15 +1,19 @@
 //! Starting Web Workers on the module's own memory, and running timers.
 //!
-//! `core` hands each pool worker to [`WebWorkerSpawner::spawn`], which parks it
-//! in a registry under a token and starts a Web Worker (`js/worker.js`) with the
-//! compiled module, the shared memory, the glue's URL and the token. The Web
-//! Worker instantiates the module on that memory and calls
-//! [`__brigade_worker_main`], which takes its worker out of the registry and runs
+//! [`spawn`] parks a task in a registry under a token and starts a Web Worker
+//! (`js/worker.js`) with the compiled module, the shared memory, the glue's URL
+//! and the token. The Web Worker instantiates the module on that memory and calls
+//! [`__brigade_worker_main`], which takes its task out of the registry and runs
+//! it to completion, then the Web Worker closes.
+//!
+//! `core`'s pool starts its workers through [`WebWorkerSpawner`], whose task is
 //! `Worker::run_async`: the loop drains the queue without waiting and otherwise
 //! awaits the next job, so the Web Worker's event loop (timers, `fetch`, async JS
 //! handlers) keeps running.
 
 use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::OnceLock;
 
@@ -41,12 +45,46 @@ extern "C" {
     static GLUE_URL: String;
 }
 
-fn registry() -> &'static Mutex<HashMap<u32, Worker>> {
-    static REGISTRY: OnceLock<Mutex<HashMap<u32, Worker>>> = OnceLock::new();
+/// What a Web Worker runs: built on the main thread, started on the worker.
+pub type Task = Box<dyn FnOnce() -> Pin<Box<dyn Future<Output = ()>>> + Send + 'static>;
+
+fn registry() -> &'static Mutex<HashMap<u32, Task>> {
+    static REGISTRY: OnceLock<Mutex<HashMap<u32, Task>>> = OnceLock::new();
     REGISTRY.get_or_init(|| Mutex::new(HashMap::new()))
 }
 
 static NEXT_TOKEN: AtomicU32 = AtomicU32::new(1);
+
+/// Runs `task` on a new Web Worker that shares this module's memory. The
+/// worker may block (it is not the page's main thread) and closes when the
+/// task's future completes.
+///
+/// # Errors
+/// The browser refused to create the Web Worker.
+pub fn spawn(name: &str, task: Task) -> std::io::Result<()> {
+    let token = NEXT_TOKEN.fetch_add(1, Ordering::Relaxed);
+    registry()
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(token, task);
+    let glue = GLUE_URL.with(String::clone);
+    match start_worker(
+        &wasm_bindgen::module(),
+        &wasm_bindgen::memory(),
+        &glue,
+        token,
+        name,
+    ) {
+        Ok(_) => Ok(()),
+        Err(e) => {
+            registry()
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .remove(&token);
+            Err(std::io::Error::other(format!("new Worker failed: {e:?}")))
+        }
+    }
+}
 
 /// Starts each pool worker on a new Web Worker sharing this module's memory.
 #[derive(Clone, Copy, Debug, Default)]
@@ -54,29 +92,8 @@ pub struct WebWorkerSpawner;
 
 impl Spawner for WebWorkerSpawner {
     fn spawn(&self, worker: Worker) -> std::io::Result<()> {
-        let token = NEXT_TOKEN.fetch_add(1, Ordering::Relaxed);
         let name = format!("brigade-worker-{}", worker.index());
-        registry()
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(token, worker);
-        let glue = GLUE_URL.with(String::clone);
-        match start_worker(
-            &wasm_bindgen::module(),
-            &wasm_bindgen::memory(),
-            &glue,
-            token,
-            &name,
-        ) {
-            Ok(_) => Ok(()),
-            Err(e) => {
-                registry()
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .remove(&token);
-                Err(std::io::Error::other(format!("new Worker failed: {e:?}")))
-            }
-        }
+        spawn(&name, Box::new(move || Box::pin(worker.run_async())))
     }
 }
 
@@ -85,14 +102,14 @@ impl Spawner for WebWorkerSpawner {
 pub async fn __brigade_worker_main(token: u32) -> Result<(), JsValue> {
     brigade::runtime::allow_blocking();
     install_timer_driver();
-    let worker = registry()
+    let task = registry()
         .lock()
         .unwrap_or_else(|e| e.into_inner())
         .remove(&token)
         .ok_or_else(|| JsValue::from_str("brigade: unknown worker token"))?;
-    // The loop contains panics per job (catch_unwind in core); nothing here is
-    // left half-updated if one escaped.
-    std::panic::AssertUnwindSafe(worker.run_async()).await;
+    // The pool's loop contains panics per job (catch_unwind in core); nothing
+    // here is left half-updated if one escaped.
+    std::panic::AssertUnwindSafe(task()).await;
     Ok(())
 }
 

@@ -86,11 +86,31 @@ pub fn count_primes(n: u64) -> u64 {
 #[cfg(test)]
 mod test {
     use super::*;
+    use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
-    #[test]
+    wasm_bindgen_test_configure!(run_in_browser);
+
+    #[wasm_bindgen_test]
     fn primes_below_100() {
         assert_eq!(count_primes(100), 25);
         assert_eq!(count_primes(2), 0);
         assert_eq!(count_primes(3), 1);
+    }
+
+    #[wasm_bindgen_test]
+    fn unknown_kinds_and_bad_inputs_are_named() {
+        let job = |kind: &str, input: Value| Job {
+            kind: kind.into(),
+            input,
+        };
+        assert_eq!(run(&job("square", Value::from(3))), Ok(Value::from(9.0)));
+        let err = run(&job("nope", Value::Null)).unwrap_err();
+        assert!(err.contains("unknown job kind \"nope\""), "{err}");
+        let err = run(&job("primes", Value::from("x"))).unwrap_err();
+        assert!(err.contains("{ below: number }"), "{err}");
+        assert_eq!(
+            run(&job("fail", serde_json::json!({ "message": "no" }))),
+            Err("no".into())
+        );
     }
 }
