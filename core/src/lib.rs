@@ -31,4 +31,4 @@ mod wait_group;
 
 pub use context::{CancelFunc, Context, ContextError};
 pub use pool::{Outcome, Pool};
-pub use wait_group::WaitGroup;
+pub use wait_group::{WaitError, WaitGroup};

@@ -1,26 +1,27 @@
 //! Go's `sync.WaitGroup`: wait until a counter of outstanding tasks reaches zero.
 //!
-//! A counter and a list of async wakers under one lock, plus a condition variable
-//! for threads. Blocking `wait` follows the crate's main-thread rule: where the
-//! thread must not block it fails at once instead of trapping; `wait_async` works
-//! everywhere.
+//! Built on the crate's own channels: while the counter is above zero, the group
+//! holds the sending half of a fresh channel on which nothing is ever sent;
+//! reaching zero closes it. Waiting is receiving from that channel until it is
+//! closed, so every way of waiting a channel has (blocking, with a `Context`,
+//! async, in `select!`) comes for free and follows the crate's main-thread rule.
+//! A new channel per "generation" lets a group be reused, as Go allows.
+//!
+//! # Invariants
+//! `zero` is `Some` exactly while `count > 0`; the channel it holds is closed in
+//! the same `add` call that brings the counter to zero.
 
 use std::fmt;
 use std::future::Future;
-use std::pin::Pin;
-use std::task::{Context as TaskContext, Poll, Waker};
 
-use crate::loom::{lock, Arc, Condvar, Mutex};
-use crate::runtime::{can_block, WouldBlockOnMainThread};
+use crate::chan::{self, Receiver, RecvError, RecvTimeoutError, Sender};
+use crate::loom::{lock, Arc, Mutex};
+use crate::runtime::WouldBlockOnMainThread;
+use crate::{Context, ContextError};
 
 struct State {
     count: i64,
-    wakers: Vec<Waker>,
-}
-
-struct Inner {
-    state: Mutex<State>,
-    cv: Condvar,
+    zero: Option<(Sender<()>, Receiver<()>)>,
 }
 
 /// Waits for a collection of tasks to finish. Clones share one counter.
@@ -46,8 +47,29 @@ struct Inner {
 /// ```
 #[derive(Clone)]
 pub struct WaitGroup {
-    inner: Arc<Inner>,
+    state: Arc<Mutex<State>>,
 }
+
+/// Why [`WaitGroup::wait_ctx`] returned before the counter reached zero.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum WaitError {
+    /// The context was cancelled or passed its deadline.
+    Canceled(ContextError),
+    /// It would have to wait, and this thread must not block.
+    WouldBlockOnMainThread,
+}
+
+impl fmt::Display for WaitError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            WaitError::Canceled(e) => write!(f, "stopped waiting for the group: {e}"),
+            WaitError::WouldBlockOnMainThread => WouldBlockOnMainThread.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for WaitError {}
 
 impl Default for WaitGroup {
     fn default() -> Self {
@@ -59,38 +81,40 @@ impl WaitGroup {
     /// A wait group with a zero counter.
     pub fn new() -> Self {
         WaitGroup {
-            inner: Arc::new(Inner {
-                state: Mutex::new(State {
-                    count: 0,
-                    wakers: Vec::new(),
-                }),
-                cv: Condvar::new(),
-            }),
+            state: Arc::new(Mutex::new(State {
+                count: 0,
+                zero: None,
+            })),
         }
     }
 
-    /// Adds `delta` (which may be negative) to the counter; at zero, wakes every
-    /// waiter.
+    /// Adds `delta` (which may be negative) to the counter; at zero, releases
+    /// every waiter.
     ///
     /// # Panics
     /// If the counter would go negative, as Go does ("sync: negative WaitGroup
     /// counter"): that is a `done` without a matching `add`.
     pub fn add(&self, delta: i64) {
-        let wakers = {
-            let mut st = lock(&self.inner.state);
+        let released = {
+            let mut st = lock(&self.state);
             let next = st.count + delta;
             assert!(
                 next >= 0,
                 "WaitGroup: negative counter (done() called more times than add())"
             );
-            st.count = next;
-            if next != 0 {
-                return;
+            if st.count == 0 && next > 0 {
+                st.zero = Some(chan::bounded(0));
             }
-            self.inner.cv.notify_all();
-            std::mem::take(&mut st.wakers)
+            st.count = next;
+            if next == 0 {
+                st.zero.take()
+            } else {
+                None
+            }
         };
-        wakers.into_iter().for_each(Waker::wake);
+        if let Some((tx, _)) = released {
+            tx.close();
+        }
     }
 
     /// Decrements the counter by one.
@@ -103,7 +127,13 @@ impl WaitGroup {
 
     /// The current counter.
     pub fn count(&self) -> i64 {
-        lock(&self.inner.state).count
+        lock(&self.state).count
+    }
+
+    /// The channel that closes when the counter reaches zero; `None` if it is
+    /// zero now. Usable in `select!` next to other operations.
+    pub fn zero(&self) -> Option<Receiver<()>> {
+        lock(&self.state).zero.as_ref().map(|(_, rx)| rx.clone())
     }
 
     /// Waits until the counter is zero.
@@ -112,45 +142,35 @@ impl WaitGroup {
     /// [`WouldBlockOnMainThread`] if it would have to wait and this thread must not
     /// block; use [`wait_async`](Self::wait_async) there.
     pub fn wait(&self) -> Result<(), WouldBlockOnMainThread> {
-        let mut st = lock(&self.inner.state);
-        if st.count == 0 {
-            return Ok(());
+        match self.zero().map(|rx| rx.recv()) {
+            None | Some(Err(RecvError::Closed)) | Some(Ok(())) => Ok(()),
+            Some(Err(_)) => Err(WouldBlockOnMainThread),
         }
-        if !can_block() {
-            return Err(WouldBlockOnMainThread);
+    }
+
+    /// Waits until the counter is zero or `ctx` is done.
+    ///
+    /// # Errors
+    /// [`WaitError::Canceled`] with the context's reason, or
+    /// [`WaitError::WouldBlockOnMainThread`].
+    pub fn wait_ctx(&self, ctx: &Context) -> Result<(), WaitError> {
+        match self.zero().map(|rx| rx.recv_ctx(ctx)) {
+            None | Some(Err(RecvTimeoutError::Closed)) | Some(Ok(())) => Ok(()),
+            Some(Err(RecvTimeoutError::Canceled)) => Err(WaitError::Canceled(
+                ctx.err().unwrap_or(ContextError::Canceled),
+            )),
+            Some(Err(_)) => Err(WaitError::WouldBlockOnMainThread),
         }
-        while st.count != 0 {
-            st = match self.inner.cv.wait(st) {
-                Ok(g) => g,
-                Err(e) => e.into_inner(),
-            };
-        }
-        Ok(())
     }
 
     /// Waits asynchronously until the counter is zero.
-    pub fn wait_async(&self) -> WaitFuture<'_> {
-        WaitFuture { wg: self }
-    }
-}
-
-/// The future of [`WaitGroup::wait_async`].
-#[must_use = "futures do nothing unless polled"]
-pub struct WaitFuture<'a> {
-    wg: &'a WaitGroup,
-}
-
-impl Future for WaitFuture<'_> {
-    type Output = ();
-    fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<()> {
-        let mut st = lock(&self.wg.inner.state);
-        if st.count == 0 {
-            return Poll::Ready(());
+    pub fn wait_async(&self) -> impl Future<Output = ()> + '_ {
+        let zero = self.zero();
+        async move {
+            if let Some(rx) = zero {
+                let _ = rx.recv_async().await;
+            }
         }
-        if !st.wakers.iter().any(|w| w.will_wake(cx.waker())) {
-            st.wakers.push(cx.waker().clone());
-        }
-        Poll::Pending
     }
 }
 

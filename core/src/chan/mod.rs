@@ -104,6 +104,21 @@ pub fn unbounded<T>() -> (Sender<T>, Receiver<T>) {
 }
 
 /// The sending half of a channel. Clone it for more producers.
+///
+/// `Sender<T>` and [`Receiver<T>`] are `Send` and `Sync` when `T: Send`; a
+/// channel of values that must stay on one thread stays there too:
+///
+/// ```compile_fail
+/// fn send<T: Send>(_: T) {}
+/// let (tx, _rx) = brigade::chan::bounded::<std::rc::Rc<u8>>(1);
+/// send(tx);
+/// ```
+///
+/// ```compile_fail
+/// fn send<T: Send>(_: T) {}
+/// let (_tx, rx) = brigade::chan::bounded::<std::rc::Rc<u8>>(1);
+/// send(rx);
+/// ```
 pub struct Sender<T> {
     chan: Arc<Chan<T>>,
 }
