@@ -1,0 +1,171 @@
+#!/usr/bin/env bash
+# Channel benchmarks side by side: brigade, crossbeam-channel and flume (criterion,
+# core/benches/channels.rs) and Go's own channels (bench/go/channels.go), the same
+# scenarios at the same message count. Writes bench/results/channels.md: ns per
+# message for each, and the ratios brigade/crossbeam and brigade/Go.
+#
+# Usage (from anywhere): bench/channels.sh
+# Takes about 5 minutes on a 2-core machine; best run while nothing else is busy
+# (the CPU time other processes used during the run is recorded in the results).
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+
+# Go from Debian, only if missing.
+if ! command -v go >/dev/null 2>&1; then
+    sudo=""
+    if [ "$(id -u)" -ne 0 ]; then sudo=sudo; fi
+    $sudo apt-get update
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y golang-go
+fi
+
+# The stable toolchain, through rustup where there is one.
+cargo=(cargo)
+rustc=(rustc)
+if command -v rustup >/dev/null 2>&1; then
+    cargo=(cargo +stable)
+    rustc=(rustc +stable)
+fi
+
+target=${CARGO_TARGET_DIR:-$root/target}
+work=$target/bench-channels
+mkdir -p "$work" bench/results
+touch "$work/started" # criterion results older than this are stale
+
+# Noise check: CPU time the whole machine spent busy during the run, minus what
+# this script and everything it ran (and waited for) spent.
+busy_ticks() { awk '/^cpu /{print $2 + $3 + $4 + $7 + $8 + $9}' /proc/stat; }
+own_ticks() { awk '{print $14 + $15 + $16 + $17}' "/proc/$$/stat"; }
+busy_before=$(busy_ticks)
+own_before=$(own_ticks)
+wall_before=$(date +%s)
+
+"${cargo[@]}" bench -p brigade --bench channels 2>&1 | tee "$work/criterion.log"
+
+(
+    cd bench/go
+    GOFLAGS=-mod=mod GOPROXY=off GOTOOLCHAIN=local go run .
+) | tee "$work/go.txt"
+
+busy=$(($(busy_ticks) - busy_before))
+own=$(($(own_ticks) - own_before))
+wall=$(($(date +%s) - wall_before))
+others=$(awk -v t="$((busy - own))" -v hz="$(getconf CLK_TCK)" 'BEGIN{printf "%.0f", (t < 0 ? 0 : t) / hz}')
+dirty=""
+if [ -n "$(git status --porcelain -- core)" ]; then
+    dirty=" (with uncommitted changes under core/)"
+fi
+
+export BENCH_CRITERION_DIR="$target/criterion"
+export BENCH_STARTED="$work/started"
+export BENCH_GO="$work/go.txt"
+export BENCH_OUT="$root/bench/results/channels.md"
+export BENCH_NPROC=$(nproc)
+export BENCH_CPU=$(grep -m1 '^model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
+export BENCH_RUSTC=$("${rustc[@]}" -V)
+export BENCH_GO_VERSION=$(go version)
+export BENCH_COMMIT="$(git rev-parse HEAD)$dirty"
+export BENCH_DATE=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+export BENCH_NOISE="${others} s of CPU time used by other processes during the ${wall} s run (at most $(nproc) x ${wall} s)"
+
+python3 - <<'PY'
+"""Turns criterion's estimates and the Go program's lines into one table."""
+import json
+import os
+import sys
+from pathlib import Path
+
+MESSAGES = 20_000  # as in core/benches/channels.rs and bench/go/channels.go
+LIBS = ["brigade", "crossbeam", "flume"]
+SCENARIOS = [
+    ("seq", ["1", "64", "unbounded"]),
+    ("spsc", ["0", "1", "64", "unbounded"]),
+    ("mpsc", ["0", "1", "64", "unbounded"]),
+    ("mpmc", ["0", "1", "64", "unbounded"]),
+    ("select", ["0", "1", "64", "unbounded"]),
+]
+env = os.environ
+criterion = Path(env["BENCH_CRITERION_DIR"])
+started = Path(env["BENCH_STARTED"]).stat().st_mtime
+
+
+def rust_ns(scenario, lib, cap):
+    est = criterion / scenario / lib / cap / "new" / "estimates.json"
+    if not est.exists() or est.stat().st_mtime < started:
+        sys.exit(f"no fresh criterion result for {scenario}/{lib}/{cap} ({est})")
+    return json.loads(est.read_text())["median"]["point_estimate"] / MESSAGES
+
+
+go = {}
+for line in Path(env["BENCH_GO"]).read_text().splitlines():
+    if line.strip() and not line.startswith("#"):
+        scenario, cap, ns = line.split()
+        go[(scenario, cap)] = float(ns)
+
+
+def goal(scenario, cap, vs_crossbeam, vs_go):
+    missed = []
+    if scenario in ("spsc", "mpmc") and cap != "unbounded" and vs_crossbeam > 1.3:
+        missed.append("crossbeam")
+    if vs_go > 1.0:
+        missed.append("Go")
+    return "ok" if not missed else "missed: " + ", ".join(missed)
+
+
+rows = []
+misses = []
+for scenario, caps in SCENARIOS:
+    for cap in caps:
+        ns = {lib: rust_ns(scenario, lib, cap) for lib in LIBS}
+        if (scenario, cap) not in go:
+            sys.exit(f"no Go result for {scenario} {cap}")
+        ns["go"] = go[(scenario, cap)]
+        vs_cb = ns["brigade"] / ns["crossbeam"]
+        vs_go = ns["brigade"] / ns["go"]
+        verdict = goal(scenario, cap, vs_cb, vs_go)
+        if verdict != "ok":
+            misses.append(f"{scenario}/{cap}")
+        rows.append(
+            f"| {scenario} | {cap} | {ns['brigade']:.1f} | {ns['crossbeam']:.1f} "
+            f"| {ns['flume']:.1f} | {ns['go']:.1f} | {vs_cb:.2f}x | {vs_go:.2f}x | {verdict} |"
+        )
+
+out = f"""# Channel benchmarks: brigade vs crossbeam-channel, flume and Go
+
+Generated by `bench/channels.sh`; do not edit by hand.
+
+- machine: {env['BENCH_NPROC']} cores, {env['BENCH_CPU']}
+- other load: {env['BENCH_NOISE']}
+- rustc: {env['BENCH_RUSTC']}
+- go: {env['BENCH_GO_VERSION']}
+- commit: {env['BENCH_COMMIT']}
+- date: {env['BENCH_DATE']}
+
+Nanoseconds per message ({MESSAGES} `u64` values per iteration; lower is better).
+Rust: criterion's median of 10 samples (`core/benches/channels.rs`); Go: median of
+at least 10 repetitions (`bench/go/channels.go`, GOMAXPROCS = cores). Ratios above
+1 mean brigade is slower. Producers and consumers are OS threads in Rust and
+goroutines in Go; in both, the clock runs from their release until the last one is
+done, so start-up is not counted.
+
+Scenarios: `seq` one thread sends a batch (the buffer's size; all values when
+unbounded) then receives it; `spsc` 1 producer, 1 consumer; `mpsc` 4 producers,
+1 consumer; `mpmc` 4 producers, 4 consumers; `select` 4 producers each feeding its
+own channel, 1 consumer receiving through a select over the 4. Capacity 0 is a
+rendezvous. Go has no unbounded channel: there "unbounded" is a channel buffered
+for all {MESSAGES} values, so its senders never wait either.
+
+Goal: brigade within 1.3x of crossbeam-channel on bounded `spsc`/`mpmc`
+(capacity 0, 1, 64), and not slower than Go anywhere.
+
+| scenario | cap | brigade | crossbeam | flume | Go | brigade/crossbeam | brigade/Go | goal |
+|---|---|---:|---:|---:|---:|---:|---:|---|
+""" + "\n".join(rows) + f"""
+
+Goal met in {len(rows) - len(misses)} of {len(rows)} rows; missed in: {", ".join(misses) or "none"}.
+"""
+Path(env["BENCH_OUT"]).write_text(out)
+print(out)
+PY
+echo "wrote bench/results/channels.md"

@@ -1,0 +1,3 @@
+module brigade/bench/go
+
+go 1.19

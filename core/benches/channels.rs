@@ -1,0 +1,333 @@
+//! Channel micro-benchmarks, side by side: brigade, crossbeam-channel and flume.
+//!
+//! Every scenario moves [`MESSAGES`] `u64`s per iteration, so a time per iteration
+//! divided by [`MESSAGES`] is a time per message. `bench/go/channels.go` runs the
+//! same scenarios with Go's channels and `bench/channels.sh` puts all of them in one
+//! table of ratios (`bench/results/channels.md`).
+//!
+//! Scenarios, each at capacity 0 (rendezvous), 1, [`BATCH`] and unbounded:
+//! - `seq`: one thread sends a batch (as many values as the buffer holds, all of
+//!   them when unbounded), then receives it; no capacity 0, which would deadlock.
+//! - `spsc`: one producer thread, one consumer thread.
+//! - `mpsc`: [`THREADS`] producers, one consumer.
+//! - `mpmc`: [`THREADS`] producers, [`THREADS`] consumers.
+//! - `select`: [`THREADS`] producers each feed their own channel; one consumer
+//!   receives through a select over the [`THREADS`] channels.
+//!
+//! Timing: the threads of one iteration are spawned first and wait on a barrier;
+//! the clock runs from their release until the last of them has been joined, so
+//! thread start-up is not counted (Go's goroutines start far cheaper than threads,
+//! and that is not what is measured here).
+
+use std::hint::black_box;
+use std::sync::Barrier;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use criterion::{BenchmarkId, Criterion, SamplingMode, Throughput};
+
+/// Values moved per iteration.
+const MESSAGES: usize = 20_000;
+/// Producers (and consumers in `mpmc`, channels in `select`).
+const THREADS: usize = 4;
+/// The "N" buffer size.
+const BATCH: usize = 64;
+
+/// A channel's capacity.
+#[derive(Clone, Copy)]
+enum Cap {
+    Bounded(usize),
+    Unbounded,
+}
+
+impl Cap {
+    const ALL: [Cap; 4] = [
+        Cap::Bounded(0),
+        Cap::Bounded(1),
+        Cap::Bounded(BATCH),
+        Cap::Unbounded,
+    ];
+
+    fn label(self) -> String {
+        match self {
+            Cap::Bounded(n) => n.to_string(),
+            Cap::Unbounded => "unbounded".to_string(),
+        }
+    }
+}
+
+/// The operations a scenario needs from a channel library.
+trait Flavor {
+    const NAME: &'static str;
+    type Tx: Clone + Send + 'static;
+    type Rx: Clone + Send + 'static;
+    fn channel(cap: Cap) -> (Self::Tx, Self::Rx);
+    fn send(tx: &Self::Tx, v: u64);
+    fn recv(rx: &Self::Rx) -> u64;
+    /// Receives one value through a select over all of `rxs`.
+    fn select_recv(rxs: &[Self::Rx; THREADS]) -> u64;
+}
+
+struct Brigade;
+
+impl Flavor for Brigade {
+    const NAME: &'static str = "brigade";
+    type Tx = brigade::chan::Sender<u64>;
+    type Rx = brigade::chan::Receiver<u64>;
+
+    fn channel(cap: Cap) -> (Self::Tx, Self::Rx) {
+        match cap {
+            Cap::Bounded(n) => brigade::chan::bounded(n),
+            Cap::Unbounded => brigade::chan::unbounded(),
+        }
+    }
+
+    fn send(tx: &Self::Tx, v: u64) {
+        tx.send(v).expect("open");
+    }
+
+    fn recv(rx: &Self::Rx) -> u64 {
+        rx.recv().expect("open")
+    }
+
+    fn select_recv(rxs: &[Self::Rx; THREADS]) -> u64 {
+        let [a, b, c, d] = rxs;
+        brigade::select! {
+            recv(a) -> v => v,
+            recv(b) -> v => v,
+            recv(c) -> v => v,
+            recv(d) -> v => v,
+        }
+        .expect("open")
+    }
+}
+
+struct Crossbeam;
+
+impl Flavor for Crossbeam {
+    const NAME: &'static str = "crossbeam";
+    type Tx = crossbeam_channel::Sender<u64>;
+    type Rx = crossbeam_channel::Receiver<u64>;
+
+    fn channel(cap: Cap) -> (Self::Tx, Self::Rx) {
+        match cap {
+            Cap::Bounded(n) => crossbeam_channel::bounded(n),
+            Cap::Unbounded => crossbeam_channel::unbounded(),
+        }
+    }
+
+    fn send(tx: &Self::Tx, v: u64) {
+        tx.send(v).expect("open");
+    }
+
+    fn recv(rx: &Self::Rx) -> u64 {
+        rx.recv().expect("open")
+    }
+
+    fn select_recv(rxs: &[Self::Rx; THREADS]) -> u64 {
+        let [a, b, c, d] = rxs;
+        crossbeam_channel::select! {
+            recv(a) -> v => v,
+            recv(b) -> v => v,
+            recv(c) -> v => v,
+            recv(d) -> v => v,
+        }
+        .expect("open")
+    }
+}
+
+struct Flume;
+
+impl Flavor for Flume {
+    const NAME: &'static str = "flume";
+    type Tx = flume::Sender<u64>;
+    type Rx = flume::Receiver<u64>;
+
+    fn channel(cap: Cap) -> (Self::Tx, Self::Rx) {
+        match cap {
+            Cap::Bounded(n) => flume::bounded(n),
+            Cap::Unbounded => flume::unbounded(),
+        }
+    }
+
+    fn send(tx: &Self::Tx, v: u64) {
+        tx.send(v).expect("open");
+    }
+
+    fn recv(rx: &Self::Rx) -> u64 {
+        rx.recv().expect("open")
+    }
+
+    fn select_recv(rxs: &[Self::Rx; THREADS]) -> u64 {
+        let [a, b, c, d] = rxs;
+        flume::Selector::new()
+            .recv(a, |v| v)
+            .recv(b, |v| v)
+            .recv(c, |v| v)
+            .recv(d, |v| v)
+            .wait()
+            .expect("open")
+    }
+}
+
+type Worker = Box<dyn FnOnce() + Send>;
+
+/// Runs each worker on its own thread, releases them together and returns the
+/// time from the release until the last one has finished.
+fn timed(workers: Vec<Worker>) -> Duration {
+    let start = Barrier::new(workers.len() + 1);
+    thread::scope(|s| {
+        let handles: Vec<_> = workers
+            .into_iter()
+            .map(|w| {
+                let start = &start;
+                s.spawn(move || {
+                    start.wait();
+                    w();
+                })
+            })
+            .collect();
+        start.wait();
+        let t0 = Instant::now();
+        for h in handles {
+            h.join().expect("worker panicked");
+        }
+        t0.elapsed()
+    })
+}
+
+fn producer<F: Flavor>(tx: F::Tx, n: usize) -> Worker {
+    Box::new(move || {
+        for i in 0..n {
+            F::send(&tx, i as u64);
+        }
+    })
+}
+
+fn consumer<F: Flavor>(rx: F::Rx, n: usize) -> Worker {
+    Box::new(move || {
+        for _ in 0..n {
+            black_box(F::recv(&rx));
+        }
+    })
+}
+
+fn seq<F: Flavor>(cap: Cap) -> Duration {
+    let (tx, rx) = F::channel(cap);
+    let batch = match cap {
+        Cap::Bounded(n) => n,
+        Cap::Unbounded => MESSAGES,
+    };
+    assert!(batch > 0, "seq at capacity 0 would deadlock");
+    let t0 = Instant::now();
+    let mut left = MESSAGES;
+    while left > 0 {
+        let k = batch.min(left);
+        for i in 0..k {
+            F::send(&tx, i as u64);
+        }
+        for _ in 0..k {
+            black_box(F::recv(&rx));
+        }
+        left -= k;
+    }
+    t0.elapsed()
+}
+
+fn spsc<F: Flavor>(cap: Cap) -> Duration {
+    let (tx, rx) = F::channel(cap);
+    timed(vec![
+        producer::<F>(tx, MESSAGES),
+        consumer::<F>(rx, MESSAGES),
+    ])
+}
+
+fn mpsc<F: Flavor>(cap: Cap) -> Duration {
+    let (tx, rx) = F::channel(cap);
+    let mut workers: Vec<Worker> = (0..THREADS)
+        .map(|_| producer::<F>(tx.clone(), MESSAGES / THREADS))
+        .collect();
+    workers.push(consumer::<F>(rx, MESSAGES));
+    timed(workers)
+}
+
+fn mpmc<F: Flavor>(cap: Cap) -> Duration {
+    let (tx, rx) = F::channel(cap);
+    let mut workers: Vec<Worker> = (0..THREADS)
+        .map(|_| producer::<F>(tx.clone(), MESSAGES / THREADS))
+        .collect();
+    workers.extend((0..THREADS).map(|_| consumer::<F>(rx.clone(), MESSAGES / THREADS)));
+    timed(workers)
+}
+
+fn select<F: Flavor>(cap: Cap) -> Duration {
+    // The original senders stay alive in this frame until every value has been
+    // received, so no channel closes under the select (a closed channel is always
+    // ready and would turn the consumer into a busy loop).
+    let (txs, rxs): (Vec<F::Tx>, Vec<F::Rx>) = (0..THREADS).map(|_| F::channel(cap)).unzip();
+    let rxs: [F::Rx; THREADS] = rxs.try_into().ok().expect("THREADS receivers");
+    let mut workers: Vec<Worker> = txs
+        .iter()
+        .map(|tx| producer::<F>(tx.clone(), MESSAGES / THREADS))
+        .collect();
+    workers.push(Box::new(move || {
+        for _ in 0..MESSAGES {
+            black_box(F::select_recv(&rxs));
+        }
+    }));
+    let elapsed = timed(workers);
+    drop(txs);
+    elapsed
+}
+
+/// Benchmarks `scenario` for every library at every capacity in `caps`.
+fn group(c: &mut Criterion, name: &str, caps: &[Cap], scenario: Scenarios) {
+    let mut g = c.benchmark_group(name);
+    g.throughput(Throughput::Elements(MESSAGES as u64));
+    g.sampling_mode(SamplingMode::Flat);
+    for &cap in caps {
+        for (lib, run) in scenario {
+            g.bench_with_input(BenchmarkId::new(lib, cap.label()), &cap, |b, &cap| {
+                b.iter_custom(|iters| (0..iters).map(|_| run(cap)).sum());
+            });
+        }
+    }
+    g.finish();
+}
+
+/// One scenario, instantiated for each library.
+type Scenarios = [(&'static str, fn(Cap) -> Duration); 3];
+
+macro_rules! scenarios {
+    ($f:ident) => {
+        [
+            (Brigade::NAME, $f::<Brigade> as fn(Cap) -> Duration),
+            (Crossbeam::NAME, $f::<Crossbeam>),
+            (Flume::NAME, $f::<Flume>),
+        ]
+    };
+}
+
+fn benches(c: &mut Criterion) {
+    group(c, "seq", &Cap::ALL[1..], scenarios!(seq));
+    group(c, "spsc", &Cap::ALL, scenarios!(spsc));
+    group(c, "mpsc", &Cap::ALL, scenarios!(mpsc));
+    group(c, "mpmc", &Cap::ALL, scenarios!(mpmc));
+    group(c, "select", &Cap::ALL, scenarios!(select));
+}
+
+fn config() -> Criterion {
+    Criterion::default()
+        .sample_size(10)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(1))
+        .without_plots()
+}
+
+// What `criterion_group!`/`criterion_main!` expand to, written out: the macro's
+// `pub fn` would trip the workspace's `missing_docs` lint.
+fn main() {
+    let mut c = config().configure_from_args();
+    benches(&mut c);
+    c.final_summary();
+}
