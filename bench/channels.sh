@@ -52,9 +52,9 @@ busy=$(($(busy_ticks) - busy_before))
 own=$(($(own_ticks) - own_before))
 wall=$(($(date +%s) - wall_before))
 others=$(awk -v t="$((busy - own))" -v hz="$(getconf CLK_TCK)" 'BEGIN{printf "%.0f", (t < 0 ? 0 : t) / hz}')
-dirty=""
-if [ -n "$(git status --porcelain -- core)" ]; then
-    dirty=" (with uncommitted changes under core/)"
+dirty=$(git status --porcelain -- core Cargo.lock | cut -c4- | paste -sd, - | sed 's/,/, /g')
+if [ -n "$dirty" ]; then
+    dirty=" with uncommitted changes to: $dirty"
 fi
 
 export BENCH_CRITERION_DIR="$target/criterion"
@@ -155,6 +155,11 @@ unbounded) then receives it; `spsc` 1 producer, 1 consumer; `mpsc` 4 producers,
 own channel, 1 consumer receiving through a select over the 4. Capacity 0 is a
 rendezvous. Go has no unbounded channel: there "unbounded" is a channel buffered
 for all {MESSAGES} values, so its senders never wait either.
+
+On 2 cores, the threaded rows at capacity 0 and 1 are dominated by OS thread
+wake-ups and move a lot from run to run (two runs here differed several-fold for
+some of them, e.g. crossbeam's `mpmc`/1); compare several runs before reading much
+into a single one of those rows.
 
 Goal: brigade within 1.3x of crossbeam-channel on bounded `spsc`/`mpmc`
 (capacity 0, 1, 64), and not slower than Go anywhere.
