@@ -53,7 +53,12 @@ struct State {
 struct Inner {
     done: Receiver<()>,
     deadline: Option<Instant>,
+    /// `false` for `background()`: it can never be cancelled, so its children
+    /// need not register with it (and creating them takes no shared lock).
+    cancellable: bool,
     state: Mutex<State>,
+    /// The deadline's timer, dropped when the context ends first.
+    timer: Mutex<Option<timer::Key>>,
 }
 
 /// A cancellation signal with an optional deadline; cheap to clone.
@@ -106,6 +111,9 @@ fn cancel(inner: &Arc<Inner>, err: ContextError) {
     if let Some(tx) = tx {
         tx.close();
     }
+    if let Some(key) = lock(&inner.timer).take() {
+        timer::cancel(key);
+    }
     for child in children.iter().filter_map(Weak::upgrade) {
         cancel(&child, err);
     }
@@ -118,6 +126,8 @@ impl Context {
             inner: Arc::new(Inner {
                 done: chan::never(),
                 deadline: None,
+                cancellable: false,
+                timer: Mutex::new(None),
                 state: Mutex::new(State {
                     err: None,
                     done_tx: None,
@@ -136,12 +146,22 @@ impl Context {
         let inner = Arc::new(Inner {
             done: rx,
             deadline,
+            cancellable: true,
+            timer: Mutex::new(None),
             state: Mutex::new(State {
                 err: None,
                 done_tx: Some(tx),
                 children: Vec::new(),
             }),
         });
+        if !parent.inner.cancellable {
+            return (
+                Context {
+                    inner: inner.clone(),
+                },
+                CancelFunc { inner },
+            );
+        }
         let parent_err = {
             let mut st = lock(&parent.inner.state);
             if st.err.is_none() {
@@ -175,7 +195,7 @@ impl Context {
                 cancel(&ctx.inner, ContextError::DeadlineExceeded);
             } else {
                 let weak = Arc::downgrade(&ctx.inner);
-                timer::schedule(
+                let key = timer::schedule(
                     deadline,
                     Box::new(move || {
                         if let Some(inner) = weak.upgrade() {
@@ -183,6 +203,13 @@ impl Context {
                         }
                     }),
                 );
+                let mut slot = lock(&ctx.inner.timer);
+                if ctx.err().is_none() {
+                    *slot = Some(key);
+                } else {
+                    drop(slot);
+                    timer::cancel(key);
+                }
             }
         }
         (ctx, cancel_fn)

@@ -25,10 +25,14 @@ mod context;
 mod loom;
 pub mod pool;
 mod rand;
+mod rate_limit;
+mod retry;
 pub mod runtime;
 mod timer;
 mod wait_group;
 
 pub use context::{CancelFunc, Context, ContextError};
-pub use pool::{Outcome, Pool};
+pub use pool::{Failure, JobHandle, Outcome, Pool};
+pub use rate_limit::{RateLimit, RateLimitError};
+pub use retry::{Retry, RetryBudget};
 pub use wait_group::{WaitError, WaitGroup};

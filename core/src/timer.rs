@@ -1,14 +1,16 @@
 //! The timer service behind `chan::after`, `chan::tick` and context deadlines.
 //!
-//! Natively, one lazily started thread keeps a min-heap of deadlines and sleeps
-//! on a condition variable until the earliest (the classic single-thread timer
-//! wheel's simplest form; Go's runtime keeps per-P heaps for the same job). In the
-//! browser, core cannot start threads, so the `brigade-wasm` crate installs a
-//! driver built on `setTimeout` with [`set_driver`](crate::runtime::set_timer_driver).
+//! Natively, one lazily started thread keeps an ordered map of deadlines and
+//! sleeps on a condition variable until the earliest (Go's runtime keeps per-P
+//! heaps for the same job). Timers can be cancelled (a job that finishes before
+//! its timeout drops its timer at once), so the map is ordered by
+//! `(deadline, sequence)` and removal is `O(log n)`. In the browser, core cannot
+//! start threads, so the `brigade-wasm` crate installs a driver built on
+//! `setTimeout` with [`set_timer_driver`](crate::runtime::set_timer_driver).
 //!
 //! # Invariants
-//! Each scheduled callback runs exactly once, outside the service's lock, at or
-//! after its deadline.
+//! Each scheduled callback runs at most once (exactly once unless cancelled),
+//! outside the service's lock, at or after its deadline.
 
 use crate::runtime::Instant;
 
@@ -24,57 +26,48 @@ pub(crate) fn set_driver(driver: Driver) -> bool {
     DRIVER.set(driver).is_ok()
 }
 
+/// A scheduled timer, for [`cancel`]. Timers run by an installed driver cannot
+/// be cancelled; their tasks must tolerate running late and uselessly.
+#[derive(Debug)]
+pub(crate) struct Key(Option<(Instant, u64)>);
+
 /// Runs `task` at `at` (or soon after).
-pub(crate) fn schedule(at: Instant, task: Task) {
+pub(crate) fn schedule(at: Instant, task: Task) -> Key {
     if let Some(driver) = DRIVER.get() {
         driver(at.saturating_duration_since(Instant::now()), task);
-        return;
+        return Key(None);
     }
     #[cfg(not(target_arch = "wasm32"))]
-    native::schedule(at, task);
+    return native::schedule(at, task);
     #[cfg(target_arch = "wasm32")]
     panic!("brigade: no timer driver installed; brigade-wasm installs one when the module starts");
 }
 
+/// Drops a timer that has not fired yet, so its task and memory go now.
+pub(crate) fn cancel(key: Key) {
+    #[cfg(not(target_arch = "wasm32"))]
+    if let Key(Some(k)) = key {
+        native::cancel(k);
+    }
+    #[cfg(target_arch = "wasm32")]
+    let _ = key.0;
+}
+
 #[cfg(not(target_arch = "wasm32"))]
 mod native {
-    use std::cmp::Reverse;
-    use std::collections::BinaryHeap;
-    use std::sync::{Condvar, Mutex, OnceLock};
+    use std::collections::BTreeMap;
+    use std::sync::{Condvar, Mutex, MutexGuard, OnceLock};
 
-    use super::{Instant, Task};
-
-    struct Entry {
-        at: Instant,
-        seq: u64,
-        task: Task,
-    }
-
-    impl PartialEq for Entry {
-        fn eq(&self, o: &Self) -> bool {
-            (self.at, self.seq) == (o.at, o.seq)
-        }
-    }
-    impl Eq for Entry {}
-    impl PartialOrd for Entry {
-        fn partial_cmp(&self, o: &Self) -> Option<std::cmp::Ordering> {
-            Some(self.cmp(o))
-        }
-    }
-    impl Ord for Entry {
-        fn cmp(&self, o: &Self) -> std::cmp::Ordering {
-            (self.at, self.seq).cmp(&(o.at, o.seq))
-        }
-    }
+    use super::{Instant, Key, Task};
 
     #[derive(Default)]
-    struct Heap {
-        entries: BinaryHeap<Reverse<Entry>>,
+    struct Timers {
+        entries: BTreeMap<(Instant, u64), Task>,
         seq: u64,
     }
 
     struct Service {
-        heap: Mutex<Heap>,
+        timers: Mutex<Timers>,
         cv: Condvar,
     }
 
@@ -82,7 +75,7 @@ mod native {
         static SERVICE: OnceLock<&'static Service> = OnceLock::new();
         SERVICE.get_or_init(|| {
             let s: &'static Service = Box::leak(Box::new(Service {
-                heap: Mutex::default(),
+                timers: Mutex::default(),
                 cv: Condvar::new(),
             }));
             std::thread::Builder::new()
@@ -93,37 +86,46 @@ mod native {
         })
     }
 
-    pub(super) fn schedule(at: Instant, task: Task) {
+    fn lock(s: &Service) -> MutexGuard<'_, Timers> {
+        s.timers.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub(super) fn schedule(at: Instant, task: Task) -> Key {
         let s = service();
-        let mut h = s.heap.lock().unwrap_or_else(|e| e.into_inner());
-        h.seq += 1;
-        let seq = h.seq;
-        let earliest = h.entries.peek().is_none_or(|Reverse(e)| at < e.at);
-        h.entries.push(Reverse(Entry { at, seq, task }));
+        let mut t = lock(s);
+        t.seq += 1;
+        let key = (at, t.seq);
+        let earliest = t.entries.keys().next().is_none_or(|&first| key < first);
+        t.entries.insert(key, task);
         if earliest {
             s.cv.notify_one();
         }
+        Key(Some(key))
+    }
+
+    pub(super) fn cancel(key: (Instant, u64)) {
+        let task = lock(service()).entries.remove(&key);
+        drop(task); // outside the lock: the task may own channels
     }
 
     fn run(s: &'static Service) {
-        let mut h = s.heap.lock().unwrap_or_else(|e| e.into_inner());
+        let mut t = lock(s);
         loop {
             let now = Instant::now();
-            match h.entries.peek() {
-                Some(Reverse(e)) if e.at <= now => {
-                    let Reverse(e) = h.entries.pop().expect("peeked");
-                    drop(h);
-                    (e.task)();
-                    h = s.heap.lock().unwrap_or_else(|e| e.into_inner());
+            match t.entries.first_key_value().map(|(&k, _)| k) {
+                Some(key) if key.0 <= now => {
+                    let task = t.entries.remove(&key).expect("just seen");
+                    drop(t);
+                    task();
+                    t = lock(s);
                 }
-                Some(Reverse(e)) => {
-                    let wait = e.at - now;
-                    h =
-                        s.cv.wait_timeout(h, wait)
+                Some(key) => {
+                    t =
+                        s.cv.wait_timeout(t, key.0 - now)
                             .unwrap_or_else(|e| e.into_inner())
                             .0;
                 }
-                None => h = s.cv.wait(h).unwrap_or_else(|e| e.into_inner()),
+                None => t = s.cv.wait(t).unwrap_or_else(|e| e.into_inner()),
             }
         }
     }

@@ -1,6 +1,7 @@
 //! The JavaScript-facing pool handle. `js/index.js` wraps it in the public
 //! `Pool` class (error classes, async iteration, option checking).
 
+use std::panic::AssertUnwindSafe;
 use std::rc::Rc;
 
 use brigade::chan::{SendError, TrySendError};
@@ -18,7 +19,9 @@ type Inner = brigade::Pool<Job, Value, String>;
 /// A pool of Web Workers sharing this module's memory; see `js/index.js`.
 #[wasm_bindgen]
 pub struct PoolHandle {
-    inner: Rc<Inner>,
+    // A panic in a binding call cannot leave the pool half-updated: every
+    // state change in core happens under a lock, before anything can panic.
+    inner: AssertUnwindSafe<Rc<Inner>>,
 }
 
 #[derive(Serialize)]
@@ -35,7 +38,7 @@ struct ResultRecord {
     ok: bool,
     value: Option<Value>,
     error: Option<ErrorRecord>,
-    worker: usize,
+    worker: Option<usize>,
     queued_ms: f64,
     run_ms: f64,
 }
@@ -65,10 +68,10 @@ impl PoolHandle {
             .workers(workers)
             .queue(queue)
             .spawner(WebWorkerSpawner)
-            .build(|job: Job, _ctx: &brigade::Context| kinds::run(&job))
+            .build(|job: &Job, _ctx: &brigade::Context| kinds::run(job))
             .map_err(|e| JsError::new(&e.to_string()))?;
         Ok(PoolHandle {
-            inner: Rc::new(inner),
+            inner: AssertUnwindSafe(Rc::new(inner)),
         })
     }
 
@@ -85,46 +88,31 @@ impl PoolHandle {
     /// Queues a job, waiting (asynchronously) for room; resolves to its id.
     pub fn submit(&self, kind: String, input: JsValue) -> Result<js_sys::Promise, JsValue> {
         let job = job(kind, input)?;
-        let inner = self.inner.clone();
-        Ok(future_to_promise(async move {
+        let inner = Rc::clone(&self.inner);
+        Ok(future_to_promise(AssertUnwindSafe(async move {
             match inner.submit_async(job).await {
                 Ok(id) => Ok(JsValue::from_f64(id as f64)),
                 Err(SendError::Closed(_)) | Err(_) => Err(JsValue::from_str("closed")),
             }
-        }))
+        })))
     }
 
     /// Resolves to the next outcome, or `null` once the pool is closed and drained.
     #[wasm_bindgen(js_name = nextResult)]
     pub fn next_result(&self) -> js_sys::Promise {
-        let inner = self.inner.clone();
-        future_to_promise(async move {
+        let inner = Rc::clone(&self.inner);
+        future_to_promise(AssertUnwindSafe(async move {
             let Ok(o) = inner.results().recv_async().await else {
                 return Ok(JsValue::NULL);
             };
+            let error = |name, message| Some(ErrorRecord { name, message });
             let (value, error) = match o.result {
                 Ok(v) => (Some(v), None),
-                Err(Failure::Error(m)) => (
-                    None,
-                    Some(ErrorRecord {
-                        name: "JobError",
-                        message: m,
-                    }),
-                ),
-                Err(Failure::Panicked(m)) => (
-                    None,
-                    Some(ErrorRecord {
-                        name: "PanicError",
-                        message: m,
-                    }),
-                ),
-                Err(other) => (
-                    None,
-                    Some(ErrorRecord {
-                        name: "JobError",
-                        message: format!("{other:?}"),
-                    }),
-                ),
+                Err(Failure::Error(m)) => (None, error("JobError", m)),
+                Err(Failure::Panicked(m)) => (None, error("PanicError", m)),
+                Err(f @ Failure::Canceled(_)) => (None, error("AbortError", f.to_string())),
+                Err(f @ Failure::TimedOut(_)) => (None, error("TimeoutError", f.to_string())),
+                Err(f) => (None, error("JobError", f.to_string())),
             };
             to_js(&ResultRecord {
                 id: o.id,
@@ -135,7 +123,7 @@ impl PoolHandle {
                 queued_ms: o.queued_for.as_secs_f64() * 1000.0,
                 run_ms: o.ran_for.as_secs_f64() * 1000.0,
             })
-        })
+        }))
     }
 
     /// Stops intake; queued jobs still run, then the results end.

@@ -1,13 +1,15 @@
-//! A pool of workers ranging over a bounded job queue, as in Go's classic
-//! "workers read `jobs`, write `results`" pattern.
+//! A pool of workers serving a bounded queue of jobs, Go-style, with what
+//! production pools add: backpressure, per-job handles, cancellation and
+//! deadlines, retries with backoff, rate limiting, resizing, metrics, panic
+//! containment and graceful shutdown.
 //!
 //! ```
-//! use brigade::Pool;
+//! use brigade::{Context, Pool};
 //!
 //! let pool = Pool::builder()
 //!     .workers(2)
 //!     .queue(4)
-//!     .build(|n: u64, _ctx: &brigade::Context| Ok::<_, String>(n * n))
+//!     .build(|n: &u64, _ctx: &Context| Ok::<_, String>(n * n))
 //!     .unwrap();
 //! for n in 0..10 {
 //!     pool.submit(n).unwrap(); // waits while 4 jobs are queued
@@ -18,61 +20,53 @@
 //! assert_eq!(squares, [0, 1, 4, 9, 16, 25, 36, 49, 64, 81]);
 //! ```
 //!
+//! # Outcomes
+//! Every accepted job ends in exactly one [`Outcome`]: a value, or a
+//! [`Failure`] (the handler's error, a panic, cancellation, or a timeout). It
+//! goes to [`Pool::results`] in completion order, or, for jobs started with
+//! [`Pool::run`], to that job's [`JobHandle`]. The outcome hands the job back.
+//!
+//! # Lifecycle
+//! - [`close`](Pool::close): no more jobs; queued jobs still run; the results
+//!   channel closes after the last outcome.
+//! - [`shutdown`](Pool::shutdown): close, wait up to a deadline for the queue to
+//!   drain, then cancel what is left (queued jobs get `Canceled` outcomes,
+//!   running ones see their context cancelled).
+//! - [`abort`](Pool::abort): cancel everything now.
+//! - Dropping the pool closes it and returns at once; queued jobs still run.
+//!
+//! # Workers
 //! Workers are started through a [`Spawner`]: native threads by default; the
-//! browser binding supplies Web Workers, which drive [`Worker::run_async`] so they
-//! never block their event loop while waiting for work.
+//! browser binding supplies Web Workers, which drive [`Worker::run_async`].
 
+mod engine;
+mod metrics;
+mod outcome;
 mod worker;
 
+use std::collections::HashSet;
 use std::fmt;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use crate::chan::{self, Receiver, SendError, Sender, TrySendError};
+use crate::chan::{self, Receiver, SendError, SendTimeoutError, Sender, TrySendError};
+use crate::loom::{lock, Mutex};
 use crate::runtime::{Duration, Instant};
-use crate::Context;
+use crate::{Context, RateLimit, Retry, WaitGroup};
 
+use engine::{JobOptions, PanicHook, Shared, Slot, Task};
+use metrics::Histograms;
+
+pub use metrics::{Metrics, Quantiles};
+pub use outcome::{CancelReason, Failure, HandleError, JobHandle, JobId, Outcome, Phase};
 pub use worker::{Spawner, ThreadSpawner, Worker};
 
-/// Identifies one submitted job; unique within its pool, increasing from 1.
-pub type JobId = u64;
+/// The most workers a pool accepts.
+pub const MAX_WORKERS: usize = 4096;
+/// The largest queue a pool accepts.
+pub const MAX_QUEUE: usize = 1 << 24;
 
-/// Why a job did not produce a value.
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Failure<E> {
-    /// The handler returned this error.
-    Error(E),
-    /// The handler panicked with this message; the pool kept serving.
-    Panicked(String),
-}
-
-impl<E: fmt::Display> fmt::Display for Failure<E> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Failure::Error(e) => write!(f, "job failed: {e}"),
-            Failure::Panicked(m) => write!(f, "job panicked: {m}"),
-        }
-    }
-}
-
-/// What happened to one job: exactly one per accepted job.
-#[derive(Debug)]
-#[non_exhaustive]
-pub struct Outcome<O, E> {
-    /// The id [`Pool::submit`] returned.
-    pub id: JobId,
-    /// The handler's value, or why there is none.
-    pub result: Result<O, Failure<E>>,
-    /// Index of the worker that ran it.
-    pub worker: usize,
-    /// Time from submission to the start of the run.
-    pub queued_for: Duration,
-    /// Time the handler ran.
-    pub ran_for: Duration,
-}
-
-/// `build()` refused the configuration.
+/// `build()` or `resize()` refused a parameter.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum BuildError {
@@ -80,14 +74,11 @@ pub enum BuildError {
     Workers(usize),
     /// A queue larger than [`MAX_QUEUE`].
     Queue(usize),
+    /// A zero timeout or queue-wait limit.
+    ZeroDuration(&'static str),
     /// The spawner could not start a worker.
     Spawn(String),
 }
-
-/// The most workers a pool accepts.
-pub const MAX_WORKERS: usize = 4096;
-/// The largest queue a pool accepts.
-pub const MAX_QUEUE: usize = 1 << 24;
 
 impl fmt::Display for BuildError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -96,6 +87,7 @@ impl fmt::Display for BuildError {
                 write!(f, "workers must be between 1 and {MAX_WORKERS}, got {n}")
             }
             BuildError::Queue(n) => write!(f, "queue must be at most {MAX_QUEUE}, got {n}"),
+            BuildError::ZeroDuration(what) => write!(f, "{what} must be longer than zero"),
             BuildError::Spawn(e) => write!(f, "could not start a worker: {e}"),
         }
     }
@@ -103,29 +95,84 @@ impl fmt::Display for BuildError {
 
 impl std::error::Error for BuildError {}
 
-pub(crate) struct Task<J> {
-    id: JobId,
+/// A job with per-job settings; a plain `J` converts into one with none.
+///
+/// ```
+/// use brigade::pool::Job;
+/// use std::time::Duration;
+///
+/// let job: Job<&str, ()> = Job::new("resize a.png").timeout(Duration::from_secs(5));
+/// # drop(job);
+/// ```
+pub struct Job<J, E> {
     job: J,
-    submitted: Instant,
+    opts: JobOptions<E>,
+}
+
+impl<J, E> Job<J, E> {
+    /// Wraps `job` with no settings of its own.
+    pub fn new(job: J) -> Self {
+        Job {
+            job,
+            opts: JobOptions {
+                ctx: None,
+                timeout: None,
+                retry: None,
+            },
+        }
+    }
+
+    /// Cancels the job when `ctx` is done (its deadline, if any, counts as a
+    /// timeout). The job's own context becomes a child of `ctx`.
+    pub fn context(mut self, ctx: &Context) -> Self {
+        self.opts.ctx = Some(ctx.clone());
+        self
+    }
+
+    /// Limits the job's run time, measured from its start (overrides the pool's).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.opts.timeout = Some(timeout);
+        self
+    }
+
+    /// Retries the job by `retry` (overrides the pool's policy).
+    pub fn retry(mut self, retry: Retry<E>) -> Self {
+        self.opts.retry = Some(retry);
+        self
+    }
+}
+
+impl<J, E> From<J> for Job<J, E> {
+    fn from(job: J) -> Self {
+        Job::new(job)
+    }
 }
 
 /// Configures a [`Pool`]; see [`Pool::builder`].
-pub struct Builder {
+pub struct Builder<E> {
     workers: usize,
-    queue: usize,
+    queue: Option<usize>,
     spawner: Option<Arc<dyn Spawner>>,
+    ctx: Option<Context>,
+    timeout: Option<Duration>,
+    max_queue_wait: Option<Duration>,
+    retry: Option<Retry<E>>,
+    rate_limit: Option<RateLimit>,
+    on_panic: Option<PanicHook>,
 }
 
-impl fmt::Debug for Builder {
+impl<E> fmt::Debug for Builder<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Builder")
             .field("workers", &self.workers)
             .field("queue", &self.queue)
+            .field("timeout", &self.timeout)
+            .field("max_queue_wait", &self.max_queue_wait)
             .finish()
     }
 }
 
-impl Builder {
+impl<E> Builder<E> {
     /// The number of workers (default: the machine's parallelism).
     pub fn workers(mut self, n: usize) -> Self {
         self.workers = n;
@@ -135,7 +182,7 @@ impl Builder {
     /// The queue's capacity (default 2 × workers); 0 makes submission a
     /// rendezvous with a free worker.
     pub fn queue(mut self, cap: usize) -> Self {
-        self.queue = cap;
+        self.queue = Some(cap);
         self
     }
 
@@ -145,121 +192,419 @@ impl Builder {
         self
     }
 
+    /// The pool's context: when it is done, the pool is aborted.
+    pub fn context(mut self, ctx: &Context) -> Self {
+        self.ctx = Some(ctx.clone());
+        self
+    }
+
+    /// The default run-time limit of each job, from its start.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// Jobs that waited in the queue longer than this end as
+    /// `TimedOut(Phase::Queued)` without running.
+    pub fn max_queue_wait(mut self, limit: Duration) -> Self {
+        self.max_queue_wait = Some(limit);
+        self
+    }
+
+    /// The default retry policy.
+    pub fn retry(mut self, retry: Retry<E>) -> Self {
+        self.retry = Some(retry);
+        self
+    }
+
+    /// Limits how often jobs start (the bucket may be shared with other pools).
+    pub fn rate_limit(mut self, limit: RateLimit) -> Self {
+        self.rate_limit = Some(limit);
+        self
+    }
+
+    /// Called with the job id and panic message whenever a handler panics.
+    pub fn on_panic(mut self, hook: impl Fn(JobId, &str) + Send + Sync + 'static) -> Self {
+        self.on_panic = Some(Arc::new(hook));
+        self
+    }
+
     /// Starts the workers.
     ///
     /// # Errors
     /// [`BuildError`] naming the bad parameter, or the spawner's failure.
-    pub fn build<J, O, E, H>(self, handler: H) -> Result<Pool<J, O, E>, BuildError>
+    pub fn build<J, O, H>(self, handler: H) -> Result<Pool<J, O, E>, BuildError>
     where
         J: Send + 'static,
         O: Send + 'static,
         E: Send + 'static,
-        H: Fn(J, &Context) -> Result<O, E> + Send + Sync + 'static,
+        H: Fn(&J, &Context) -> Result<O, E> + Send + Sync + 'static,
     {
         if self.workers == 0 || self.workers > MAX_WORKERS {
             return Err(BuildError::Workers(self.workers));
         }
-        if self.queue > MAX_QUEUE {
-            return Err(BuildError::Queue(self.queue));
+        let queue = self.queue.unwrap_or(2 * self.workers);
+        if queue > MAX_QUEUE {
+            return Err(BuildError::Queue(queue));
         }
-        let (jobs_tx, jobs_rx) = chan::bounded(self.queue);
+        if self.timeout.is_some_and(|t| t.is_zero()) {
+            return Err(BuildError::ZeroDuration("timeout"));
+        }
+        if self.max_queue_wait.is_some_and(|t| t.is_zero()) {
+            return Err(BuildError::ZeroDuration("max_queue_wait"));
+        }
+        let (jobs_tx, jobs_rx) = chan::bounded(queue);
         let (results_tx, results_rx) = chan::unbounded();
-        let ctx = Context::background();
-        let body = worker::Body::shared(jobs_rx, results_tx, handler, ctx);
-        let spawner = self.spawner.unwrap_or_else(|| Arc::new(ThreadSpawner));
-        for index in 0..self.workers {
-            spawner
-                .spawn(Worker::new(index, body.clone()))
-                .map_err(|e| BuildError::Spawn(e.to_string()))?;
-        }
-        Ok(Pool {
+        let (control_tx, control_rx) = chan::unbounded();
+        let shared = Arc::new(Shared {
+            handler: Arc::new(handler),
+            results: results_tx,
+            counters: Default::default(),
+            ctx: self.ctx,
+            timeout: self.timeout,
+            max_queue_wait: self.max_queue_wait,
+            retry: self.retry,
+            rate_limit: self.rate_limit,
+            on_panic: self.on_panic,
+            aborted: AtomicBool::new(false),
+            closed: AtomicBool::new(false),
+            cancelled: Mutex::new(HashSet::new()),
+            any_cancelled: AtomicUsize::new(0),
+            slots: Mutex::new(Vec::new()),
+            retired: Mutex::new(Histograms::new()),
+            live: AtomicUsize::new(0),
+            running: WaitGroup::new(),
+            started: Instant::now(),
+        });
+        let pool = Pool {
+            shared,
             jobs: jobs_tx,
+            jobs_rx,
+            control: control_tx,
+            control_rx,
             results: results_rx,
+            spawner: self.spawner.unwrap_or_else(|| Arc::new(ThreadSpawner)),
             next_id: AtomicU64::new(1),
-            workers: self.workers,
-        })
+            next_index: AtomicUsize::new(0),
+            target: Mutex::new(0),
+            capacity: queue,
+        };
+        pool.grow(self.workers)?;
+        Ok(pool)
     }
 }
 
-/// A fixed set of workers serving a bounded queue of jobs of type `J`, each
-/// producing an [`Outcome`] with an `O` or an `E`.
+/// What [`Pool::shutdown`] did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ShutdownReport {
+    /// Whether every queued job finished before the deadline.
+    pub drained: bool,
+    /// Jobs that ended `Canceled` because the deadline passed.
+    pub canceled: u64,
+    /// Workers still running a job that ignores its cancelled context.
+    pub workers_left: usize,
+}
+
+/// A set of workers serving a bounded queue of jobs of type `J`, each producing
+/// an [`Outcome`] with an `O` or a [`Failure`] carrying an `E`.
 pub struct Pool<J, O, E> {
-    jobs: Sender<Task<J>>,
-    results: Receiver<Outcome<O, E>>,
+    shared: Arc<Shared<J, O, E>>,
+    jobs: Sender<Task<J, O, E>>,
+    jobs_rx: Receiver<Task<J, O, E>>,
+    control: Sender<()>,
+    control_rx: Receiver<()>,
+    results: Receiver<Outcome<J, O, E>>,
+    spawner: Arc<dyn Spawner>,
     next_id: AtomicU64,
-    workers: usize,
+    next_index: AtomicUsize,
+    target: Mutex<usize>,
+    capacity: usize,
 }
 
 impl Pool<(), (), ()> {
-    /// Starts configuring a pool.
-    pub fn builder() -> Builder {
+    /// Starts configuring a pool. The job, output and error types are inferred
+    /// from the handler given to [`Builder::build`].
+    pub fn builder<E>() -> Builder<E> {
         let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
         Builder {
             workers,
-            queue: 2 * workers,
+            queue: None,
             spawner: None,
+            ctx: None,
+            timeout: None,
+            max_queue_wait: None,
+            retry: None,
+            rate_limit: None,
+            on_panic: None,
         }
     }
 }
 
-impl<J, O, E> Pool<J, O, E> {
-    fn task(&self, job: J) -> Task<J> {
-        Task {
-            id: self.next_id.fetch_add(1, Ordering::Relaxed),
-            job,
-            submitted: Instant::now(),
+impl<J, O, E> Pool<J, O, E>
+where
+    J: Send + 'static,
+    O: Send + 'static,
+    E: Send + 'static,
+{
+    fn grow(&self, n: usize) -> Result<(), BuildError> {
+        let mut target = lock(&self.target);
+        for _ in 0..n {
+            let index = self.next_index.fetch_add(1, Ordering::Relaxed);
+            let slot = Arc::new(Slot::new());
+            lock(&self.shared.slots).push(slot.clone());
+            self.shared.live.fetch_add(1, Ordering::AcqRel);
+            self.shared.running.add(1);
+            let body = worker::Body {
+                index,
+                shared: self.shared.clone(),
+                slot: slot.clone(),
+                jobs: self.jobs_rx.clone(),
+                control: self.control_rx.clone(),
+            };
+            if let Err(e) = self.spawner.spawn(Worker::new(index, Box::new(body))) {
+                // The worker never ran: undo its registration.
+                self.shared.worker_exit(&slot);
+                return Err(BuildError::Spawn(e.to_string()));
+            }
+            *target += 1;
+        }
+        Ok(())
+    }
+
+    fn task(&self, job: Job<J, E>, handle: Option<Sender<Outcome<J, O, E>>>) -> Task<J, O, E> {
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        Task::new(id, job.job, job.opts, handle, self.shared.clone())
+    }
+
+    fn accepted(&self) {
+        self.shared
+            .counters
+            .submitted
+            .fetch_add(1, Ordering::Relaxed);
+    }
+
+    fn refused(&self) {
+        self.shared
+            .counters
+            .submitted
+            .fetch_sub(1, Ordering::Relaxed);
+    }
+
+    fn send(&self, t: Task<J, O, E>) -> Result<JobId, SendError<J>> {
+        let id = t.id;
+        self.accepted();
+        self.jobs.send(t).map(|()| id).map_err(|e| {
+            self.refused();
+            match e {
+                SendError::WouldBlockOnMainThread(t) => {
+                    SendError::WouldBlockOnMainThread(t.into_job())
+                }
+                e => SendError::Closed(e.into_inner().into_job()),
+            }
+        })
+    }
+
+    fn try_send(&self, t: Task<J, O, E>) -> Result<JobId, TrySendError<J>> {
+        let id = t.id;
+        self.accepted();
+        self.jobs.try_send(t).map(|()| id).map_err(|e| {
+            self.refused();
+            match e {
+                TrySendError::Full(t) => TrySendError::Full(t.into_job()),
+                e => TrySendError::Closed(e.into_inner().into_job()),
+            }
+        })
+    }
+
+    async fn send_async(&self, t: Task<J, O, E>) -> Result<JobId, SendError<J>> {
+        let id = t.id;
+        self.accepted();
+        match self.jobs.send_async(t).await {
+            Ok(()) => Ok(id),
+            Err(e) => {
+                self.refused();
+                Err(SendError::Closed(e.into_inner().into_job()))
+            }
         }
     }
 
-    /// Queues `job`, waiting while the queue is full; returns its id.
+    /// Queues `job`, waiting while the queue is full; returns its id. The
+    /// outcome goes to [`results`](Self::results).
     ///
     /// # Errors
-    /// [`SendError::Closed`] after [`close`](Self::close), or
-    /// `WouldBlockOnMainThread` where the thread must not wait; both return the job.
-    pub fn submit(&self, job: J) -> Result<JobId, SendError<J>> {
-        let t = self.task(job);
-        let id = t.id;
-        self.jobs.send(t).map(|()| id).map_err(|e| match e {
-            SendError::Closed(t) => SendError::Closed(t.job),
-            SendError::WouldBlockOnMainThread(t) => SendError::WouldBlockOnMainThread(t.job),
-        })
+    /// [`SendError::Closed`] once the pool is closed, or `WouldBlockOnMainThread`
+    /// where the thread must not wait; both hand the job back.
+    pub fn submit(&self, job: impl Into<Job<J, E>>) -> Result<JobId, SendError<J>> {
+        self.send(self.task(job.into(), None))
     }
 
     /// Queues `job` if there is room now.
     ///
     /// # Errors
-    /// [`TrySendError::Full`] or [`TrySendError::Closed`], each returning the job.
-    pub fn try_submit(&self, job: J) -> Result<JobId, TrySendError<J>> {
-        let t = self.task(job);
+    /// [`TrySendError::Full`] or [`TrySendError::Closed`], handing the job back.
+    pub fn try_submit(&self, job: impl Into<Job<J, E>>) -> Result<JobId, TrySendError<J>> {
+        self.try_send(self.task(job.into(), None))
+    }
+
+    /// Queues `job`, waiting at most `timeout` for room.
+    ///
+    /// # Errors
+    /// [`SendTimeoutError::Timeout`], `Closed` or `WouldBlockOnMainThread`,
+    /// handing the job back.
+    pub fn submit_timeout(
+        &self,
+        job: impl Into<Job<J, E>>,
+        timeout: Duration,
+    ) -> Result<JobId, SendTimeoutError<J>> {
+        let t = self.task(job.into(), None);
         let id = t.id;
-        self.jobs.try_send(t).map(|()| id).map_err(|e| match e {
-            TrySendError::Full(t) => TrySendError::Full(t.job),
-            TrySendError::Closed(t) => TrySendError::Closed(t.job),
-        })
+        self.accepted();
+        self.jobs
+            .send_timeout(t, timeout)
+            .map(|()| id)
+            .map_err(|e| {
+                self.refused();
+                match e {
+                    SendTimeoutError::Timeout(t) => SendTimeoutError::Timeout(t.into_job()),
+                    SendTimeoutError::Closed(t) => SendTimeoutError::Closed(t.into_job()),
+                    e => SendTimeoutError::WouldBlockOnMainThread(e.into_inner().into_job()),
+                }
+            })
     }
 
     /// Queues `job`, waiting asynchronously for room.
     ///
     /// # Errors
-    /// [`SendError::Closed`] after [`close`](Self::close), returning the job.
-    pub async fn submit_async(&self, job: J) -> Result<JobId, SendError<J>> {
-        let t = self.task(job);
-        let id = t.id;
-        match self.jobs.send_async(t).await {
-            Ok(()) => Ok(id),
-            Err(e) => Err(SendError::Closed(e.into_inner().job)),
-        }
+    /// [`SendError::Closed`] once the pool is closed, handing the job back.
+    pub async fn submit_async(&self, job: impl Into<Job<J, E>>) -> Result<JobId, SendError<J>> {
+        self.send_async(self.task(job.into(), None)).await
     }
 
-    /// The outcomes, in completion order. The channel closes after the last
-    /// outcome once the pool is closed.
-    pub fn results(&self) -> &Receiver<Outcome<O, E>> {
+    /// Queues `job` like [`submit`](Self::submit), but its outcome goes to the
+    /// returned handle instead of the results channel.
+    ///
+    /// # Errors
+    /// As [`submit`](Self::submit).
+    pub fn run(&self, job: impl Into<Job<J, E>>) -> Result<JobHandle<J, O, E>, SendError<J>> {
+        let (tx, rx) = chan::bounded(1);
+        let id = self.send(self.task(job.into(), Some(tx)))?;
+        Ok(JobHandle { id, rx })
+    }
+
+    /// [`run`](Self::run) if there is room now.
+    ///
+    /// # Errors
+    /// As [`try_submit`](Self::try_submit).
+    pub fn try_run(
+        &self,
+        job: impl Into<Job<J, E>>,
+    ) -> Result<JobHandle<J, O, E>, TrySendError<J>> {
+        let (tx, rx) = chan::bounded(1);
+        let id = self.try_send(self.task(job.into(), Some(tx)))?;
+        Ok(JobHandle { id, rx })
+    }
+
+    /// [`run`](Self::run), waiting asynchronously for room.
+    ///
+    /// # Errors
+    /// As [`submit_async`](Self::submit_async).
+    pub async fn run_async(
+        &self,
+        job: impl Into<Job<J, E>>,
+    ) -> Result<JobHandle<J, O, E>, SendError<J>> {
+        let (tx, rx) = chan::bounded(1);
+        let id = self.send_async(self.task(job.into(), Some(tx))).await?;
+        Ok(JobHandle { id, rx })
+    }
+
+    /// Cancels job `id`: if it is queued, it ends `Canceled` without running; if
+    /// it is running, its context is cancelled (the handler should notice).
+    /// Returns whether a running job was cancelled now.
+    pub fn cancel(&self, id: JobId) -> bool {
+        if id == 0 || id >= self.next_id.load(Ordering::Relaxed) {
+            return false;
+        }
+        if lock(&self.shared.cancelled).insert(id) {
+            self.shared.any_cancelled.fetch_add(1, Ordering::AcqRel);
+        }
+        self.shared.cancel_running(|running| running == id) > 0
+    }
+
+    /// The outcomes of jobs submitted with `submit*`, in completion order. The
+    /// channel closes after the last outcome once the pool is closed.
+    pub fn results(&self) -> &Receiver<Outcome<J, O, E>> {
         &self.results
     }
 
     /// Stops intake; queued jobs still run. Returns whether this call closed it.
     pub fn close(&self) -> bool {
+        self.shared.closed.store(true, Ordering::Release);
         self.jobs.close()
+    }
+
+    /// Cancels everything now: intake stops, queued jobs end `Canceled` without
+    /// running, running jobs see their context cancelled.
+    pub fn abort(&self) {
+        self.shared.aborted.store(true, Ordering::Release);
+        self.close();
+        self.shared.cancel_running(|_| true);
+    }
+
+    /// Closes the pool and waits until every worker has exited.
+    ///
+    /// # Errors
+    /// `WouldBlockOnMainThread` where the thread must not wait.
+    pub fn join(&self) -> Result<(), crate::runtime::WouldBlockOnMainThread> {
+        self.close();
+        self.shared.running.wait()
+    }
+
+    /// Closes the pool, lets the queue drain until `timeout`, then aborts what
+    /// is left and waits (up to `timeout` again) for running jobs to stop.
+    pub fn shutdown(&self, timeout: Duration) -> ShutdownReport {
+        let before = self.shared.counters.canceled.load(Ordering::Relaxed);
+        self.close();
+        let (ctx, _cancel) = Context::with_timeout(&Context::background(), timeout);
+        let drained = self.shared.running.wait_ctx(&ctx).is_ok();
+        if !drained {
+            self.abort();
+            let (ctx, _cancel) = Context::with_timeout(&Context::background(), timeout);
+            let _ = self.shared.running.wait_ctx(&ctx);
+        }
+        ShutdownReport {
+            drained,
+            canceled: self.shared.counters.canceled.load(Ordering::Relaxed) - before,
+            workers_left: self.shared.live.load(Ordering::Acquire),
+        }
+    }
+
+    /// Changes the number of workers. Growing starts workers at once; shrinking
+    /// retires workers as they become free (busy ones finish their job first).
+    ///
+    /// # Errors
+    /// [`BuildError::Workers`] for 0 or more than [`MAX_WORKERS`];
+    /// [`BuildError::Spawn`] if a new worker could not start.
+    pub fn resize(&self, n: usize) -> Result<(), BuildError> {
+        if n == 0 || n > MAX_WORKERS {
+            return Err(BuildError::Workers(n));
+        }
+        let current = *lock(&self.target);
+        if n > current {
+            self.grow(n - current)?;
+        } else {
+            let mut target = lock(&self.target);
+            for _ in n..current {
+                let _ = self.control.try_send(());
+            }
+            *target = n;
+        }
+        Ok(())
+    }
+
+    /// The number of workers asked for (running workers converge to it).
+    pub fn workers(&self) -> usize {
+        *lock(&self.target)
     }
 
     /// The number of jobs waiting in the queue.
@@ -267,15 +612,44 @@ impl<J, O, E> Pool<J, O, E> {
         self.jobs.len()
     }
 
-    /// The number of workers.
-    pub fn workers(&self) -> usize {
-        self.workers
+    /// A snapshot of the pool's counters, gauges and time distributions.
+    pub fn metrics(&self) -> Metrics {
+        let c = &self.shared.counters;
+        let mut h = Histograms::new();
+        h.merge(&lock(&self.shared.retired));
+        for slot in lock(&self.shared.slots).iter() {
+            h.merge(&lock(&slot.histograms));
+        }
+        let workers = self.shared.live.load(Ordering::Acquire);
+        let busy = c.busy.load(Ordering::Relaxed).min(workers);
+        let worker_time =
+            self.shared.uptime().as_nanos() as f64 * (*lock(&self.target)).max(1) as f64;
+        Metrics {
+            workers,
+            busy,
+            idle: workers - busy,
+            queued: self.jobs.len(),
+            capacity: self.capacity,
+            submitted: c.submitted.load(Ordering::Relaxed),
+            succeeded: c.succeeded.load(Ordering::Relaxed),
+            failed: c.failed.load(Ordering::Relaxed),
+            canceled: c.canceled.load(Ordering::Relaxed),
+            timed_out: c.timed_out.load(Ordering::Relaxed),
+            panicked: c.panicked.load(Ordering::Relaxed),
+            retried: c.retried.load(Ordering::Relaxed),
+            rate_limited_waits: c.rate_limited_waits.load(Ordering::Relaxed),
+            wait: Quantiles::of(&h.wait),
+            run: Quantiles::of(&h.run),
+            saturation: (c.busy_nanos.load(Ordering::Relaxed) as f64 / worker_time).min(1.0),
+        }
     }
 }
 
 impl<J, O, E> Drop for Pool<J, O, E> {
     fn drop(&mut self) {
-        // Graceful: queued jobs still run; workers exit when the queue is drained.
+        // Graceful and non-blocking: queued jobs still run; workers exit when the
+        // queue is drained.
+        self.shared.closed.store(true, Ordering::Release);
         self.jobs.close();
     }
 }
@@ -283,8 +657,8 @@ impl<J, O, E> Drop for Pool<J, O, E> {
 impl<J, O, E> fmt::Debug for Pool<J, O, E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Pool")
-            .field("workers", &self.workers)
-            .field("queued", &self.queued())
+            .field("workers", &*lock(&self.target))
+            .field("queued", &self.jobs.len())
             .finish()
     }
 }

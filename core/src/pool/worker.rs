@@ -1,113 +1,115 @@
 //! The worker loop and how workers are started.
 //!
-//! A worker takes a job from the queue, runs the handler under `catch_unwind`,
-//! and sends exactly one [`Outcome`] per job. The blocking form serves native
-//! threads; the async form serves Web Workers: it drains the queue without
-//! waiting while jobs are there and otherwise awaits the next one, so the
-//! worker's event loop stays free.
+//! A worker takes the next task from the queue and serves it (`engine.rs`).
+//! Between jobs it checks its pool's control channel: a message there asks one
+//! worker to retire (that is how `resize` shrinks the pool, letting busy workers
+//! finish their current job first). While idle it waits on both channels at once
+//! with `select!`. The blocking form serves native threads; the async form
+//! serves Web Workers, so their event loop keeps running while they wait.
 
 use std::future::Future;
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
 use std::sync::Arc;
 
-use crate::chan::{Receiver, Sender};
-use crate::runtime::Instant;
-use crate::Context;
+use crate::chan::{Receiver, Select, TryRecvError};
+use crate::select;
 
-use super::{Failure, Outcome, Task};
+use super::engine::{Shared, Slot, Task};
 
-/// The type-erased loop shared by all workers of one pool.
-pub(crate) trait Serve: Send + Sync {
-    fn run(&self, index: usize);
-    fn run_async(self: Arc<Self>, index: usize) -> Pin<Box<dyn Future<Output = ()>>>;
+/// The type-erased loop of one worker.
+pub(crate) trait Serve: Send {
+    fn run(self: Box<Self>);
+    fn run_async(self: Box<Self>) -> Pin<Box<dyn Future<Output = ()>>>;
 }
 
-pub(crate) struct Body<J, O, E, H> {
-    jobs: Receiver<Task<J>>,
-    results: Sender<Outcome<O, E>>,
-    handler: H,
-    ctx: Context,
+pub(crate) struct Body<J, O, E> {
+    pub(crate) index: usize,
+    pub(crate) shared: Arc<Shared<J, O, E>>,
+    pub(crate) slot: Arc<Slot>,
+    pub(crate) jobs: Receiver<Task<J, O, E>>,
+    pub(crate) control: Receiver<()>,
 }
 
-impl<J, O, E, H> Body<J, O, E, H>
+/// What an idle worker got.
+enum Next<T> {
+    Task(T),
+    Stop,
+}
+
+impl<J, O, E> Body<J, O, E>
 where
     J: Send + 'static,
     O: Send + 'static,
     E: Send + 'static,
-    H: Fn(J, &Context) -> Result<O, E> + Send + Sync + 'static,
 {
-    pub(crate) fn shared(
-        jobs: Receiver<Task<J>>,
-        results: Sender<Outcome<O, E>>,
-        handler: H,
-        ctx: Context,
-    ) -> Arc<dyn Serve> {
-        Arc::new(Body {
-            jobs,
-            results,
-            handler,
-            ctx,
-        })
-    }
-
-    fn serve(&self, task: Task<J>, index: usize) {
-        let started = Instant::now();
-        let r = catch_unwind(AssertUnwindSafe(|| (self.handler)(task.job, &self.ctx)));
-        let result = match r {
-            Ok(Ok(v)) => Ok(v),
-            Ok(Err(e)) => Err(Failure::Error(e)),
-            Err(payload) => Err(Failure::Panicked(panic_message(payload.as_ref()))),
-        };
-        let outcome = Outcome {
-            id: task.id,
-            result,
-            worker: index,
-            queued_for: started - task.submitted,
-            ran_for: started.elapsed(),
-        };
-        // Unbounded: never waits. Fails only if every results receiver is gone,
-        // and then no one is left to tell.
-        let _ = self.results.try_send(outcome);
-    }
-}
-
-impl<J, O, E, H> Serve for Body<J, O, E, H>
-where
-    J: Send + 'static,
-    O: Send + 'static,
-    E: Send + 'static,
-    H: Fn(J, &Context) -> Result<O, E> + Send + Sync + 'static,
-{
-    fn run(&self, index: usize) {
-        while let Ok(task) = self.jobs.recv() {
-            self.serve(task, index);
+    fn next_now(&self) -> Option<Next<Task<J, O, E>>> {
+        match self.jobs.try_recv() {
+            Ok(t) => Some(Next::Task(t)),
+            Err(TryRecvError::Closed) => Some(Next::Stop),
+            Err(_) => None,
         }
     }
 
-    fn run_async(self: Arc<Self>, index: usize) -> Pin<Box<dyn Future<Output = ()>>> {
-        Box::pin(async move {
-            while let Ok(task) = self.jobs.recv_async().await {
-                self.serve(task, index);
-            }
-        })
+    fn retire_requested(&self) -> bool {
+        self.control.try_recv().is_ok()
     }
 }
 
-pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
-    if let Some(s) = payload.downcast_ref::<&str>() {
-        (*s).to_owned()
-    } else if let Some(s) = payload.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "panic with a non-string payload".to_owned()
+impl<J, O, E> Serve for Body<J, O, E>
+where
+    J: Send + 'static,
+    O: Send + 'static,
+    E: Send + 'static,
+{
+    fn run(self: Box<Self>) {
+        loop {
+            let next = self.next_now().unwrap_or_else(|| {
+                select! {
+                    recv(self.jobs) -> t => t.map_or(Next::Stop, Next::Task),
+                    recv(self.control) -> _ => Next::Stop,
+                }
+            });
+            let Next::Task(task) = next else { break };
+            self.shared.serve(task, self.index, &self.slot);
+            if self.retire_requested() {
+                break;
+            }
+        }
+        self.shared.worker_exit(&self.slot);
+    }
+
+    fn run_async(self: Box<Self>) -> Pin<Box<dyn Future<Output = ()>>> {
+        Box::pin(async move {
+            loop {
+                let next = match self.next_now() {
+                    Some(n) => n,
+                    None => {
+                        let mut sel = Select::new();
+                        let job = sel.recv(&self.jobs);
+                        let _stop = sel.recv(&self.control);
+                        let i = sel.wait_async().await;
+                        if i == job.index() {
+                            job.take().map_or(Next::Stop, Next::Task)
+                        } else {
+                            Next::Stop
+                        }
+                    }
+                };
+                let Next::Task(task) = next else { break };
+                self.shared.serve(task, self.index, &self.slot);
+                if self.retire_requested() {
+                    break;
+                }
+            }
+            self.shared.worker_exit(&self.slot);
+        })
     }
 }
 
 /// One worker of a pool, ready to be started on some thread.
 pub struct Worker {
     index: usize,
-    body: Arc<dyn Serve>,
+    body: Box<dyn Serve>,
 }
 
 impl std::fmt::Debug for Worker {
@@ -119,7 +121,7 @@ impl std::fmt::Debug for Worker {
 }
 
 impl Worker {
-    pub(crate) fn new(index: usize, body: Arc<dyn Serve>) -> Self {
+    pub(crate) fn new(index: usize, body: Box<dyn Serve>) -> Self {
         Worker { index, body }
     }
 
@@ -128,16 +130,16 @@ impl Worker {
         self.index
     }
 
-    /// Serves jobs on the calling thread, blocking while the queue is empty, until
-    /// the pool is closed and drained.
+    /// Serves jobs on the calling thread, blocking while the queue is empty,
+    /// until the pool is closed and drained or the worker is retired.
     pub fn run(self) {
-        self.body.run(self.index);
+        self.body.run();
     }
 
-    /// Serves jobs without ever blocking the thread: drains the queue while it has
-    /// jobs and awaits the next one otherwise. For Web Workers.
+    /// Serves jobs without blocking the thread while waiting for one: drains the
+    /// queue while it has jobs and awaits the next otherwise. For Web Workers.
     pub fn run_async(self) -> impl Future<Output = ()> {
-        self.body.run_async(self.index)
+        self.body.run_async()
     }
 }
 

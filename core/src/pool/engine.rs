@@ -1,0 +1,356 @@
+//! The pool's engine: the state workers share, the task that carries a job to
+//! its outcome, and how one job is served (cancellation checks, per-job
+//! context, rate limit, retries with backoff, panic containment, metrics).
+//!
+//! # Invariants
+//! 1. Every accepted job produces exactly one outcome. A [`Task`] delivers it
+//!    in [`Task::finish`]; if a task is dropped without finishing (its queue was
+//!    dropped with it still inside), its `Drop` delivers `Canceled(Pool)`.
+//! 2. `counters.submitted` is raised before a task enters the queue (and
+//!    lowered if it is refused), so at quiescence it equals the sum of the
+//!    outcome counters, which are raised once per delivery.
+//! 3. A running job's [`CancelFunc`] is published in its worker's slot before
+//!    the worker re-checks the cancelled set, and `Pool::cancel` records the id
+//!    before looking at the slots: one of the two always sees the other.
+//!
+//! # Deadlock safety
+//! Locks are never nested, except slot → context (cancelling a job's context
+//! while holding its slot), and contexts never take slot locks.
+
+use std::collections::HashSet;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use crate::chan::{RecvTimeoutError, Sender};
+use crate::loom::{lock, Mutex};
+use crate::rate_limit::RateLimitError;
+use crate::runtime::{Duration, Instant};
+use crate::{CancelFunc, Context, ContextError, RateLimit, Retry, WaitGroup};
+
+use super::metrics::{Counters, Histograms};
+use super::outcome::{CancelReason, Failure, JobId, Outcome, Phase};
+
+/// The handler, type-erased.
+pub(crate) type Handler<J, O, E> = Arc<dyn Fn(&J, &Context) -> Result<O, E> + Send + Sync>;
+/// Called with the job id and message when a handler panics.
+pub(crate) type PanicHook = Arc<dyn Fn(JobId, &str) + Send + Sync>;
+
+/// Per-job settings given at submission.
+pub(crate) struct JobOptions<E> {
+    pub(crate) ctx: Option<Context>,
+    pub(crate) timeout: Option<Duration>,
+    pub(crate) retry: Option<Retry<E>>,
+}
+
+/// One worker's slot: the job it runs now and its histograms.
+pub(crate) struct Slot {
+    pub(crate) current: Mutex<Option<(JobId, CancelFunc)>>,
+    pub(crate) histograms: Mutex<Histograms>,
+}
+
+impl Slot {
+    pub(crate) fn new() -> Self {
+        Slot {
+            current: Mutex::new(None),
+            histograms: Mutex::new(Histograms::new()),
+        }
+    }
+}
+
+pub(crate) struct Shared<J, O, E> {
+    pub(crate) handler: Handler<J, O, E>,
+    pub(crate) results: Sender<Outcome<J, O, E>>,
+    pub(crate) counters: Counters,
+    pub(crate) ctx: Option<Context>,
+    pub(crate) timeout: Option<Duration>,
+    pub(crate) max_queue_wait: Option<Duration>,
+    pub(crate) retry: Option<Retry<E>>,
+    pub(crate) rate_limit: Option<RateLimit>,
+    pub(crate) on_panic: Option<PanicHook>,
+    pub(crate) aborted: AtomicBool,
+    pub(crate) closed: AtomicBool,
+    /// Ids cancelled by `Pool::cancel` that have not been delivered yet.
+    pub(crate) cancelled: Mutex<HashSet<JobId>>,
+    pub(crate) any_cancelled: AtomicUsize,
+    pub(crate) slots: Mutex<Vec<Arc<Slot>>>,
+    /// Histograms of workers that have exited.
+    pub(crate) retired: Mutex<Histograms>,
+    pub(crate) live: AtomicUsize,
+    /// One count per running worker, for `Pool::join` and `shutdown`.
+    pub(crate) running: WaitGroup,
+    pub(crate) started: Instant,
+}
+
+/// A job on its way to its outcome.
+pub(crate) struct Task<J, O, E> {
+    pub(crate) id: JobId,
+    job: Option<J>,
+    pub(crate) submitted: Instant,
+    pub(crate) opts: JobOptions<E>,
+    handle: Option<Sender<Outcome<J, O, E>>>,
+    shared: Arc<Shared<J, O, E>>,
+}
+
+impl<J, O, E> Task<J, O, E> {
+    pub(crate) fn new(
+        id: JobId,
+        job: J,
+        opts: JobOptions<E>,
+        handle: Option<Sender<Outcome<J, O, E>>>,
+        shared: Arc<Shared<J, O, E>>,
+    ) -> Self {
+        Task {
+            id,
+            job: Some(job),
+            submitted: Instant::now(),
+            opts,
+            handle,
+            shared,
+        }
+    }
+
+    /// Takes the job back out of a task the queue refused (no outcome is owed).
+    pub(crate) fn into_job(mut self) -> J {
+        self.job.take().expect("a queued task holds its job")
+    }
+
+    fn job(&self) -> &J {
+        self.job.as_ref().expect("a live task holds its job")
+    }
+
+    /// Delivers the outcome; consumes the task.
+    fn finish(
+        mut self,
+        result: Result<O, Failure<E>>,
+        attempts: u32,
+        ran_for: Duration,
+        worker: Option<usize>,
+        queued_for: Duration,
+    ) {
+        let job = self.job.take().expect("a task finishes once");
+        let outcome = Outcome {
+            id: self.id,
+            job,
+            result,
+            attempts,
+            queued_for,
+            ran_for,
+            worker,
+        };
+        self.shared.deliver(outcome, self.handle.take());
+    }
+}
+
+impl<J, O, E> Drop for Task<J, O, E> {
+    fn drop(&mut self) {
+        if let Some(job) = self.job.take() {
+            let outcome = Outcome {
+                id: self.id,
+                job,
+                result: Err(Failure::Canceled(CancelReason::Pool)),
+                attempts: 0,
+                queued_for: self.submitted.elapsed(),
+                ran_for: Duration::ZERO,
+                worker: None,
+            };
+            self.shared.deliver(outcome, self.handle.take());
+        }
+    }
+}
+
+impl<J, O, E> Shared<J, O, E> {
+    fn deliver(&self, outcome: Outcome<J, O, E>, handle: Option<Sender<Outcome<J, O, E>>>) {
+        let c = &self.counters;
+        Counters::bump(match &outcome.result {
+            Ok(_) => &c.succeeded,
+            Err(Failure::Error(_)) => &c.failed,
+            Err(Failure::Panicked(_)) => &c.panicked,
+            Err(Failure::Canceled(_)) => &c.canceled,
+            Err(Failure::TimedOut(_)) => &c.timed_out,
+        });
+        if self.any_cancelled.load(Ordering::Acquire) > 0 {
+            let mut set = lock(&self.cancelled);
+            if set.remove(&outcome.id) {
+                self.any_cancelled.fetch_sub(1, Ordering::AcqRel);
+            }
+        }
+        // Neither send can wait: a handle holds one slot for its one outcome,
+        // and results are unbounded. Both fail only if no one is listening.
+        match handle {
+            Some(h) => drop(h.try_send(outcome)),
+            None => drop(self.results.try_send(outcome)),
+        }
+    }
+
+    pub(crate) fn is_cancelled(&self, id: JobId) -> bool {
+        self.any_cancelled.load(Ordering::Acquire) > 0 && lock(&self.cancelled).contains(&id)
+    }
+
+    fn pool_done(&self) -> bool {
+        self.aborted.load(Ordering::Acquire) || self.ctx.as_ref().is_some_and(Context::is_done)
+    }
+
+    /// Why `ctx` ended, as a failure.
+    fn ctx_failure(&self, err: ContextError) -> Failure<E> {
+        match err {
+            ContextError::DeadlineExceeded => Failure::TimedOut(Phase::Running),
+            _ if self.pool_done() => Failure::Canceled(CancelReason::Pool),
+            _ => Failure::Canceled(CancelReason::Job),
+        }
+    }
+
+    /// Cancels the running jobs whose id `pick` selects.
+    pub(crate) fn cancel_running(&self, pick: impl Fn(JobId) -> bool) -> usize {
+        let slots: Vec<Arc<Slot>> = lock(&self.slots).clone();
+        let mut n = 0;
+        for slot in slots {
+            if let Some((id, cancel)) = &*lock(&slot.current) {
+                if pick(*id) {
+                    cancel.cancel();
+                    n += 1;
+                }
+            }
+        }
+        n
+    }
+
+    /// Runs one task to its outcome on worker `index`.
+    pub(crate) fn serve(&self, task: Task<J, O, E>, index: usize, slot: &Slot) {
+        let start = Instant::now();
+        let queued_for = start - task.submitted;
+        let never = |task: Task<J, O, E>, f: Failure<E>| {
+            task.finish(Err(f), 0, Duration::ZERO, None, queued_for)
+        };
+
+        if self.pool_done() {
+            return never(task, Failure::Canceled(CancelReason::Pool));
+        }
+        if self.is_cancelled(task.id) {
+            return never(task, Failure::Canceled(CancelReason::Job));
+        }
+        if let Some(err) = task.opts.ctx.as_ref().and_then(Context::err) {
+            let f = match err {
+                ContextError::DeadlineExceeded => Failure::TimedOut(Phase::Queued),
+                _ => Failure::Canceled(CancelReason::Job),
+            };
+            return never(task, f);
+        }
+        if self.max_queue_wait.is_some_and(|max| queued_for > max) {
+            return never(task, Failure::TimedOut(Phase::Queued));
+        }
+
+        // The job's own context: under the submitter's, else the pool's.
+        let background;
+        let parent = match (&task.opts.ctx, &self.ctx) {
+            (Some(c), _) | (None, Some(c)) => c,
+            (None, None) => {
+                background = Context::background();
+                &background
+            }
+        };
+        let (ctx, cancel) = match task.opts.timeout.or(self.timeout) {
+            Some(t) => Context::with_timeout(parent, t),
+            None => Context::with_cancel(parent),
+        };
+        *lock(&slot.current) = Some((task.id, cancel.clone()));
+        if self.is_cancelled(task.id) || self.pool_done() {
+            cancel.cancel(); // a cancel(id) or abort that raced the start
+        }
+
+        self.counters.busy.fetch_add(1, Ordering::Relaxed);
+        let (result, attempts) = self.attempts(&task, &ctx);
+        let ran_for = start.elapsed();
+        self.counters.busy.fetch_sub(1, Ordering::Relaxed);
+        self.counters
+            .busy_nanos
+            .fetch_add(ran_for.as_nanos() as u64, Ordering::Relaxed);
+
+        *lock(&slot.current) = None;
+        cancel.cancel(); // releases the context's timer, as Go's `defer cancel()`
+        lock(&slot.histograms).record(queued_for, ran_for);
+        task.finish(result, attempts, ran_for, Some(index), queued_for);
+    }
+
+    /// Runs the handler until it succeeds, fails for good, or its context ends.
+    fn attempts(&self, task: &Task<J, O, E>, ctx: &Context) -> (Result<O, Failure<E>>, u32) {
+        let retry = task.opts.retry.as_ref().or(self.retry.as_ref());
+        if let Some(r) = retry {
+            r.deposit();
+        }
+        let mut attempts = 0;
+        loop {
+            if let Some(limit) = &self.rate_limit {
+                match limit.wait(ctx) {
+                    Ok(waited) => {
+                        if waited {
+                            Counters::bump(&self.counters.rate_limited_waits);
+                        }
+                    }
+                    Err(RateLimitError::Canceled(e)) => {
+                        return (Err(self.ctx_failure(e)), attempts)
+                    }
+                    Err(RateLimitError::WouldBlockOnMainThread) => {
+                        unreachable!("workers may block")
+                    }
+                }
+            }
+            attempts += 1;
+            let r = catch_unwind(AssertUnwindSafe(|| (self.handler)(task.job(), ctx)));
+            let err = match r {
+                Ok(Ok(v)) => return (Ok(v), attempts),
+                Ok(Err(e)) => e,
+                Err(payload) => {
+                    let msg = panic_message(payload.as_ref());
+                    if let Some(hook) = &self.on_panic {
+                        hook(task.id, &msg);
+                    }
+                    return (Err(Failure::Panicked(msg)), attempts);
+                }
+            };
+            if let Some(e) = ctx.err() {
+                return (Err(self.ctx_failure(e)), attempts);
+            }
+            let Some(r) = retry.filter(|r| r.should_retry(attempts, &err)) else {
+                return (Err(Failure::Error(err)), attempts);
+            };
+            Counters::bump(&self.counters.retried);
+            let delay = r.delay(attempts);
+            if !delay.is_zero() {
+                match ctx.done().recv_timeout(delay) {
+                    Err(RecvTimeoutError::Timeout) => {}
+                    _ => {
+                        let e = ctx.err().unwrap_or(ContextError::Canceled);
+                        return (Err(self.ctx_failure(e)), attempts);
+                    }
+                }
+            }
+        }
+    }
+
+    /// A worker is leaving: keep its histograms, and close the results after the
+    /// last one once the pool no longer takes jobs.
+    pub(crate) fn worker_exit(&self, slot: &Arc<Slot>) {
+        lock(&self.retired).merge(&lock(&slot.histograms));
+        lock(&self.slots).retain(|s| !Arc::ptr_eq(s, slot));
+        let left = self.live.fetch_sub(1, Ordering::AcqRel) - 1;
+        if left == 0 && self.closed.load(Ordering::Acquire) {
+            self.results.close();
+        }
+        self.running.done();
+    }
+
+    pub(crate) fn uptime(&self) -> Duration {
+        self.started.elapsed()
+    }
+}
+
+pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_owned()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "panic with a non-string payload".to_owned()
+    }
+}

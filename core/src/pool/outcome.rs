@@ -1,0 +1,166 @@
+//! What a job ends as: exactly one [`Outcome`] per accepted job, delivered to
+//! the pool's results channel or to the job's [`JobHandle`].
+
+use std::fmt;
+use std::future::{Future, IntoFuture};
+use std::pin::Pin;
+
+use crate::chan::{Receiver, RecvError};
+use crate::runtime::{Duration, WouldBlockOnMainThread};
+
+/// Identifies one submitted job; unique within its pool, increasing from 1.
+pub type JobId = u64;
+
+/// Where a job was when its time limit passed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Phase {
+    /// Waiting in the queue longer than the pool's `max_queue_wait`.
+    Queued,
+    /// Running longer than its timeout.
+    Running,
+}
+
+/// Why a job was cancelled.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CancelReason {
+    /// `Pool::cancel(id)`, or the context given at submission was cancelled.
+    Job,
+    /// The pool was aborted (`abort`, or `shutdown` past its deadline).
+    Pool,
+}
+
+/// Why a job produced no value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Failure<E> {
+    /// The handler returned this error (after any retries).
+    Error(E),
+    /// The handler panicked with this message; the pool kept serving.
+    Panicked(String),
+    /// The job was cancelled before or while it ran.
+    Canceled(CancelReason),
+    /// The job ran out of time.
+    TimedOut(Phase),
+}
+
+impl<E> Failure<E> {
+    /// A short, stable name for metrics and logs: `error`, `panicked`,
+    /// `canceled`, `timed_out`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Failure::Error(_) => "error",
+            Failure::Panicked(_) => "panicked",
+            Failure::Canceled(_) => "canceled",
+            Failure::TimedOut(_) => "timed_out",
+        }
+    }
+}
+
+impl<E: fmt::Display> fmt::Display for Failure<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Failure::Error(e) => write!(f, "job failed: {e}"),
+            Failure::Panicked(m) => write!(f, "job panicked: {m}"),
+            Failure::Canceled(CancelReason::Job) => f.write_str("job canceled"),
+            Failure::Canceled(CancelReason::Pool) => {
+                f.write_str("job canceled: the pool was aborted")
+            }
+            Failure::TimedOut(Phase::Queued) => f.write_str("job timed out waiting in the queue"),
+            Failure::TimedOut(Phase::Running) => f.write_str("job timed out while running"),
+        }
+    }
+}
+
+impl<E: fmt::Debug + fmt::Display> std::error::Error for Failure<E> {}
+
+/// What happened to one job. Every accepted job produces exactly one.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct Outcome<J, O, E> {
+    /// The id the submission returned.
+    pub id: JobId,
+    /// The job itself, handed back whatever happened.
+    pub job: J,
+    /// The handler's value, or why there is none.
+    pub result: Result<O, Failure<E>>,
+    /// How many times the handler ran (0 if the job never started).
+    pub attempts: u32,
+    /// Time from submission to the first start (or to being dropped from the queue).
+    pub queued_for: Duration,
+    /// Time from the first start to the end, retries and backoff included.
+    pub ran_for: Duration,
+    /// Index of the worker that ran it; `None` if it never ran.
+    pub worker: Option<usize>,
+}
+
+impl<J, O, E> Outcome<J, O, E> {
+    /// Whether the job produced a value.
+    pub fn is_ok(&self) -> bool {
+        self.result.is_ok()
+    }
+}
+
+/// The one outcome of a job submitted with `Pool::run`.
+///
+/// Wait for it with [`wait`](Self::wait), or `.await` it.
+#[derive(Debug)]
+pub struct JobHandle<J, O, E> {
+    pub(crate) id: JobId,
+    pub(crate) rx: Receiver<Outcome<J, O, E>>,
+}
+
+/// [`JobHandle::wait`] could not produce the outcome.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum HandleError {
+    /// Waiting would block a thread that must not block.
+    WouldBlockOnMainThread,
+}
+
+impl fmt::Display for HandleError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        WouldBlockOnMainThread.fmt(f)
+    }
+}
+
+impl std::error::Error for HandleError {}
+
+impl<J, O, E> JobHandle<J, O, E> {
+    /// The job's id.
+    pub fn id(&self) -> JobId {
+        self.id
+    }
+
+    /// Waits for the outcome.
+    ///
+    /// # Errors
+    /// [`HandleError::WouldBlockOnMainThread`] where the thread must not block.
+    pub fn wait(self) -> Result<Outcome<J, O, E>, HandleError> {
+        match self.rx.recv() {
+            Ok(o) => Ok(o),
+            Err(RecvError::WouldBlockOnMainThread) => Err(HandleError::WouldBlockOnMainThread),
+            Err(_) => unreachable!("a job handle's channel closes only after its outcome"),
+        }
+    }
+
+    /// The outcome if it is there already.
+    pub fn try_wait(&self) -> Option<Outcome<J, O, E>> {
+        self.rx.try_recv().ok()
+    }
+}
+
+impl<J: Send + 'static, O: Send + 'static, E: Send + 'static> IntoFuture for JobHandle<J, O, E> {
+    type Output = Outcome<J, O, E>;
+    type IntoFuture = Pin<Box<dyn Future<Output = Outcome<J, O, E>> + Send>>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(async move {
+            match self.rx.recv_async().await {
+                Ok(o) => o,
+                Err(_) => unreachable!("a job handle's channel closes only after its outcome"),
+            }
+        })
+    }
+}

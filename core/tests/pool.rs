@@ -1,0 +1,720 @@
+//! The worker pool, feature by feature. Each test fails if its feature breaks.
+
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use brigade::chan::{self, Receiver, SendTimeoutError, TrySendError};
+use brigade::pool::{BuildError, CancelReason, Failure, Job, Phase};
+use brigade::{Context, Pool, RateLimit, Retry, RetryBudget};
+
+type Gate = Receiver<()>;
+
+/// A handler that blocks until the gate is opened (closed) or its context ends.
+fn gated(gate: Gate) -> impl Fn(&u32, &Context) -> Result<u32, String> + Send + Sync + 'static {
+    move |n, ctx| {
+        brigade::select! {
+            recv(gate) -> _ => Ok(*n),
+            recv(ctx.done()) -> _ => Err("stopped".into()),
+        }
+    }
+}
+
+fn wait_until(what: &str, mut f: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !f() {
+        assert!(Instant::now() < deadline, "timed out waiting until {what}");
+        thread::sleep(Duration::from_millis(1));
+    }
+}
+
+#[test]
+fn smoke() {
+    let pool = Pool::builder()
+        .workers(2)
+        .build(|n: &u32, _: &Context| Ok::<_, ()>(n + 1))
+        .unwrap();
+    let id = pool.submit(1).unwrap();
+    let o = pool.results().recv().unwrap();
+    assert_eq!((o.id, o.job, o.result, o.attempts), (id, 1, Ok(2), 1));
+    assert!(o.worker.is_some_and(|w| w < 2));
+}
+
+#[test]
+fn bad_parameters_fail_at_build() {
+    let h = |_: &u32, _: &Context| Ok::<u32, ()>(0);
+    assert_eq!(
+        Pool::builder().workers(0).build(h).unwrap_err(),
+        BuildError::Workers(0)
+    );
+    assert_eq!(
+        Pool::builder().workers(100_000).build(h).unwrap_err(),
+        BuildError::Workers(100_000)
+    );
+    assert_eq!(
+        Pool::builder()
+            .workers(1)
+            .queue(usize::MAX)
+            .build(h)
+            .unwrap_err(),
+        BuildError::Queue(usize::MAX)
+    );
+    let err = Pool::builder()
+        .workers(1)
+        .timeout(Duration::ZERO)
+        .build(h)
+        .unwrap_err();
+    assert_eq!(err.to_string(), "timeout must be longer than zero");
+    let pool = Pool::builder().workers(1).build(h).unwrap();
+    assert_eq!(pool.resize(0), Err(BuildError::Workers(0)));
+}
+
+#[test]
+fn backpressure_blocks_at_queue_plus_workers_in_flight() {
+    let (open, gate) = chan::bounded::<()>(0);
+    let pool = Arc::new(
+        Pool::builder()
+            .workers(2)
+            .queue(3)
+            .build(gated(gate))
+            .unwrap(),
+    );
+    let accepted = Arc::new(AtomicUsize::new(0));
+    let producer = {
+        let (pool, accepted) = (pool.clone(), accepted.clone());
+        thread::spawn(move || {
+            for i in 0..8 {
+                pool.submit(i).unwrap();
+                accepted.fetch_add(1, Ordering::SeqCst);
+            }
+        })
+    };
+    wait_until("5 jobs are in flight", || {
+        accepted.load(Ordering::SeqCst) == 5
+    });
+    thread::sleep(Duration::from_millis(30));
+    assert_eq!(
+        accepted.load(Ordering::SeqCst),
+        5,
+        "2 running + 3 queued, then submit blocks"
+    );
+    assert_eq!(pool.metrics().busy, 2);
+    assert_eq!(pool.queued(), 3);
+    assert!(
+        matches!(pool.try_submit(99), Err(TrySendError::Full(99))),
+        "try_submit hands the job back"
+    );
+    drop(open); // release every job
+    producer.join().unwrap();
+    pool.close();
+    assert_eq!(pool.results().iter().filter(|o| o.is_ok()).count(), 8);
+}
+
+#[test]
+fn queue_zero_is_a_rendezvous_with_a_free_worker() {
+    let (open, gate) = chan::bounded::<()>(0);
+    let pool = Pool::builder()
+        .workers(1)
+        .queue(0)
+        .build(gated(gate))
+        .unwrap();
+    // try_submit succeeds only once the worker waits to receive: no buffer.
+    wait_until("the worker waits for a job", || pool.try_submit(0).is_ok());
+    wait_until("the first job runs", || pool.metrics().busy == 1);
+    let err = pool
+        .submit_timeout(1, Duration::from_millis(20))
+        .unwrap_err();
+    assert_eq!(
+        err,
+        SendTimeoutError::Timeout(1),
+        "no free worker: no room at all"
+    );
+    drop(open);
+    pool.submit_timeout(2, Duration::from_secs(10)).unwrap();
+    pool.close();
+    assert_eq!(pool.results().iter().count(), 2);
+}
+
+#[test]
+fn every_outcome_kind() {
+    let pool = Pool::builder()
+        .workers(2)
+        .max_queue_wait(Duration::from_millis(40))
+        .build(|n: &u32, ctx: &Context| match n {
+            0 => Ok(0),
+            1 => Err("bad input".to_string()),
+            2 => panic!("kernel bug"),
+            3 => {
+                let _ = ctx.done().recv(); // until the timeout cancels it
+                Err("gave up".into())
+            }
+            _ => {
+                thread::sleep(Duration::from_millis(100));
+                Ok(*n)
+            }
+        })
+        .unwrap();
+    let ok = pool.run(0).unwrap().wait().unwrap();
+    assert_eq!(ok.result, Ok(0));
+    let err = pool.run(1).unwrap().wait().unwrap();
+    assert_eq!(err.result, Err(Failure::Error("bad input".into())));
+    let panicked = pool.run(2).unwrap().wait().unwrap();
+    assert_eq!(panicked.result, Err(Failure::Panicked("kernel bug".into())));
+    let slow = pool
+        .run(Job::new(3).timeout(Duration::from_millis(20)))
+        .unwrap()
+        .wait()
+        .unwrap();
+    assert_eq!(slow.result, Err(Failure::TimedOut(Phase::Running)));
+    assert!(slow.ran_for >= Duration::from_millis(20));
+    // Two 100 ms jobs occupy both workers; the third waits past max_queue_wait.
+    let busy: Vec<_> = (0..2).map(|_| pool.run(10).unwrap()).collect();
+    let late = pool.run(11).unwrap().wait().unwrap();
+    assert_eq!(late.result, Err(Failure::TimedOut(Phase::Queued)));
+    assert_eq!((late.attempts, late.worker), (0, None));
+    busy.into_iter()
+        .for_each(|h| assert!(h.wait().unwrap().is_ok()));
+}
+
+#[test]
+fn cancel_by_id_queued_and_running() {
+    let (open, gate) = chan::bounded::<()>(0);
+    let pool = Pool::builder()
+        .workers(1)
+        .queue(4)
+        .build(gated(gate))
+        .unwrap();
+    let running = pool.submit(1).unwrap();
+    let queued = pool.submit(2).unwrap();
+    wait_until("job 1 runs", || pool.metrics().busy == 1);
+    assert!(
+        pool.cancel(running),
+        "a running job is cancelled through its context"
+    );
+    assert!(!pool.cancel(queued), "a queued job is marked, not running");
+    assert!(!pool.cancel(999), "unknown ids are ignored");
+    pool.close();
+    let mut outcomes: Vec<_> = pool
+        .results()
+        .iter()
+        .map(|o| (o.id, o.result, o.attempts))
+        .collect();
+    outcomes.sort_by_key(|o| o.0);
+    assert_eq!(
+        outcomes,
+        [
+            (running, Err(Failure::Canceled(CancelReason::Job)), 1),
+            (queued, Err(Failure::Canceled(CancelReason::Job)), 0),
+        ]
+    );
+    drop(open);
+}
+
+#[test]
+fn a_context_given_at_submit_cancels_the_job() {
+    let (_open, gate) = chan::bounded::<()>(0);
+    let pool = Pool::builder().workers(1).build(gated(gate)).unwrap();
+    let (ctx, cancel) = Context::with_cancel(&Context::background());
+    let h = pool.run(Job::new(1).context(&ctx)).unwrap();
+    wait_until("the job runs", || pool.metrics().busy == 1);
+    cancel.cancel();
+    assert_eq!(
+        h.wait().unwrap().result,
+        Err(Failure::Canceled(CancelReason::Job))
+    );
+    let (expired, _c) = Context::with_timeout(&Context::background(), Duration::from_millis(1));
+    thread::sleep(Duration::from_millis(5));
+    let o = pool
+        .run(Job::new(2).context(&expired))
+        .unwrap()
+        .wait()
+        .unwrap();
+    assert_eq!(
+        o.result,
+        Err(Failure::TimedOut(Phase::Queued)),
+        "its deadline passed while queued"
+    );
+}
+
+#[test]
+fn panics_are_contained_and_the_pool_keeps_serving() {
+    let panics = Arc::new(AtomicUsize::new(0));
+    let p = panics.clone();
+    let pool = Pool::builder()
+        .workers(2)
+        .on_panic(move |_, msg| {
+            assert_eq!(msg, "odd");
+            p.fetch_add(1, Ordering::SeqCst);
+        })
+        .build(|n: &u32, _: &Context| {
+            if n % 2 == 1 {
+                panic!("odd")
+            } else {
+                Ok::<_, ()>(*n)
+            }
+        })
+        .unwrap();
+    for n in 0..200 {
+        pool.submit(n).unwrap();
+    }
+    pool.close();
+    let (mut ok, mut panicked) = (0, 0);
+    for o in pool.results() {
+        match o.result {
+            Ok(_) => ok += 1,
+            Err(Failure::Panicked(_)) => panicked += 1,
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    assert_eq!(
+        (ok, panicked, panics.load(Ordering::SeqCst)),
+        (100, 100, 100)
+    );
+    assert_eq!(
+        pool.metrics().workers,
+        0,
+        "closed and drained: workers exited"
+    );
+}
+
+#[test]
+fn close_drains_then_ends_results() {
+    let pool = Pool::builder()
+        .workers(1)
+        .queue(50)
+        .build(|n: &u32, _: &Context| {
+            thread::sleep(Duration::from_micros(200));
+            Ok::<_, ()>(*n)
+        })
+        .unwrap();
+    for n in 0..50 {
+        pool.submit(n).unwrap();
+    }
+    assert!(pool.close());
+    assert!(!pool.close(), "closing twice is reported");
+    assert!(
+        pool.submit(7).is_err(),
+        "closed: no intake, job handed back"
+    );
+    let got: HashSet<u32> = pool.results().iter().map(|o| o.result.unwrap()).collect();
+    assert_eq!(got, (0..50).collect());
+    assert!(pool.results().is_closed());
+}
+
+#[test]
+fn shutdown_cancels_what_is_left_with_outcomes() {
+    let pool = Pool::builder()
+        .workers(1)
+        .queue(20)
+        .build(
+            |n: &u32, ctx: &Context| match ctx.done().recv_timeout(Duration::from_millis(30)) {
+                Err(chan::RecvTimeoutError::Timeout) => Ok(*n),
+                _ => Err("cancelled".to_string()),
+            },
+        )
+        .unwrap();
+    for n in 0..10 {
+        pool.submit(n).unwrap();
+    }
+    let report = pool.shutdown(Duration::from_millis(50));
+    assert!(!report.drained);
+    assert!(report.canceled >= 7, "{report:?}");
+    assert_eq!(report.workers_left, 0);
+    let outcomes: Vec<_> = pool.results().iter().collect();
+    assert_eq!(outcomes.len(), 10, "every job has an outcome");
+    let canceled = outcomes
+        .iter()
+        .filter(|o| o.result == Err(Failure::Canceled(CancelReason::Pool)))
+        .count();
+    assert_eq!(canceled as u64, report.canceled);
+}
+
+#[test]
+fn abort_cancels_running_and_queued_jobs() {
+    let (_open, gate) = chan::bounded::<()>(0);
+    let pool = Pool::builder()
+        .workers(2)
+        .queue(10)
+        .build(gated(gate))
+        .unwrap();
+    for n in 0..6 {
+        pool.submit(n).unwrap();
+    }
+    wait_until("two jobs run", || pool.metrics().busy == 2);
+    pool.abort();
+    let outcomes: Vec<_> = pool.results().iter().collect();
+    assert_eq!(outcomes.len(), 6);
+    assert!(outcomes
+        .iter()
+        .all(|o| o.result == Err(Failure::Canceled(CancelReason::Pool))));
+    assert_eq!(
+        outcomes.iter().filter(|o| o.attempts == 1).count(),
+        2,
+        "two were running"
+    );
+}
+
+#[test]
+fn pool_context_cancellation_aborts() {
+    let (_open, gate) = chan::bounded::<()>(0);
+    let (ctx, cancel) = Context::with_cancel(&Context::background());
+    let pool = Pool::builder()
+        .workers(1)
+        .context(&ctx)
+        .build(gated(gate))
+        .unwrap();
+    let h = pool.run(1).unwrap();
+    let queued = pool.run(2).unwrap();
+    wait_until("the job runs", || pool.metrics().busy == 1);
+    cancel.cancel();
+    assert_eq!(
+        h.wait().unwrap().result,
+        Err(Failure::Canceled(CancelReason::Pool))
+    );
+    assert_eq!(
+        queued.wait().unwrap().result,
+        Err(Failure::Canceled(CancelReason::Pool))
+    );
+}
+
+#[test]
+fn resize_grows_at_once_and_shrinks_after_current_jobs() {
+    let (open, gate) = chan::bounded::<()>(0);
+    let pool = Pool::builder()
+        .workers(1)
+        .queue(10)
+        .build(gated(gate))
+        .unwrap();
+    for n in 0..3 {
+        pool.submit(n).unwrap();
+    }
+    wait_until("one job runs", || pool.metrics().busy == 1);
+    pool.resize(3).unwrap();
+    wait_until("three jobs run", || pool.metrics().busy == 3);
+    assert_eq!(pool.workers(), 3);
+    pool.resize(1).unwrap();
+    thread::sleep(Duration::from_millis(20));
+    assert_eq!(
+        pool.metrics().workers,
+        3,
+        "busy workers finish their job first"
+    );
+    drop(open);
+    wait_until("two workers retired", || pool.metrics().workers == 1);
+    for o in pool.results().iter().take(3) {
+        assert!(o.is_ok());
+    }
+    assert_eq!(
+        pool.submit(9).map(|_| ()),
+        Ok(()),
+        "the remaining worker still serves"
+    );
+    assert!(pool.results().recv().unwrap().is_ok());
+}
+
+#[test]
+fn retries_are_counted_and_respect_the_predicate() {
+    let calls = Arc::new(Mutex::new(Vec::<(u32, Instant)>::new()));
+    let c = calls.clone();
+    let retry = Retry::attempts(5)
+        .backoff(Duration::from_millis(4), Duration::from_millis(10))
+        .when(|e: &String| e == "flaky");
+    let pool = Pool::builder()
+        .workers(2)
+        .retry(retry.clone())
+        .build(move |n: &u32, _: &Context| {
+            let mut calls = c.lock().unwrap();
+            calls.push((*n, Instant::now()));
+            let tries = calls.iter().filter(|(m, _)| m == n).count();
+            match n {
+                0 if tries < 3 => Err("flaky".to_string()),
+                1 => Err("fatal".to_string()),
+                2 => Err("flaky".to_string()),
+                _ => Ok(*n),
+            }
+        })
+        .unwrap();
+    let recovers = pool.run(0).unwrap().wait().unwrap();
+    assert_eq!((recovers.result, recovers.attempts), (Ok(0), 3));
+    let fatal = pool.run(1).unwrap().wait().unwrap();
+    assert_eq!(
+        (fatal.result, fatal.attempts),
+        (Err(Failure::Error("fatal".into())), 1),
+        "not retryable"
+    );
+    let exhausted = pool.run(2).unwrap().wait().unwrap();
+    assert_eq!(exhausted.attempts, 5);
+    assert_eq!(pool.metrics().retried, 2 + 4);
+    // Full jitter: each gap is at most the bound for that attempt (plus slack
+    // for scheduling), never more.
+    let calls = calls.lock().unwrap();
+    let times: Vec<Instant> = calls
+        .iter()
+        .filter(|(n, _)| *n == 2)
+        .map(|(_, t)| *t)
+        .collect();
+    for (k, w) in times.windows(2).enumerate() {
+        let gap = w[1] - w[0];
+        let bound = retry.delay_bound(k as u32 + 1);
+        assert!(
+            gap <= bound + Duration::from_millis(25),
+            "gap {gap:?} after attempt {} > {bound:?}",
+            k + 1
+        );
+    }
+}
+
+#[test]
+fn backoff_delays_stay_within_full_jitter_bounds() {
+    let retry: Retry<()> =
+        Retry::attempts(10).backoff(Duration::from_millis(10), Duration::from_millis(200));
+    assert_eq!(retry.delay_bound(1), Duration::from_millis(10));
+    assert_eq!(retry.delay_bound(3), Duration::from_millis(40));
+    assert_eq!(retry.delay_bound(9), Duration::from_millis(200), "capped");
+    for attempt in 1..=8 {
+        let bound = retry.delay_bound(attempt);
+        let draws: Vec<Duration> = (0..500).map(|_| retry.delay(attempt)).collect();
+        assert!(draws.iter().all(|d| *d <= bound));
+        let mean = draws.iter().sum::<Duration>() / 500;
+        assert!(
+            mean > bound / 4 && mean < bound * 3 / 4,
+            "uniform over 0..=bound: mean {mean:?} of {bound:?}"
+        );
+    }
+}
+
+#[test]
+fn a_retry_budget_caps_retries_across_jobs() {
+    let budget = RetryBudget::new(0.0, 3);
+    let pool = Pool::builder()
+        .workers(1)
+        .retry(
+            Retry::attempts(10)
+                .backoff(Duration::ZERO, Duration::ZERO)
+                .budget(budget.clone()),
+        )
+        .build(|_: &u32, _: &Context| Err::<u32, _>("flaky"))
+        .unwrap();
+    let attempts: u32 = (0..4)
+        .map(|n| pool.run(n).unwrap().wait().unwrap().attempts)
+        .sum();
+    assert_eq!(
+        attempts,
+        4 + 3,
+        "4 first attempts, 3 retries from the budget"
+    );
+    assert_eq!(budget.available(), 0);
+}
+
+#[test]
+fn rate_limit_bounds_bursts_and_holds_the_long_run_rate() {
+    const RATE: f64 = 200.0;
+    const BURST: u32 = 5;
+    const N: usize = 205;
+    let starts = Arc::new(Mutex::new(Vec::with_capacity(N)));
+    let s = starts.clone();
+    let limit = RateLimit::per_second(RATE).burst(BURST);
+    let pool = Pool::builder()
+        .workers(8)
+        .queue(N)
+        .rate_limit(limit)
+        .build(move |_: &u32, _: &Context| {
+            s.lock().unwrap().push(Instant::now());
+            Ok::<_, ()>(())
+        })
+        .unwrap();
+    let t0 = Instant::now();
+    for n in 0..N as u32 {
+        pool.submit(n).unwrap();
+    }
+    pool.join().unwrap();
+    let mut starts = starts.lock().unwrap().clone();
+    starts.sort();
+    // Never more than `burst` (plus what the rate refills) in any window.
+    for (i, a) in starts.iter().enumerate() {
+        for (j, b) in starts.iter().enumerate().skip(i) {
+            let window = (*b - *a).as_secs_f64();
+            let allowed = f64::from(BURST) + window * RATE + 1.0;
+            assert!(
+                (j - i + 1) as f64 <= allowed,
+                "{} starts in {window}s",
+                j - i + 1
+            );
+        }
+    }
+    // Long run: after the burst, one start per 1/RATE seconds, within 2%.
+    let span = (*starts.last().unwrap() - t0).as_secs_f64();
+    let expected = (N as f64 - f64::from(BURST)) / RATE;
+    assert!(
+        (span - expected).abs() <= expected * 0.02,
+        "{N} starts took {span}s, expected {expected}s"
+    );
+    assert!(pool.metrics().rate_limited_waits >= (N - BURST as usize - 8) as u64);
+}
+
+#[test]
+fn a_rate_limit_is_shared_between_pools() {
+    let limit = RateLimit::per_second(1000.0).burst(4);
+    let make = || {
+        Pool::builder()
+            .workers(2)
+            .rate_limit(limit.clone())
+            .build(|_: &u32, _: &Context| Ok::<_, ()>(()))
+            .unwrap()
+    };
+    let (a, b) = (make(), make());
+    let t0 = Instant::now();
+    for n in 0..52 {
+        if n % 2 == 0 { a.submit(n) } else { b.submit(n) }.unwrap();
+    }
+    a.join().unwrap();
+    b.join().unwrap();
+    assert!(
+        t0.elapsed() >= Duration::from_millis(46),
+        "52 starts at 1000/s after a burst of 4 take 48 ms together"
+    );
+}
+
+#[test]
+fn metrics_add_up_at_quiescence() {
+    let pool = Pool::builder()
+        .workers(3)
+        .queue(100)
+        .retry(Retry::attempts(2).backoff(Duration::ZERO, Duration::ZERO))
+        .build(|n: &u32, _: &Context| match n % 4 {
+            0 => Ok(*n),
+            1 => Err("no"),
+            2 => panic!("boom"),
+            _ => Ok(*n),
+        })
+        .unwrap();
+    for n in 0..100 {
+        pool.submit(n).unwrap();
+    }
+    pool.cancel(100); // the last one, maybe still queued
+    pool.join().unwrap();
+    let m = pool.metrics();
+    assert_eq!(m.submitted, 100);
+    assert_eq!(m.submitted, m.finished());
+    assert_eq!(m.panicked, 25);
+    assert_eq!(m.failed, 25);
+    assert_eq!(m.retried, 25, "each failing job retried once");
+    assert_eq!(m.wait.count + m.canceled, 100);
+    assert!(m.run.p50 <= m.run.p99 && m.run.p99 <= m.run.max);
+    let text = m.to_prometheus("brigade_pool");
+    assert!(
+        text.contains("brigade_pool_jobs_total{outcome=\"submitted\"} 100"),
+        "{text}"
+    );
+    assert!(text.contains("# TYPE brigade_pool_run_seconds summary"));
+    assert!(text.contains("brigade_pool_retries_total 25"));
+}
+
+#[test]
+fn job_handles_wait_and_await() {
+    let pool = Pool::builder()
+        .workers(1)
+        .build(|n: &u32, _: &Context| Ok::<_, ()>(n * 10))
+        .unwrap();
+    let h = pool.run(4).unwrap();
+    let id = h.id();
+    let o = h.wait().unwrap();
+    assert_eq!((o.id, o.result), (id, Ok(40)));
+    let h = pool.run(5).unwrap();
+    let o = futures_block_on(h.into_future_boxed());
+    assert_eq!(o.result, Ok(50));
+    assert!(
+        pool.results().try_recv().is_err(),
+        "handle outcomes do not go to results"
+    );
+}
+
+trait BoxedFuture {
+    type Out;
+    fn into_future_boxed(
+        self,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Self::Out> + Send>>;
+}
+
+impl<
+        T: std::future::IntoFuture<
+            IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = O> + Send>>,
+            Output = O,
+        >,
+        O,
+    > BoxedFuture for T
+{
+    type Out = O;
+    fn into_future_boxed(self) -> std::pin::Pin<Box<dyn std::future::Future<Output = O> + Send>> {
+        self.into_future()
+    }
+}
+
+fn futures_block_on<F: std::future::Future>(f: F) -> F::Output {
+    use std::task::{Context as Cx, Poll, Wake, Waker};
+    struct Unpark(thread::Thread);
+    impl Wake for Unpark {
+        fn wake(self: Arc<Self>) {
+            self.0.unpark();
+        }
+    }
+    let waker = Waker::from(Arc::new(Unpark(thread::current())));
+    let mut cx = Cx::from_waker(&waker);
+    let mut f = std::pin::pin!(f);
+    loop {
+        if let Poll::Ready(v) = f.as_mut().poll(&mut cx) {
+            return v;
+        }
+        thread::park();
+    }
+}
+
+#[test]
+fn submit_async_waits_for_room() {
+    let (open, gate) = chan::bounded::<()>(0);
+    let pool = Pool::builder()
+        .workers(1)
+        .queue(1)
+        .build(gated(gate))
+        .unwrap();
+    pool.submit(0).unwrap();
+    pool.submit(1).unwrap();
+    let opener = thread::spawn(move || {
+        thread::sleep(Duration::from_millis(20));
+        drop(open);
+    });
+    let t0 = Instant::now();
+    let id = futures_block_on(pool.submit_async(2)).unwrap();
+    assert!(t0.elapsed() >= Duration::from_millis(15), "waited for room");
+    assert_eq!(id, 3);
+    opener.join().unwrap();
+}
+
+#[test]
+fn dropping_the_pool_is_graceful_and_does_not_block() {
+    let done = Arc::new(AtomicUsize::new(0));
+    let d = done.clone();
+    let pool = Pool::builder()
+        .workers(1)
+        .queue(10)
+        .build(move |_: &u32, _: &Context| {
+            thread::sleep(Duration::from_millis(5));
+            d.fetch_add(1, Ordering::SeqCst);
+            Ok::<_, ()>(())
+        })
+        .unwrap();
+    for n in 0..10 {
+        pool.submit(n).unwrap();
+    }
+    let t0 = Instant::now();
+    drop(pool);
+    assert!(
+        t0.elapsed() < Duration::from_millis(30),
+        "drop returned at once"
+    );
+    wait_until("queued jobs still ran", || {
+        done.load(Ordering::SeqCst) == 10
+    });
+}
