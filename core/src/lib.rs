@@ -15,13 +15,16 @@
 //! # Map of the crate
 //! - [`chan`]: channels (bounded, rendezvous, unbounded), [`select!`], timers.
 //! - [`WaitGroup`], [`Context`]: waiting for tasks, cancelling them.
-//! - [`Pool`]: a bounded worker pool that reports one [`Outcome`] per job.
+//! - [`Pool`]: a bounded worker pool that reports one [`Outcome`] per job, with
+//!   retries ([`Retry`]), rate limits ([`RateLimit`]), timeouts and metrics.
+//! - [`Group`], [`ResultGroup`]: Go's errgroup.
 //! - [`runtime`]: which threads may block, time, and timers in the browser.
 
 #![deny(missing_docs)]
 
 pub mod chan;
 mod context;
+mod group;
 mod loom;
 pub mod pool;
 mod rand;
@@ -32,6 +35,7 @@ mod timer;
 mod wait_group;
 
 pub use context::{CancelFunc, Context, ContextError};
+pub use group::{Group, ResultGroup};
 pub use pool::{Failure, JobHandle, Outcome, Pool};
 pub use rate_limit::{RateLimit, RateLimitError};
 pub use retry::{Retry, RetryBudget};

@@ -1,0 +1,318 @@
+//! Go's `errgroup`: run tasks, wait for all of them, get the first error; the
+//! first error cancels the group's context so the other tasks can stop early.
+//!
+//! A [`WaitGroup`] counts the tasks; a bounded channel of capacity `limit` is
+//! the semaphore (Go's own idiom: `sem <- struct{}{}` to enter); the group's
+//! [`Context`] is cancelled by the first failure (or panic) and once `wait`
+//! returns, as in Go. A panicking task is caught, cancels the group, and the
+//! panic is resumed in `wait` (as in sourcegraph/conc), so it is never lost.
+//!
+//! [`ResultGroup`] keeps each task's value in submission order, like conc's
+//! `ResultErrorPool`.
+
+use std::any::Any;
+use std::fmt;
+use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
+use std::sync::{Arc, Mutex};
+
+use crate::chan::{self, Receiver, Sender};
+use crate::{CancelFunc, Context, WaitGroup};
+
+struct Inner<E> {
+    ctx: Context,
+    cancel: CancelFunc,
+    wg: WaitGroup,
+    first: Mutex<Option<E>>,
+    panic: Mutex<Option<Box<dyn Any + Send>>>,
+    sem: Option<(Sender<()>, Receiver<()>)>,
+}
+
+/// A group of tasks with errgroup semantics; see the module docs.
+///
+/// # Examples
+/// ```
+/// use brigade::Group;
+///
+/// let g = Group::new();
+/// for i in 0..4 {
+///     g.go(move |ctx| {
+///         if i == 2 {
+///             return Err(format!("task {i} failed"));
+///         }
+///         // Siblings see the group's context cancelled by the failure.
+///         let _ = ctx.done().recv_timeout(std::time::Duration::from_millis(50));
+///         Ok(())
+///     });
+/// }
+/// assert_eq!(g.wait(), Err("task 2 failed".to_string()));
+/// ```
+pub struct Group<E> {
+    inner: Arc<Inner<E>>,
+}
+
+impl<E: Send + 'static> Default for Group<E> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<E: Send + 'static> Group<E> {
+    /// A group whose context is a fresh cancellable one.
+    pub fn new() -> Self {
+        Self::with_context(&Context::background())
+    }
+
+    /// A group whose context is a child of `parent` (cancelling `parent` cancels
+    /// the group's tasks' context too).
+    pub fn with_context(parent: &Context) -> Self {
+        let (ctx, cancel) = Context::with_cancel(parent);
+        Group {
+            inner: Arc::new(Inner {
+                ctx,
+                cancel,
+                wg: WaitGroup::new(),
+                first: Mutex::new(None),
+                panic: Mutex::new(None),
+                sem: None,
+            }),
+        }
+    }
+
+    /// Runs at most `n` tasks at once: `go` waits for a free place and `try_go`
+    /// refuses. Set it before starting tasks.
+    ///
+    /// # Panics
+    /// If `n` is 0, or if tasks were already started.
+    pub fn limit(mut self, n: usize) -> Self {
+        assert!(n > 0, "Group::limit: the limit must be at least 1");
+        let inner =
+            Arc::get_mut(&mut self.inner).expect("Group::limit must be set before tasks start");
+        assert_eq!(
+            inner.wg.count(),
+            0,
+            "Group::limit must be set before tasks start"
+        );
+        inner.sem = Some(chan::bounded(n));
+        self
+    }
+
+    /// The group's context: cancelled by the first error, or when `wait` returns.
+    pub fn context(&self) -> &Context {
+        &self.inner.ctx
+    }
+
+    /// Starts `f` on a new thread, waiting first while the group is at its limit.
+    pub fn go<F>(&self, f: F)
+    where
+        F: FnOnce(&Context) -> Result<(), E> + Send + 'static,
+    {
+        if let Some((tx, _)) = &self.inner.sem {
+            // Never closed while the group lives; the thread may block here.
+            let _ = tx.send(());
+        }
+        self.start(f);
+    }
+
+    /// Starts `f` if the group is below its limit; returns whether it started.
+    pub fn try_go<F>(&self, f: F) -> bool
+    where
+        F: FnOnce(&Context) -> Result<(), E> + Send + 'static,
+    {
+        if let Some((tx, _)) = &self.inner.sem {
+            if tx.try_send(()).is_err() {
+                return false;
+            }
+        }
+        self.start(f);
+        true
+    }
+
+    fn start<F>(&self, f: F)
+    where
+        F: FnOnce(&Context) -> Result<(), E> + Send + 'static,
+    {
+        let inner = self.inner.clone();
+        inner.wg.add(1);
+        let spawned = std::thread::Builder::new()
+            .name("brigade-group".into())
+            .spawn(move || {
+                let r = catch_unwind(AssertUnwindSafe(|| f(&inner.ctx)));
+                match r {
+                    Ok(Ok(())) => {}
+                    Ok(Err(e)) => {
+                        let mut first = inner.first.lock().unwrap_or_else(|p| p.into_inner());
+                        if first.is_none() {
+                            *first = Some(e);
+                            inner.cancel.cancel();
+                        }
+                    }
+                    Err(p) => {
+                        let mut panic = inner.panic.lock().unwrap_or_else(|p| p.into_inner());
+                        if panic.is_none() {
+                            *panic = Some(p);
+                        }
+                        inner.cancel.cancel();
+                    }
+                }
+                if let Some((_, rx)) = &inner.sem {
+                    let _ = rx.try_recv();
+                }
+                inner.wg.done();
+            });
+        if let Err(e) = spawned {
+            self.inner.wg.done();
+            panic!("Group::go: could not start a thread: {e}");
+        }
+    }
+
+    /// Waits for every task; cancels the group's context; returns the first
+    /// error.
+    ///
+    /// # Errors
+    /// The first error a task returned.
+    ///
+    /// # Panics
+    /// Resumes the first task panic, if any. Also panics where the thread must
+    /// not block (the browser's main thread): use [`wait_async`](Self::wait_async).
+    pub fn wait(&self) -> Result<(), E> {
+        self.inner
+            .wg
+            .wait()
+            .expect("Group::wait would block a thread that must not block; use wait_async");
+        self.finish()
+    }
+
+    /// Waits asynchronously for every task; as [`wait`](Self::wait) otherwise.
+    ///
+    /// # Errors
+    /// The first error a task returned.
+    pub async fn wait_async(&self) -> Result<(), E> {
+        self.inner.wg.wait_async().await;
+        self.finish()
+    }
+
+    fn finish(&self) -> Result<(), E> {
+        self.inner.cancel.cancel();
+        if let Some(p) = self
+            .inner
+            .panic
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
+        {
+            resume_unwind(p);
+        }
+        match self
+            .inner
+            .first
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
+        {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+}
+
+impl<E> fmt::Debug for Group<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Group")
+            .field("running", &self.inner.wg.count())
+            .finish()
+    }
+}
+
+/// A [`Group`] whose tasks return values, collected in submission order.
+///
+/// # Examples
+/// ```
+/// use brigade::ResultGroup;
+///
+/// let g = ResultGroup::new();
+/// for i in 0..5u64 {
+///     g.go(move |_ctx| Ok::<_, String>(i * i));
+/// }
+/// assert_eq!(g.wait(), Ok(vec![0, 1, 4, 9, 16]));
+/// ```
+pub struct ResultGroup<T, E> {
+    group: Group<E>,
+    values: Arc<Mutex<Vec<Option<T>>>>,
+}
+
+impl<T: Send + 'static, E: Send + 'static> Default for ResultGroup<T, E> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<T: Send + 'static, E: Send + 'static> ResultGroup<T, E> {
+    /// An empty result group.
+    pub fn new() -> Self {
+        Self::from_group(Group::new())
+    }
+
+    /// A result group built on `group` (to set a context or a limit first).
+    pub fn from_group(group: Group<E>) -> Self {
+        ResultGroup {
+            group,
+            values: Arc::new(Mutex::new(Vec::new())),
+        }
+    }
+
+    /// The group's context.
+    pub fn context(&self) -> &Context {
+        self.group.context()
+    }
+
+    /// Starts `f`; its value takes the next place in the result order.
+    pub fn go<F>(&self, f: F)
+    where
+        F: FnOnce(&Context) -> Result<T, E> + Send + 'static,
+    {
+        let (values, index) = self.place();
+        self.group
+            .go(move |ctx| f(ctx).map(|v| Self::store(&values, index, v)));
+    }
+
+    /// Starts `f` if the group is below its limit; returns whether it started.
+    pub fn try_go<F>(&self, f: F) -> bool
+    where
+        F: FnOnce(&Context) -> Result<T, E> + Send + 'static,
+    {
+        let (values, index) = self.place();
+        let started = self
+            .group
+            .try_go(move |ctx| f(ctx).map(|v| Self::store(&values, index, v)));
+        if !started {
+            self.values.lock().unwrap_or_else(|p| p.into_inner()).pop();
+        }
+        started
+    }
+
+    fn place(&self) -> (Arc<Mutex<Vec<Option<T>>>>, usize) {
+        let mut v = self.values.lock().unwrap_or_else(|p| p.into_inner());
+        v.push(None);
+        (self.values.clone(), v.len() - 1)
+    }
+
+    fn store(values: &Mutex<Vec<Option<T>>>, index: usize, v: T) {
+        values.lock().unwrap_or_else(|p| p.into_inner())[index] = Some(v);
+    }
+
+    /// Waits for every task and returns their values in submission order.
+    ///
+    /// # Errors
+    /// The first error a task returned.
+    ///
+    /// # Panics
+    /// As [`Group::wait`].
+    pub fn wait(self) -> Result<Vec<T>, E> {
+        self.group.wait()?;
+        let values = std::mem::take(&mut *self.values.lock().unwrap_or_else(|p| p.into_inner()));
+        Ok(values
+            .into_iter()
+            .map(|v| v.expect("every task succeeded"))
+            .collect())
+    }
+}
