@@ -13,7 +13,9 @@
 use std::any::Any;
 use std::fmt;
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+
+use crate::loom::{lock, Mutex};
 
 use crate::chan::{self, Receiver, Sender};
 use crate::{CancelFunc, Context, WaitGroup};
@@ -133,32 +135,30 @@ impl<E: Send + 'static> Group<E> {
     {
         let inner = self.inner.clone();
         inner.wg.add(1);
-        let spawned = std::thread::Builder::new()
-            .name("brigade-group".into())
-            .spawn(move || {
-                let r = catch_unwind(AssertUnwindSafe(|| f(&inner.ctx)));
-                match r {
-                    Ok(Ok(())) => {}
-                    Ok(Err(e)) => {
-                        let mut first = inner.first.lock().unwrap_or_else(|p| p.into_inner());
-                        if first.is_none() {
-                            *first = Some(e);
-                            inner.cancel.cancel();
-                        }
-                    }
-                    Err(p) => {
-                        let mut panic = inner.panic.lock().unwrap_or_else(|p| p.into_inner());
-                        if panic.is_none() {
-                            *panic = Some(p);
-                        }
+        let spawned = spawn(move || {
+            let r = catch_unwind(AssertUnwindSafe(|| f(&inner.ctx)));
+            match r {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => {
+                    let mut first = lock(&inner.first);
+                    if first.is_none() {
+                        *first = Some(e);
                         inner.cancel.cancel();
                     }
                 }
-                if let Some((_, rx)) = &inner.sem {
-                    let _ = rx.try_recv();
+                Err(p) => {
+                    let mut panic = lock(&inner.panic);
+                    if panic.is_none() {
+                        *panic = Some(p);
+                    }
+                    inner.cancel.cancel();
                 }
-                inner.wg.done();
-            });
+            }
+            if let Some((_, rx)) = &inner.sem {
+                let _ = rx.try_recv();
+            }
+            inner.wg.done();
+        });
         if let Err(e) = spawned {
             self.inner.wg.done();
             panic!("Group::go: could not start a thread: {e}");
@@ -193,22 +193,10 @@ impl<E: Send + 'static> Group<E> {
 
     fn finish(&self) -> Result<(), E> {
         self.inner.cancel.cancel();
-        if let Some(p) = self
-            .inner
-            .panic
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .take()
-        {
+        if let Some(p) = lock(&self.inner.panic).take() {
             resume_unwind(p);
         }
-        match self
-            .inner
-            .first
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .take()
-        {
+        match lock(&self.inner.first).take() {
             Some(e) => Err(e),
             None => Ok(()),
         }
@@ -220,6 +208,22 @@ impl<E> fmt::Debug for Group<E> {
         f.debug_struct("Group")
             .field("running", &self.inner.wg.count())
             .finish()
+    }
+}
+
+/// Starts a task thread (a modelled thread under loom).
+fn spawn(f: impl FnOnce() + Send + 'static) -> std::io::Result<()> {
+    #[cfg(loom)]
+    {
+        loom::thread::spawn(f);
+        Ok(())
+    }
+    #[cfg(not(loom))]
+    {
+        std::thread::Builder::new()
+            .name("brigade-group".into())
+            .spawn(f)
+            .map(drop)
     }
 }
 
@@ -285,19 +289,19 @@ impl<T: Send + 'static, E: Send + 'static> ResultGroup<T, E> {
             .group
             .try_go(move |ctx| f(ctx).map(|v| Self::store(&values, index, v)));
         if !started {
-            self.values.lock().unwrap_or_else(|p| p.into_inner()).pop();
+            lock(&self.values).pop();
         }
         started
     }
 
     fn place(&self) -> (Arc<Mutex<Vec<Option<T>>>>, usize) {
-        let mut v = self.values.lock().unwrap_or_else(|p| p.into_inner());
+        let mut v = lock(&self.values);
         v.push(None);
         (self.values.clone(), v.len() - 1)
     }
 
     fn store(values: &Mutex<Vec<Option<T>>>, index: usize, v: T) {
-        values.lock().unwrap_or_else(|p| p.into_inner())[index] = Some(v);
+        lock(&values)[index] = Some(v);
     }
 
     /// Waits for every task and returns their values in submission order.
@@ -309,7 +313,7 @@ impl<T: Send + 'static, E: Send + 'static> ResultGroup<T, E> {
     /// As [`Group::wait`].
     pub fn wait(self) -> Result<Vec<T>, E> {
         self.group.wait()?;
-        let values = std::mem::take(&mut *self.values.lock().unwrap_or_else(|p| p.into_inner()));
+        let values = std::mem::take(&mut *lock(&self.values));
         Ok(values
             .into_iter()
             .map(|v| v.expect("every task succeeded"))

@@ -17,7 +17,8 @@ fn worker_threads() -> usize {
             tasks
                 .filter_map(Result::ok)
                 .filter(|t| {
-                    std::fs::read_to_string(t.path().join("comm")).is_ok_and(|c| c.starts_with("brigade-worke"))
+                    std::fs::read_to_string(t.path().join("comm"))
+                        .is_ok_and(|c| c.starts_with("brigade-worke"))
                 })
                 .count()
         })
@@ -87,12 +88,20 @@ fn a_million_jobs_each_get_exactly_one_outcome() {
         assert!(seen[1..].iter().all(|&s| s), "every job got an outcome");
         let m = pool.metrics();
         assert_eq!((m.submitted, m.finished()), (JOBS, JOBS));
-        assert_eq!((m.succeeded, m.failed, m.panicked, m.canceled), (ok, failed, panicked, canceled));
-        assert!(panicked > 5_000 && failed > 30_000 && canceled > 1_000, "{m:?}");
+        assert_eq!(
+            (m.succeeded, m.failed, m.panicked, m.canceled),
+            (ok, failed, panicked, canceled)
+        );
+        assert!(
+            panicked > 5_000 && failed > 30_000 && canceled > 1_000,
+            "{m:?}"
+        );
         pool.join().unwrap();
         done_tx.send(()).unwrap();
     });
-    done_rx.recv_timeout(Duration::from_secs(600)).expect("no deadlock: the run finished");
+    done_rx
+        .recv_timeout(Duration::from_secs(600))
+        .expect("no deadlock: the run finished");
     run.join().unwrap();
     // Workers are gone once join returned; give the OS a moment to reap them.
     for _ in 0..100 {

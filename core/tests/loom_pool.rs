@@ -1,0 +1,85 @@
+//! Model checking of the pool's submit/close/abort handshake and of Group's
+//! first-error cancellation with loom.
+//!
+//! Run with `RUSTFLAGS="--cfg loom" cargo test --release --test loom_pool`
+//! (`make test` does, through `scripts/loom.sh`).
+#![cfg(loom)]
+
+use brigade::pool::{CancelReason, Failure, Spawner, Worker};
+use brigade::{Context, Group, Pool};
+
+/// Starts pool workers as loom threads.
+struct LoomSpawner;
+
+impl Spawner for LoomSpawner {
+    fn spawn(&self, worker: Worker) -> std::io::Result<()> {
+        loom::thread::spawn(move || worker.run());
+        Ok(())
+    }
+}
+
+fn pool() -> Pool<u32, u32, ()> {
+    Pool::builder()
+        .workers(1)
+        .queue(1)
+        .spawner(LoomSpawner)
+        .build(|n: &u32, _: &Context| Ok(n * 2))
+        .unwrap()
+}
+
+#[test]
+fn smoke() {
+    loom::model(|| {
+        let pool = pool();
+        pool.submit(1).unwrap();
+        pool.close();
+        let got: Vec<_> = pool.results().iter().map(|o| o.result).collect();
+        assert_eq!(got, [Ok(2)]);
+    });
+}
+
+#[test]
+fn submit_then_close_delivers_every_outcome_and_ends_results() {
+    loom::model(|| {
+        let pool = pool();
+        pool.submit(1).unwrap();
+        pool.submit(2).unwrap(); // may wait for the worker to take job 1
+        pool.close();
+        let mut got: Vec<_> = pool.results().iter().map(|o| o.result.unwrap()).collect();
+        got.sort();
+        assert_eq!(got, [2, 4]);
+        assert!(pool.results().is_closed());
+    });
+}
+
+#[test]
+fn abort_racing_the_worker_still_gives_one_outcome_per_job() {
+    loom::model(|| {
+        let pool = std::sync::Arc::new(pool());
+        pool.submit(1).unwrap();
+        let p = pool.clone();
+        let aborter = loom::thread::spawn(move || p.abort());
+        let outcomes: Vec<_> = pool.results().iter().collect();
+        aborter.join().unwrap();
+        assert_eq!(outcomes.len(), 1);
+        match &outcomes[0].result {
+            Ok(2) | Err(Failure::Canceled(CancelReason::Pool)) => {}
+            other => panic!("unexpected {other:?}"),
+        }
+    });
+}
+
+#[test]
+fn group_first_error_cancels_the_sibling() {
+    loom::model(|| {
+        let g: Group<&str> = Group::new();
+        g.go(|_| Err("boom"));
+        g.go(|ctx| {
+            // Either the error already cancelled the group, or it will.
+            let _ = ctx.done().recv();
+            Ok(())
+        });
+        assert_eq!(g.wait(), Err("boom"));
+        assert!(g.context().is_done());
+    });
+}
