@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Model-checks the channel engine, WaitGroup, the pool handshake and Group with
-# loom. A separate target
-# directory keeps the --cfg loom build from invalidating the normal one.
+# loom. A separate target directory keeps the --cfg loom build from
+# invalidating the normal one.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"

@@ -301,7 +301,7 @@ impl<T: Send + 'static, E: Send + 'static> ResultGroup<T, E> {
     }
 
     fn store(values: &Mutex<Vec<Option<T>>>, index: usize, v: T) {
-        lock(&values)[index] = Some(v);
+        lock(values)[index] = Some(v);
     }
 
     /// Waits for every task and returns their values in submission order.
