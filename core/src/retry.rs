@@ -35,6 +35,7 @@ pub(crate) type Retryable<E> = Arc<dyn Fn(&E) -> bool + Send + Sync>;
 /// ```
 pub struct Retry<E> {
     pub(crate) max_attempts: u32,
+    jitter: bool,
     base: Duration,
     max_delay: Duration,
     pub(crate) retryable: Option<Retryable<E>>,
@@ -45,6 +46,7 @@ impl<E> Clone for Retry<E> {
     fn clone(&self) -> Self {
         Retry {
             max_attempts: self.max_attempts,
+            jitter: self.jitter,
             base: self.base,
             max_delay: self.max_delay,
             retryable: self.retryable.clone(),
@@ -73,6 +75,7 @@ impl<E> Retry<E> {
         assert!(n > 0, "Retry::attempts: at least one attempt is needed");
         Retry {
             max_attempts: n,
+            jitter: true,
             base: Duration::from_millis(10),
             max_delay: Duration::from_secs(1),
             retryable: None,
@@ -84,6 +87,13 @@ impl<E> Retry<E> {
     pub fn backoff(mut self, base: Duration, max: Duration) -> Self {
         self.base = base;
         self.max_delay = max.max(base);
+        self
+    }
+
+    /// Whether delays are drawn with full jitter (default) or are exactly the
+    /// exponential bound.
+    pub fn jitter(mut self, on: bool) -> Self {
+        self.jitter = on;
         self
     }
 
@@ -105,8 +115,12 @@ impl<E> Retry<E> {
         self.base.saturating_mul(1 << exp).min(self.max_delay)
     }
 
-    /// A delay drawn with full jitter for the retry after attempt `attempt`.
+    /// The delay before the retry after attempt `attempt`: drawn uniformly
+    /// from `0..=delay_bound(attempt)` with jitter, exactly the bound without.
     pub fn delay(&self, attempt: u32) -> Duration {
+        if !self.jitter {
+            return self.delay_bound(attempt);
+        }
         let bound = self
             .delay_bound(attempt)
             .as_nanos()

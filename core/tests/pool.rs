@@ -486,6 +486,15 @@ fn backoff_delays_stay_within_full_jitter_bounds() {
 }
 
 #[test]
+fn without_jitter_delays_are_the_bound() {
+    let retry: Retry<()> = Retry::attempts(5)
+        .backoff(Duration::from_millis(3), Duration::from_millis(20))
+        .jitter(false);
+    let delays: Vec<_> = (1..=4).map(|a| retry.delay(a)).collect();
+    assert_eq!(delays, [3, 6, 12, 20].map(Duration::from_millis));
+}
+
+#[test]
 fn a_retry_budget_caps_retries_across_jobs() {
     let budget = RetryBudget::new(0.0, 3);
     let pool = Pool::builder()

@@ -560,6 +560,13 @@ where
         self.shared.running.wait()
     }
 
+    /// Closes the pool and waits asynchronously until every worker has exited
+    /// (so every outcome has been delivered).
+    pub async fn join_async(&self) {
+        self.close();
+        self.shared.running.wait_async().await;
+    }
+
     /// Closes the pool, lets the queue drain until `timeout`, then aborts what
     /// is left and waits (up to `timeout` again) for running jobs to stop.
     pub fn shutdown(&self, timeout: Duration) -> ShutdownReport {
