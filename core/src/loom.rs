@@ -22,8 +22,21 @@ pub(crate) use std::sync::MutexGuard;
 #[cfg(all(not(loom), target_arch = "wasm32"))]
 pub(crate) use wasm_sync::{Condvar, Mutex};
 
+/// The standard library's `OnceLock` everywhere. It waits only when another
+/// thread is initialising the same cell at that moment; the one process-wide
+/// cell the browser's main thread touches (the timer service) is initialised
+/// there first, before any worker can race it. `wasm_sync::OnceLock::set` was
+/// seen to spin forever on the main thread in Chromium 156.
+#[cfg(target_arch = "wasm32")]
+pub(crate) use std::sync::OnceLock;
+
 #[cfg(all(not(loom), not(target_arch = "wasm32")))]
-pub(crate) use std::sync::{Condvar, Mutex, MutexGuard};
+pub(crate) use std::sync::{Condvar, Mutex, MutexGuard, OnceLock};
+
+/// Process-wide lazily initialised statics (the timer service) are not part of
+/// any loom model; they use the standard library's.
+#[cfg(loom)]
+pub(crate) use std::sync::OnceLock;
 
 #[cfg(not(loom))]
 pub(crate) use std::sync::{

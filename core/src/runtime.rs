@@ -63,13 +63,20 @@ impl fmt::Display for WouldBlockOnMainThread {
 
 impl std::error::Error for WouldBlockOnMainThread {}
 
-/// Installs the function that runs timers (`chan::after`, `chan::tick`, context
-/// deadlines). Natively a built-in timer thread is used when none is installed;
-/// in the browser, `brigade-wasm` installs one built on `setTimeout`. Returns
-/// whether this call installed it (the first call wins).
-pub fn set_timer_driver(driver: TimerDriver) -> bool {
-    crate::timer::set_driver(driver)
+/// Starts a helper thread that runs the given body to its end (it may block).
+pub type ThreadStarter = fn(Box<dyn FnOnce() + Send + 'static>) -> std::io::Result<()>;
+
+/// Installs how core starts its helper thread (the timer thread behind
+/// `chan::after`, `chan::tick`, deadlines and job timeouts) where
+/// `std::thread` cannot: `brigade-wasm` installs one that starts a Web Worker.
+/// Natively, a `std::thread` is used when none is installed. Returns whether
+/// this call installed it (the first call wins).
+pub fn set_thread_starter(starter: ThreadStarter) -> bool {
+    crate::timer::set_starter(starter)
 }
 
-/// A function that runs a task after a delay, for [`set_timer_driver`].
-pub type TimerDriver = fn(Duration, Box<dyn FnOnce() + Send + 'static>);
+/// Starts the timer thread now instead of at the first timer (in the browser,
+/// call it from the page's main thread once the starter is installed).
+pub fn start_timer_thread() {
+    crate::timer::start_now();
+}

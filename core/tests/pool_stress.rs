@@ -54,7 +54,7 @@ fn a_million_jobs_each_get_exactly_one_outcome() {
                     rng ^= rng << 13;
                     rng ^= rng >> 7;
                     rng ^= rng << 17;
-                    if rng % 100 == 0 {
+                    if rng.is_multiple_of(100) {
                         pool.cancel(id.saturating_sub(rng % 512).max(1));
                     }
                     if i == JOBS / 3 {

@@ -1,6 +1,7 @@
 // @ts-check
 // brigade in the browser: the public JavaScript API over the wasm bindings.
-// The pool's queue lives in the module's shared memory; Web Workers serve it.
+// The pool's queue lives in the module's shared memory and Web Workers serve
+// it, so submitting a job is a write into that memory, not a postMessage.
 
 import init, { PoolHandle } from './brigade_wasm.js';
 
@@ -11,7 +12,7 @@ export class NotIsolatedError extends Error {
       'brigade needs a cross-origin isolated page (SharedArrayBuffer): serve it with ' +
         '"Cross-Origin-Opener-Policy: same-origin" and ' +
         '"Cross-Origin-Embedder-Policy: require-corp" (make demo does), or, on a static ' +
-        'host without header control, register the playground\'s service worker (sw.js).',
+        "host without header control, register the playground's service worker (sw.js).",
     );
     this.name = 'NotIsolatedError';
   }
@@ -36,9 +37,9 @@ export class PoolClosedError extends Error {
 
 /** A job's handler failed. */
 export class JobError extends Error {
-  /** @param {string} message */
-  constructor(message) {
-    super(message);
+  /** @param {string} message @param {ErrorOptions} [options] */
+  constructor(message, options) {
+    super(message, options);
     this.name = 'JobError';
   }
 }
@@ -49,6 +50,24 @@ export class PanicError extends Error {
   constructor(message) {
     super(message);
     this.name = 'PanicError';
+  }
+}
+
+/** A job ran out of time. */
+export class TimeoutError extends Error {
+  /** @param {string} message */
+  constructor(message) {
+    super(message);
+    this.name = 'TimeoutError';
+  }
+}
+
+/** A job was cancelled (its AbortSignal, the group, or the pool). */
+export class AbortError extends Error {
+  /** @param {string} message @param {ErrorOptions} [options] */
+  constructor(message, options) {
+    super(message, options);
+    this.name = 'AbortError';
   }
 }
 
@@ -67,43 +86,155 @@ export async function initialize(moduleOrPath) {
 }
 
 /**
+ * @typedef {object} RetryOptions
+ * @property {number} [attempts] attempts in all, 1 = no retry (default 3)
+ * @property {number} [baseMs] first backoff delay (default 10)
+ * @property {number} [maxMs] largest backoff delay (default 1000)
+ * @property {boolean} [jitter] full jitter (default true)
+ *
+ * @typedef {object} RateLimitOptions
+ * @property {number} perSecond job starts per second
+ * @property {number} [burst] starts allowed at once (default 1)
+ *
  * @typedef {object} PoolOptions
- * @property {number} [workers] number of Web Workers (default: navigator.hardwareConcurrency)
+ * @property {number} [workers] Web Workers (default: navigator.hardwareConcurrency)
  * @property {number} [queue] queue capacity; 0 makes submit a rendezvous (default: 2 × workers)
- */
-
-/**
+ * @property {number} [timeoutMs] default run-time limit of each job
+ * @property {RetryOptions} [retry] retry failing jobs with exponential backoff
+ * @property {RateLimitOptions} [rateLimit] limit how often jobs start
+ * @property {string | URL} [handlers] reserved: JavaScript job handlers are not supported yet
+ *
+ * @typedef {object} JobOptions
+ * @property {AbortSignal} [signal] cancels the job (queued: never runs; running: its context is cancelled)
+ * @property {number} [timeoutMs] run-time limit of this job
+ *
  * @typedef {object} JobResult
  * @property {number} id
+ * @property {string} kind
  * @property {boolean} ok
  * @property {unknown} value
  * @property {{ name: string, message: string } | null} error
- * @property {number} worker
+ * @property {number | null} worker
+ * @property {number} attempts
  * @property {number} queuedMs
  * @property {number} runMs
  */
 
 /**
- * @param {Record<string, unknown>} options
- * @param {string} name
- * @param {number} min
- * @param {number} max
- * @param {number} fallback
+ * @param {Record<string, unknown>} o
+ * @param {string} path
+ * @param {string} key
+ * @param {{ min: number, max: number, integer?: boolean }} range
+ * @param {number} [fallback]
+ * @returns {number | undefined}
  */
-function intOption(options, name, min, max, fallback) {
-  const v = options[name];
+function num(o, path, key, range, fallback) {
+  const v = o[key];
   if (v === undefined) return fallback;
-  if (typeof v !== 'number' || !Number.isInteger(v)) {
-    throw new TypeError(`option "${name}" must be an integer, got ${JSON.stringify(v)}`);
+  const name = path ? `${path}.${key}` : key;
+  if (typeof v !== 'number' || Number.isNaN(v)) {
+    throw new TypeError(`option "${name}" must be a number, got ${JSON.stringify(v)}`);
   }
-  if (v < min || v > max) throw new RangeError(`option "${name}" must be between ${min} and ${max}, got ${v}`);
+  if (range.integer && !Number.isInteger(v)) throw new TypeError(`option "${name}" must be an integer, got ${v}`);
+  if (v < range.min || v > range.max) {
+    throw new RangeError(`option "${name}" must be between ${range.min} and ${range.max}, got ${v}`);
+  }
   return v;
 }
 
-/** A pool of Web Workers sharing one WebAssembly memory. */
+/** @param {unknown} v @param {string} name @returns {Record<string, unknown>} */
+function object(v, name) {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) {
+    throw new TypeError(`option "${name}" must be an object, got ${JSON.stringify(v)}`);
+  }
+  return /** @type {Record<string, unknown>} */ (v);
+}
+
+const KNOWN = ['workers', 'queue', 'timeoutMs', 'retry', 'rateLimit', 'handlers'];
+const DAY_MS = 86_400_000;
+
+/** @param {PoolOptions} options */
+function config(options) {
+  const o = object(options, 'options');
+  for (const k of Object.keys(o)) {
+    if (!KNOWN.includes(k)) throw new TypeError(`unknown option "${k}"; known options: ${KNOWN.join(', ')}`);
+  }
+  if (o.handlers !== undefined) {
+    throw new TypeError(
+      'option "handlers" is not supported yet: JavaScript job handlers cannot run on the workers; use the built-in kinds',
+    );
+  }
+  const workers = /** @type {number} */ (
+    num(o, '', 'workers', { min: 1, max: 256, integer: true }, Math.min(navigator.hardwareConcurrency || 2, 256))
+  );
+  const c = {
+    workers,
+    queue: num(o, '', 'queue', { min: 0, max: 1 << 24, integer: true }, 2 * workers),
+    timeoutMs: num(o, '', 'timeoutMs', { min: 0.001, max: DAY_MS }),
+    retry: /** @type {object | undefined} */ (undefined),
+    rateLimit: /** @type {object | undefined} */ (undefined),
+  };
+  if (o.retry !== undefined) {
+    const r = object(o.retry, 'retry');
+    const jitter = r.jitter ?? true;
+    if (typeof jitter !== 'boolean') throw new TypeError('option "retry.jitter" must be a boolean');
+    c.retry = {
+      attempts: num(r, 'retry', 'attempts', { min: 1, max: 100, integer: true }, 3),
+      baseMs: num(r, 'retry', 'baseMs', { min: 0, max: DAY_MS }, 10),
+      maxMs: num(r, 'retry', 'maxMs', { min: 0, max: DAY_MS }, 1000),
+      jitter,
+    };
+  }
+  if (o.rateLimit !== undefined) {
+    const r = object(o.rateLimit, 'rateLimit');
+    if (r.perSecond === undefined) throw new TypeError('option "rateLimit.perSecond" is required');
+    c.rateLimit = {
+      perSecond: num(r, 'rateLimit', 'perSecond', { min: 1e-6, max: 1e9 }),
+      burst: num(r, 'rateLimit', 'burst', { min: 1, max: 1e6, integer: true }, 1),
+    };
+  }
+  return c;
+}
+
+/** @param {JobOptions | undefined} opts */
+function jobOptions(opts) {
+  if (opts === undefined) return { signal: undefined, timeoutMs: undefined };
+  const o = object(opts, 'job options');
+  const signal = o.signal;
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    throw new TypeError('option "signal" must be an AbortSignal');
+  }
+  return { signal, timeoutMs: num(o, '', 'timeoutMs', { min: 0.001, max: DAY_MS }) };
+}
+
+/** @param {AbortSignal} signal */
+function abortError(signal) {
+  return new AbortError('the job was aborted', { cause: signal.reason });
+}
+
+/**
+ * The error a failed job's record stands for.
+ * @param {{ name: string, message: string }} e
+ * @param {AbortSignal} [signal]
+ */
+function toError(e, signal) {
+  switch (e.name) {
+    case 'PanicError':
+      return new PanicError(e.message);
+    case 'TimeoutError':
+      return new TimeoutError(e.message);
+    case 'AbortError':
+      return signal?.aborted ? abortError(signal) : new AbortError(e.message);
+    default:
+      return new JobError(e.message);
+  }
+}
+
+/** A pool of Web Workers sharing one WebAssembly memory. Events: result, error, idle, full. */
 export class Pool extends EventTarget {
   /** @type {PoolHandle} */
   #handle;
+  #closed = false;
 
   /** @param {PoolHandle} handle */
   constructor(handle) {
@@ -112,72 +243,240 @@ export class Pool extends EventTarget {
   }
 
   /**
-   * Starts a pool.
+   * Starts a pool. Bad options reject with a TypeError or RangeError naming the option.
    * @param {PoolOptions} [options]
    * @returns {Promise<Pool>}
    */
   static async create(options = {}) {
-    if (typeof options !== 'object' || options === null) {
-      throw new TypeError('Pool.create(options): options must be an object');
-    }
-    const opts = /** @type {Record<string, unknown>} */ (options);
-    const workers = intOption(opts, 'workers', 1, 256, navigator.hardwareConcurrency || 2);
-    const queue = intOption(opts, 'queue', 0, 1 << 24, 2 * workers);
+    const c = config(options);
     await initialize();
-    return new Pool(new PoolHandle(workers, queue));
+    return new Pool(new PoolHandle(c));
+  }
+
+  /** @param {JobResult} r */
+  #settled(r) {
+    this.dispatchEvent(new CustomEvent(r.ok ? 'result' : 'error', { detail: r }));
+    const s = this.#handle.stats();
+    if (s.busy === 0 && s.queued === 0) this.dispatchEvent(new Event('idle'));
+  }
+
+  /** @param {unknown} e */
+  #submitError(e) {
+    if (e === 'closed') return new PoolClosedError();
+    return e instanceof Error ? new TypeError(e.message) : e;
+  }
+
+  /**
+   * Runs one job and resolves to its output, or rejects with JobError,
+   * PanicError, TimeoutError, AbortError (cause: the signal's reason) or
+   * PoolClosedError. Waits for room in the queue first.
+   * @param {string} kind
+   * @param {unknown} input
+   * @param {JobOptions} [opts]
+   * @returns {Promise<unknown>}
+   */
+  async run(kind, input, opts) {
+    const { signal, timeoutMs } = jobOptions(opts);
+    if (signal?.aborted) throw abortError(signal);
+    /** @type {number | undefined} */
+    let id;
+    const onAbort = () => {
+      if (id !== undefined) this.#handle.cancel(id);
+    };
+    signal?.addEventListener('abort', onAbort);
+    try {
+      /** @type {JobResult} */
+      let r;
+      try {
+        r = await this.#handle.run(kind, input, timeoutMs, (/** @type {number} */ queued) => {
+          id = queued;
+          if (signal?.aborted) this.#handle.cancel(queued);
+        });
+      } catch (e) {
+        throw this.#submitError(e);
+      }
+      this.#settled(r);
+      if (r.ok) return r.value;
+      throw toError(/** @type {{ name: string, message: string }} */ (r.error), signal);
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /**
+   * Queues a job, waiting for room (backpressure you can await); its result
+   * comes out of results(). Resolves to the job's id.
+   * @param {string} kind
+   * @param {unknown} input
+   * @param {JobOptions} [opts]
+   * @returns {Promise<number>}
+   */
+  async submit(kind, input, opts) {
+    const { signal, timeoutMs } = jobOptions(opts);
+    if (signal?.aborted) throw abortError(signal);
+    if (this.#handle.queued() >= this.#handle.stats().capacity) this.dispatchEvent(new Event('full'));
+    let id;
+    try {
+      id = await this.#handle.submit(kind, input, timeoutMs);
+    } catch (e) {
+      throw this.#submitError(e);
+    }
+    this.#watch(id, signal);
+    return id;
   }
 
   /**
    * Queues a job now, or throws QueueFullError / PoolClosedError.
    * @param {string} kind
    * @param {unknown} input
+   * @param {JobOptions} [opts]
    * @returns {number} the job's id
    */
-  trySubmit(kind, input) {
+  trySubmit(kind, input, opts) {
+    const { signal, timeoutMs } = jobOptions(opts);
+    if (signal?.aborted) throw abortError(signal);
+    let id;
     try {
-      return this.#handle.trySubmit(kind, input);
+      id = this.#handle.trySubmit(kind, input, timeoutMs);
     } catch (e) {
-      if (e === 'full') throw new QueueFullError(kind);
-      if (e === 'closed') throw new PoolClosedError();
-      throw e;
+      if (e === 'full') {
+        this.dispatchEvent(new Event('full'));
+        throw new QueueFullError(kind);
+      }
+      throw this.#submitError(e);
     }
+    this.#watch(id, signal);
+    return id;
+  }
+
+  /** @param {number} id @param {AbortSignal | undefined} signal */
+  #watch(id, signal) {
+    if (!signal) return;
+    signal.addEventListener('abort', () => this.#handle.cancel(id), { once: true });
   }
 
   /**
-   * Queues a job, waiting for room (backpressure you can await).
-   * @param {string} kind
-   * @param {unknown} input
-   * @returns {Promise<number>} the job's id
+   * Cancels a submitted job by id.
+   * @param {number} id
    */
-  async submit(kind, input) {
-    try {
-      return await this.#handle.submit(kind, input);
-    } catch (e) {
-      if (e === 'closed') throw new PoolClosedError();
-      throw e;
-    }
+  cancel(id) {
+    return this.#handle.cancel(id);
   }
 
   /**
-   * Results in completion order; ends after close() once every job is out.
+   * Results of submitted jobs in completion order; ends after close() once all are out.
    * @returns {AsyncGenerator<JobResult>}
    */
   async *results() {
     for (;;) {
       const r = await this.#handle.nextResult();
       if (r === null) return;
-      this.dispatchEvent(new CustomEvent(r.ok ? 'result' : 'error', { detail: r }));
+      this.#settled(r);
       yield r;
     }
   }
 
-  /** Stops intake; queued jobs still run. */
+  /**
+   * An errgroup over this pool: the first failure aborts the group's other jobs
+   * and wait() rejects with it.
+   * @param {{ signal?: AbortSignal, limit?: number }} [options]
+   */
+  group(options = {}) {
+    const o = object(options, 'group options');
+    const limit = num(o, 'group', 'limit', { min: 1, max: 1 << 24, integer: true }, Infinity);
+    const controller = new AbortController();
+    const outer = /** @type {AbortSignal | undefined} */ (o.signal);
+    if (outer) {
+      if (outer.aborted) controller.abort(outer.reason);
+      else outer.addEventListener('abort', () => controller.abort(outer.reason), { once: true });
+    }
+    /** @type {Promise<unknown>[]} */
+    const jobs = [];
+    /** @type {unknown} */
+    let first;
+    let failed = false;
+    let running = 0;
+    /** @type {(() => void)[]} */
+    const waiting = [];
+    const pool = this;
+    return {
+      signal: controller.signal,
+      /**
+       * Starts a job in the group (waits while `limit` jobs are running).
+       * @param {string} kind
+       * @param {unknown} input
+       * @returns {Promise<unknown>} the job's output
+       */
+      go(kind, input) {
+        const job = (async () => {
+          while (running >= /** @type {number} */ (limit)) await new Promise((r) => waiting.push(() => r(undefined)));
+          running += 1;
+          try {
+            return await pool.run(kind, input, { signal: controller.signal });
+          } catch (e) {
+            if (!failed) {
+              failed = true;
+              first = e;
+              controller.abort(e);
+            }
+            throw e;
+          } finally {
+            running -= 1;
+            waiting.shift()?.();
+          }
+        })();
+        job.catch(() => {}); // reported through wait()
+        jobs.push(job);
+        return job;
+      },
+      /** Resolves to every output in order, or rejects with the first failure. */
+      async wait() {
+        const settled = await Promise.allSettled(jobs);
+        if (failed) throw first;
+        return settled.map((s) => (s.status === 'fulfilled' ? s.value : undefined));
+      },
+    };
+  }
+
+  /** A snapshot of the pool: gauges, counters, and wait/run percentiles in ms. */
+  stats() {
+    return this.#handle.stats();
+  }
+
+  /** The metrics in Prometheus' text exposition format. */
+  metricsText() {
+    return this.#handle.metricsText();
+  }
+
+  /**
+   * Changes the number of workers (busy ones finish their job first when shrinking).
+   * @param {number} n
+   */
+  resize(n) {
+    if (!Number.isInteger(n) || n < 1 || n > 256) throw new RangeError(`resize(n): n must be an integer 1..256, got ${n}`);
+    this.#handle.resize(n);
+  }
+
+  /** Stops intake; queued jobs still run, and results() ends after them. */
   close() {
+    this.#closed = true;
     this.#handle.close();
   }
 
-  /** @returns {{ workers: number, queued: number }} */
-  stats() {
-    return { workers: this.#handle.workers(), queued: this.#handle.queued() };
+  /** Closes the pool and resolves once every job has ended and the workers exited. */
+  async drain() {
+    this.#closed = true;
+    await this.#handle.drain();
+  }
+
+  /** Cancels everything now: queued jobs end with AbortError, running ones are asked to stop. */
+  terminate() {
+    this.#closed = true;
+    this.#handle.abort();
+  }
+
+  /** Whether close(), drain() or terminate() was called. */
+  get closed() {
+    return this.#closed;
   }
 }

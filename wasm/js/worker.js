@@ -23,15 +23,6 @@ export function startWorker(module, memory, glue, token, name) {
   return worker;
 }
 
-/**
- * Runs `cb` after `ms` milliseconds on the calling thread's event loop.
- * @param {number} ms
- * @param {() => void} cb
- */
-export function setTimer(ms, cb) {
-  setTimeout(cb, ms);
-}
-
 const inWorker =
   typeof WorkerGlobalScope !== 'undefined' && globalThis instanceof WorkerGlobalScope;
 

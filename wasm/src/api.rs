@@ -1,20 +1,54 @@
 //! The JavaScript-facing pool handle. `js/index.js` wraps it in the public
-//! `Pool` class (error classes, async iteration, option checking).
+//! `Pool` class (error classes, AbortSignal, async iteration, events, option
+//! checking); this file only converts between JavaScript and `core`.
 
 use std::panic::AssertUnwindSafe;
 use std::rc::Rc;
 
-use brigade::chan::{SendError, TrySendError};
-use brigade::pool::Failure;
-use serde::Serialize;
-use serde_json::Value;
+use brigade::chan::TrySendError;
+use brigade::pool::{Failure, Job as PoolJob, Metrics, Quantiles};
+use brigade::runtime::Duration;
+use brigade::{Outcome, RateLimit, Retry};
+use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
-use crate::bootstrap::{install_timer_driver, WebWorkerSpawner};
+use crate::bootstrap::{install_runtime, WebWorkerSpawner};
+use crate::data::Data;
 use crate::kinds::{self, Job};
 
-type Inner = brigade::Pool<Job, Value, String>;
+type Inner = brigade::Pool<Job, Data, String>;
+
+/// Pool settings, checked by `js/index.js` before they get here.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Config {
+    workers: usize,
+    queue: usize,
+    timeout_ms: Option<f64>,
+    retry: Option<RetryConfig>,
+    rate_limit: Option<RateConfig>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RetryConfig {
+    attempts: u32,
+    base_ms: f64,
+    max_ms: f64,
+    jitter: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RateConfig {
+    per_second: f64,
+    burst: u32,
+}
+
+fn ms(v: f64) -> Duration {
+    Duration::from_secs_f64(v / 1000.0)
+}
 
 /// A pool of Web Workers sharing this module's memory; see `js/index.js`.
 #[wasm_bindgen]
@@ -24,51 +58,161 @@ pub struct PoolHandle {
     inner: AssertUnwindSafe<Rc<Inner>>,
 }
 
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct ErrorRecord {
-    name: &'static str,
-    message: String,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct ResultRecord {
-    id: u64,
-    ok: bool,
-    value: Option<Value>,
-    error: Option<ErrorRecord>,
-    worker: Option<usize>,
-    queued_ms: f64,
-    run_ms: f64,
-}
-
-fn to_js<T: Serialize>(v: &T) -> Result<JsValue, JsValue> {
-    v.serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .map_err(Into::into)
-}
-
-fn job(kind: String, input: JsValue) -> Result<Job, JsValue> {
-    let input: Value = if input.is_undefined() {
-        Value::Null
-    } else {
-        serde_wasm_bindgen::from_value(input)
-            .map_err(|e| JsError::new(&format!("job input for {kind:?} is not plain data: {e}")))?
+/// Converts an outcome to `{ id, kind, ok, value, error: { name, message },
+/// worker, attempts, queuedMs, runMs }`.
+fn outcome_to_js(o: Outcome<Job, Data, String>) -> JsValue {
+    let (value, error) = match o.result {
+        Ok(v) => (v.to_js(), JsValue::NULL),
+        Err(f) => {
+            let name = match &f {
+                Failure::Error(_) => "JobError",
+                Failure::Panicked(_) => "PanicError",
+                Failure::Canceled(_) => "AbortError",
+                Failure::TimedOut(_) => "TimeoutError",
+                _ => "JobError",
+            };
+            let message = match f {
+                Failure::Error(m) | Failure::Panicked(m) => m,
+                other => other.to_string(),
+            };
+            let e = js_sys::Object::new();
+            set(&e, "name", &JsValue::from_str(name));
+            set(&e, "message", &JsValue::from_str(&message));
+            (JsValue::UNDEFINED, e.into())
+        }
     };
-    Ok(Job { kind, input })
+    let r = js_sys::Object::new();
+    set(&r, "id", &JsValue::from_f64(o.id as f64));
+    set(&r, "kind", &JsValue::from_str(&o.job.kind));
+    set(&r, "ok", &JsValue::from_bool(error.is_null()));
+    set(&r, "value", &value);
+    set(&r, "error", &error);
+    set(
+        &r,
+        "worker",
+        &o.worker
+            .map_or(JsValue::NULL, |w| JsValue::from_f64(w as f64)),
+    );
+    set(&r, "attempts", &JsValue::from_f64(o.attempts.into()));
+    set(
+        &r,
+        "queuedMs",
+        &JsValue::from_f64(o.queued_for.as_secs_f64() * 1000.0),
+    );
+    set(
+        &r,
+        "runMs",
+        &JsValue::from_f64(o.ran_for.as_secs_f64() * 1000.0),
+    );
+    r.into()
+}
+
+fn set(o: &js_sys::Object, k: &str, v: &JsValue) {
+    let _ = js_sys::Reflect::set(o, &JsValue::from_str(k), v);
+}
+
+fn job(
+    kind: String,
+    input: &JsValue,
+    timeout_ms: Option<f64>,
+) -> Result<PoolJob<Job, String>, JsValue> {
+    let input = Data::from_js(input).map_err(|e| JsError::new(&format!("job {kind:?}: {e}")))?;
+    let mut j = PoolJob::new(Job { kind, input });
+    if let Some(t) = timeout_ms {
+        j = j.timeout(ms(t));
+    }
+    Ok(j)
+}
+
+#[derive(Serialize)]
+struct Percentiles {
+    p50: f64,
+    p90: f64,
+    p99: f64,
+}
+
+impl From<&Quantiles> for Percentiles {
+    fn from(q: &Quantiles) -> Self {
+        let f = |d: Duration| d.as_secs_f64() * 1000.0;
+        Percentiles {
+            p50: f(q.p50),
+            p90: f(q.p90),
+            p99: f(q.p99),
+        }
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Stats {
+    workers: usize,
+    busy: usize,
+    idle: usize,
+    queued: usize,
+    capacity: usize,
+    submitted: u64,
+    succeeded: u64,
+    failed: u64,
+    canceled: u64,
+    timed_out: u64,
+    panicked: u64,
+    retried: u64,
+    rate_limited_waits: u64,
+    wait: Percentiles,
+    run: Percentiles,
+    saturation: f64,
+}
+
+impl From<&Metrics> for Stats {
+    fn from(m: &Metrics) -> Self {
+        Stats {
+            workers: m.workers,
+            busy: m.busy,
+            idle: m.idle,
+            queued: m.queued,
+            capacity: m.capacity,
+            submitted: m.submitted,
+            succeeded: m.succeeded,
+            failed: m.failed,
+            canceled: m.canceled,
+            timed_out: m.timed_out,
+            panicked: m.panicked,
+            retried: m.retried,
+            rate_limited_waits: m.rate_limited_waits,
+            wait: (&m.wait).into(),
+            run: (&m.run).into(),
+            saturation: m.saturation,
+        }
+    }
 }
 
 #[wasm_bindgen]
 impl PoolHandle {
-    /// Starts `workers` Web Workers serving a queue of capacity `queue`.
+    /// Starts a pool from a checked config object (see `js/index.js`).
     #[wasm_bindgen(constructor)]
-    pub fn new(workers: usize, queue: usize) -> Result<PoolHandle, JsError> {
-        install_timer_driver();
-        let inner = brigade::Pool::builder()
-            .workers(workers)
-            .queue(queue)
-            .spawner(WebWorkerSpawner)
-            .build(|job: &Job, _ctx: &brigade::Context| kinds::run(job))
+    pub fn new(config: JsValue) -> Result<PoolHandle, JsError> {
+        install_runtime();
+        let c: Config =
+            serde_wasm_bindgen::from_value(config).map_err(|e| JsError::new(&e.to_string()))?;
+        let mut b = brigade::Pool::builder()
+            .workers(c.workers)
+            .queue(c.queue)
+            .spawner(WebWorkerSpawner);
+        if let Some(t) = c.timeout_ms {
+            b = b.timeout(ms(t));
+        }
+        if let Some(r) = c.retry {
+            b = b.retry(
+                Retry::attempts(r.attempts)
+                    .backoff(ms(r.base_ms), ms(r.max_ms))
+                    .jitter(r.jitter),
+            );
+        }
+        if let Some(r) = c.rate_limit {
+            b = b.rate_limit(RateLimit::per_second(r.per_second).burst(r.burst));
+        }
+        let inner = b
+            .build(kinds::run)
             .map_err(|e| JsError::new(&e.to_string()))?;
         Ok(PoolHandle {
             inner: AssertUnwindSafe(Rc::new(inner)),
@@ -77,53 +221,95 @@ impl PoolHandle {
 
     /// Queues a job now; returns its id, or throws `"full"` / `"closed"`.
     #[wasm_bindgen(js_name = trySubmit)]
-    pub fn try_submit(&self, kind: String, input: JsValue) -> Result<f64, JsValue> {
-        match self.inner.try_submit(job(kind, input)?) {
+    pub fn try_submit(
+        &self,
+        kind: String,
+        input: JsValue,
+        timeout_ms: Option<f64>,
+    ) -> Result<f64, JsValue> {
+        match self.inner.try_submit(job(kind, &input, timeout_ms)?) {
             Ok(id) => Ok(id as f64),
             Err(TrySendError::Full(_)) => Err(JsValue::from_str("full")),
             Err(_) => Err(JsValue::from_str("closed")),
         }
     }
 
-    /// Queues a job, waiting (asynchronously) for room; resolves to its id.
-    pub fn submit(&self, kind: String, input: JsValue) -> Result<js_sys::Promise, JsValue> {
-        let job = job(kind, input)?;
+    /// Queues a job, waiting (asynchronously) for room; resolves to its id or
+    /// rejects with `"closed"`.
+    pub fn submit(
+        &self,
+        kind: String,
+        input: JsValue,
+        timeout_ms: Option<f64>,
+    ) -> Result<js_sys::Promise, JsValue> {
+        let job = job(kind, &input, timeout_ms)?;
         let inner = Rc::clone(&self.inner);
         Ok(future_to_promise(AssertUnwindSafe(async move {
             match inner.submit_async(job).await {
                 Ok(id) => Ok(JsValue::from_f64(id as f64)),
-                Err(SendError::Closed(_)) | Err(_) => Err(JsValue::from_str("closed")),
+                Err(_) => Err(JsValue::from_str("closed")),
             }
         })))
     }
 
-    /// Resolves to the next outcome, or `null` once the pool is closed and drained.
+    /// Queues a job (waiting for room), calls `on_queued(id)`, and resolves to
+    /// its outcome record; rejects with `"closed"` if the pool is closed.
+    pub fn run(
+        &self,
+        kind: String,
+        input: JsValue,
+        timeout_ms: Option<f64>,
+        on_queued: js_sys::Function,
+    ) -> Result<js_sys::Promise, JsValue> {
+        let job = job(kind, &input, timeout_ms)?;
+        let inner = Rc::clone(&self.inner);
+        Ok(future_to_promise(AssertUnwindSafe(async move {
+            let handle = inner
+                .run_async(job)
+                .await
+                .map_err(|_| JsValue::from_str("closed"))?;
+            on_queued.call1(&JsValue::NULL, &JsValue::from_f64(handle.id() as f64))?;
+            Ok(outcome_to_js(handle.await))
+        })))
+    }
+
+    /// Cancels job `id` (queued: it never runs; running: its context is cancelled).
+    pub fn cancel(&self, id: f64) -> bool {
+        self.inner.cancel(id as u64)
+    }
+
+    /// Resolves to the next outcome of a `submit`ted job, or `null` once the pool
+    /// is closed and drained.
     #[wasm_bindgen(js_name = nextResult)]
     pub fn next_result(&self) -> js_sys::Promise {
         let inner = Rc::clone(&self.inner);
         future_to_promise(AssertUnwindSafe(async move {
-            let Ok(o) = inner.results().recv_async().await else {
-                return Ok(JsValue::NULL);
-            };
-            let error = |name, message| Some(ErrorRecord { name, message });
-            let (value, error) = match o.result {
-                Ok(v) => (Some(v), None),
-                Err(Failure::Error(m)) => (None, error("JobError", m)),
-                Err(Failure::Panicked(m)) => (None, error("PanicError", m)),
-                Err(f @ Failure::Canceled(_)) => (None, error("AbortError", f.to_string())),
-                Err(f @ Failure::TimedOut(_)) => (None, error("TimeoutError", f.to_string())),
-                Err(f) => (None, error("JobError", f.to_string())),
-            };
-            to_js(&ResultRecord {
-                id: o.id,
-                ok: error.is_none(),
-                value,
-                error,
-                worker: o.worker,
-                queued_ms: o.queued_for.as_secs_f64() * 1000.0,
-                run_ms: o.ran_for.as_secs_f64() * 1000.0,
-            })
+            Ok(inner
+                .results()
+                .recv_async()
+                .await
+                .map_or(JsValue::NULL, outcome_to_js))
         }))
+    }
+
+    /// A snapshot of the pool's metrics (times in milliseconds).
+    pub fn stats(&self) -> Result<JsValue, JsValue> {
+        let s = Stats::from(&self.inner.metrics());
+        s.serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+            .map_err(Into::into)
+    }
+
+    /// The metrics in Prometheus' text format.
+    #[wasm_bindgen(js_name = metricsText)]
+    pub fn metrics_text(&self) -> String {
+        self.inner.metrics().to_prometheus("brigade_pool")
+    }
+
+    /// Changes the number of workers.
+    pub fn resize(&self, n: usize) -> Result<(), JsError> {
+        self.inner
+            .resize(n)
+            .map_err(|e| JsError::new(&e.to_string()))
     }
 
     /// Stops intake; queued jobs still run, then the results end.
@@ -131,12 +317,28 @@ impl PoolHandle {
         self.inner.close()
     }
 
+    /// Cancels everything now: queued jobs end canceled, running ones see
+    /// their context cancelled.
+    pub fn abort(&self) {
+        self.inner.abort();
+    }
+
+    /// Closes the pool; resolves once every worker has exited (every outcome
+    /// delivered).
+    pub fn drain(&self) -> js_sys::Promise {
+        let inner = Rc::clone(&self.inner);
+        future_to_promise(AssertUnwindSafe(async move {
+            inner.join_async().await;
+            Ok(JsValue::UNDEFINED)
+        }))
+    }
+
     /// Jobs waiting in the queue.
     pub fn queued(&self) -> usize {
         self.inner.queued()
     }
 
-    /// The number of workers.
+    /// The number of workers asked for.
     pub fn workers(&self) -> usize {
         self.inner.workers()
     }

@@ -1,4 +1,5 @@
-//! Starting Web Workers on the module's own memory, and running timers.
+//! Starting Web Workers on the module's own memory: pool workers and core's
+//! timer thread.
 //!
 //! [`spawn`] parks a task in a registry under a token and starts a Web Worker
 //! (`js/worker.js`) with the compiled module, the shared memory, the glue's URL
@@ -18,7 +19,6 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::OnceLock;
 
 use brigade::pool::{Spawner, Worker};
-use brigade::runtime::Duration;
 use wasm_bindgen::prelude::*;
 use wasm_sync::Mutex;
 
@@ -33,8 +33,6 @@ extern "C" {
         name: &str,
     ) -> Result<web_sys::Worker, JsValue>;
 
-    #[wasm_bindgen(js_name = setTimer)]
-    fn set_timer(ms: f64, cb: &JsValue);
 }
 
 #[wasm_bindgen]
@@ -101,7 +99,6 @@ impl Spawner for WebWorkerSpawner {
 #[wasm_bindgen]
 pub async fn __brigade_worker_main(token: u32) -> Result<(), JsValue> {
     brigade::runtime::allow_blocking();
-    install_timer_driver();
     let task = registry()
         .lock()
         .unwrap_or_else(|e| e.into_inner())
@@ -113,18 +110,19 @@ pub async fn __brigade_worker_main(token: u32) -> Result<(), JsValue> {
     Ok(())
 }
 
-fn run_timer(delay: Duration, task: Box<dyn FnOnce() + Send + 'static>) {
-    // A timer task only moves values between channels; unwinding out of it
-    // leaves nothing half-updated that a later call could observe.
-    let task = std::panic::AssertUnwindSafe(task);
-    let cb = Closure::once_into_js(move || {
-        let task = task;
-        (task.0)()
-    });
-    set_timer(delay.as_secs_f64() * 1000.0, &cb);
+fn start_thread(body: Box<dyn FnOnce() + Send + 'static>) -> std::io::Result<()> {
+    spawn(
+        "brigade-timer",
+        Box::new(move || Box::pin(async move { body() })),
+    )
 }
 
-/// Lets `core`'s timers (`chan::after`, deadlines) run on `setTimeout`.
-pub fn install_timer_driver() {
-    brigade::runtime::set_timer_driver(run_timer);
+/// Lets `core` start its helper thread (the timer thread behind timeouts,
+/// deadlines and `chan::after`) as a Web Worker, and starts it. Call it on the
+/// page's main thread; later calls do nothing.
+pub fn install_runtime() {
+    if brigade::runtime::set_thread_starter(start_thread) {
+        // Here, on the main thread, before any worker could race it.
+        brigade::runtime::start_timer_thread();
+    }
 }

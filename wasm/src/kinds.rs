@@ -1,65 +1,132 @@
 //! The built-in job kinds, implemented in Rust and run on the pool's workers.
 //!
-//! A job is a kind name and an input; both cross threads as Rust data (never as
-//! JavaScript objects, which belong to one thread).
+//! Each kind reads its input as [`Data`] and watches the job's [`Context`]
+//! where it can take long (`sleep`, `spin`), so cancellation and timeouts stop
+//! it early.
 
-use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use brigade::chan::RecvTimeoutError;
+use brigade::runtime::{Duration, Instant};
+use brigade::Context;
+use sha2::{Digest, Sha256};
+
+use crate::data::Data;
 
 /// One job: which kernel to run, on what.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Job {
     /// The kind's name, such as `"echo"`.
     pub kind: String,
     /// The kind's input.
-    pub input: Value,
+    pub input: Data,
 }
+
+/// The names of the built-in kinds.
+pub const KINDS: [&str; 10] = [
+    "echo",
+    "sleep",
+    "spin",
+    "sha256",
+    "primes",
+    "mandelbrot",
+    "thumbnail",
+    "square",
+    "fail",
+    "panic",
+];
 
 /// Runs `job` on the current thread.
 ///
 /// # Errors
-/// A message naming the problem: an unknown kind, a bad input, or the `fail`
-/// kind's own message.
+/// A message naming the problem: an unknown kind, a bad input, a cancelled
+/// context, or the `fail` kind's own message.
 ///
 /// # Panics
 /// The `panic` kind panics on purpose, to show that the pool contains it.
-pub fn run(job: &Job) -> Result<Value, String> {
+pub fn run(job: &Job, ctx: &Context) -> Result<Data, String> {
+    let input = &job.input;
     match job.kind.as_str() {
-        "echo" => Ok(job.input.clone()),
+        "echo" => Ok(input.clone()),
         "square" => {
-            let n = number(&job.input, "square")?;
-            Ok(Value::from(n * n))
+            let n = input
+                .as_f64()
+                .ok_or_else(|| format!("square: input must be a number, got {input}"))?;
+            Ok(Data::Number(n * n))
         }
-        "primes" => {
-            let below = field(&job.input, "below", "primes")?;
-            Ok(Value::from(count_primes(below as u64)))
-        }
-        "fail" => Err(job
-            .input
+        "sleep" => sleep(
+            Duration::from_secs_f64(field(input, "ms", "sleep")? / 1000.0),
+            ctx,
+        ),
+        "spin" => spin(
+            Duration::from_secs_f64(field(input, "ms", "spin")? / 1000.0),
+            ctx,
+        ),
+        "sha256" => sha256(input),
+        "primes" => Ok(Data::Number(
+            count_primes(field(input, "below", "primes")? as u64) as f64,
+        )),
+        "mandelbrot" => mandelbrot(input),
+        "thumbnail" => thumbnail(input),
+        "fail" => Err(input
             .get("message")
-            .and_then(Value::as_str)
+            .and_then(Data::as_str)
             .unwrap_or("failed")
             .to_owned()),
         "panic" => panic!(
             "{}",
-            job.input
+            input
                 .get("message")
-                .and_then(Value::as_str)
+                .and_then(Data::as_str)
                 .unwrap_or("panic")
         ),
-        other => Err(format!("unknown job kind {other:?}")),
+        other => Err(format!(
+            "unknown job kind {other:?}; built-in kinds are {}",
+            KINDS.join(", ")
+        )),
     }
 }
 
-fn number(v: &Value, kind: &str) -> Result<f64, String> {
-    v.as_f64()
-        .ok_or_else(|| format!("{kind}: input must be a number, got {v}"))
+fn field(v: &Data, name: &str, kind: &str) -> Result<f64, String> {
+    v.get(name)
+        .and_then(Data::as_f64)
+        .filter(|n| n.is_finite() && *n >= 0.0)
+        .ok_or_else(|| format!("{kind}: input needs {{ {name}: a number >= 0 }}, got {v}"))
 }
 
-fn field(v: &Value, name: &str, kind: &str) -> Result<f64, String> {
-    v.get(name)
-        .and_then(Value::as_f64)
-        .ok_or_else(|| format!("{kind}: input must be {{ {name}: number }}, got {v}"))
+fn sleep(d: Duration, ctx: &Context) -> Result<Data, String> {
+    match ctx.done().recv_timeout(d) {
+        Err(RecvTimeoutError::Timeout) => Ok(Data::Null),
+        _ => Err("sleep interrupted: the job's context ended".into()),
+    }
+}
+
+fn spin(d: Duration, ctx: &Context) -> Result<Data, String> {
+    let end = Instant::now() + d;
+    let mut x: u64 = 1;
+    while Instant::now() < end {
+        for _ in 0..10_000 {
+            x = x.wrapping_mul(6364136223846793005).wrapping_add(1);
+        }
+        if ctx.is_done() {
+            return Err("spin interrupted: the job's context ended".into());
+        }
+    }
+    Ok(Data::Number((x >> 11) as f64))
+}
+
+fn sha256(input: &Data) -> Result<Data, String> {
+    let digest = match input {
+        Data::Text(s) => Sha256::digest(s.as_bytes()),
+        Data::Bytes(b) => Sha256::digest(b),
+        other => {
+            return Err(format!(
+                "sha256: input must be a string or a Uint8Array, got {}",
+                other.type_name()
+            ))
+        }
+    };
+    Ok(Data::Text(
+        digest.iter().map(|b| format!("{b:02x}")).collect(),
+    ))
 }
 
 /// The number of primes below `n` (a sieve of Eratosthenes).
@@ -83,6 +150,75 @@ pub fn count_primes(n: u64) -> u64 {
     count
 }
 
+const MAX_PIXELS: f64 = 16_777_216.0;
+
+fn mandelbrot(input: &Data) -> Result<Data, String> {
+    let num = |k: &str| {
+        input
+            .get(k)
+            .and_then(Data::as_f64)
+            .ok_or_else(|| format!("mandelbrot: input needs a number {k:?}"))
+    };
+    let (x, y, scale) = (num("x")?, num("y")?, num("scale")?);
+    let (w, h, max_iter) = (num("width")?, num("height")?, num("maxIter")?);
+    if w < 1.0 || h < 1.0 || w * h > MAX_PIXELS || !(1.0..=65535.0).contains(&max_iter) {
+        return Err(format!(
+            "mandelbrot: width and height must be >= 1 with at most {MAX_PIXELS} pixels, maxIter 1..=65535"
+        ));
+    }
+    let (w, h, max_iter) = (w as usize, h as usize, max_iter as u16);
+    let mut out = Vec::with_capacity(w * h);
+    for j in 0..h {
+        for i in 0..w {
+            let (cr, ci) = (x + i as f64 * scale, y + j as f64 * scale);
+            let (mut zr, mut zi, mut n) = (0.0f64, 0.0f64, 0u16);
+            while n < max_iter && zr * zr + zi * zi <= 4.0 {
+                let t = zr * zr - zi * zi + cr;
+                zi = 2.0 * zr * zi + ci;
+                zr = t;
+                n += 1;
+            }
+            out.push(n);
+        }
+    }
+    Ok(Data::U16(out))
+}
+
+fn thumbnail(input: &Data) -> Result<Data, String> {
+    let num = |k: &str| {
+        input
+            .get(k)
+            .and_then(Data::as_f64)
+            .ok_or_else(|| format!("thumbnail: input needs a number {k:?}"))
+    };
+    let (w, h, max_side) = (num("width")?, num("height")?, num("maxSide")?);
+    let Some(Data::Bytes(rgba)) = input.get("rgba") else {
+        return Err("thumbnail: input needs rgba: a Uint8Array or Uint8ClampedArray".into());
+    };
+    if w < 1.0 || h < 1.0 || max_side < 1.0 || w * h > MAX_PIXELS {
+        return Err("thumbnail: width, height and maxSide must be >= 1".into());
+    }
+    let (w, h) = (w as u32, h as u32);
+    let img = image::RgbaImage::from_raw(w, h, rgba.clone()).ok_or_else(|| {
+        format!(
+            "thumbnail: rgba has {} bytes, width*height*4 is {}",
+            rgba.len(),
+            w * h * 4
+        )
+    })?;
+    let scale = (max_side / f64::from(w.max(h))).min(1.0);
+    let (tw, th) = (
+        ((f64::from(w) * scale).round() as u32).max(1),
+        ((f64::from(h) * scale).round() as u32).max(1),
+    );
+    let out = image::imageops::resize(&img, tw, th, image::imageops::FilterType::Triangle);
+    Ok(Data::map([
+        ("width", Data::Number(f64::from(tw))),
+        ("height", Data::Number(f64::from(th))),
+        ("rgba", Data::Bytes(out.into_raw())),
+    ]))
+}
+
 #[cfg(test)]
 mod test {
     use super::*;
@@ -90,27 +226,104 @@ mod test {
 
     wasm_bindgen_test_configure!(run_in_browser);
 
-    #[wasm_bindgen_test]
-    fn primes_below_100() {
-        assert_eq!(count_primes(100), 25);
-        assert_eq!(count_primes(2), 0);
-        assert_eq!(count_primes(3), 1);
+    fn job(kind: &str, input: Data) -> Job {
+        Job {
+            kind: kind.into(),
+            input,
+        }
+    }
+
+    fn bg() -> Context {
+        Context::background()
     }
 
     #[wasm_bindgen_test]
-    fn unknown_kinds_and_bad_inputs_are_named() {
-        let job = |kind: &str, input: Value| Job {
-            kind: kind.into(),
-            input,
-        };
-        assert_eq!(run(&job("square", Value::from(3))), Ok(Value::from(9.0)));
-        let err = run(&job("nope", Value::Null)).unwrap_err();
-        assert!(err.contains("unknown job kind \"nope\""), "{err}");
-        let err = run(&job("primes", Value::from("x"))).unwrap_err();
-        assert!(err.contains("{ below: number }"), "{err}");
+    fn primes_below_100() {
+        assert_eq!(count_primes(100), 25);
         assert_eq!(
-            run(&job("fail", serde_json::json!({ "message": "no" }))),
+            run(
+                &job("primes", Data::map([("below", Data::Number(100.0))])),
+                &bg()
+            ),
+            Ok(Data::Number(25.0))
+        );
+    }
+
+    #[wasm_bindgen_test]
+    fn sha256_of_abc() {
+        let want = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+        assert_eq!(
+            run(&job("sha256", Data::Text("abc".into())), &bg()),
+            Ok(Data::Text(want.into()))
+        );
+        assert_eq!(
+            run(&job("sha256", Data::Bytes(b"abc".to_vec())), &bg()),
+            Ok(Data::Text(want.into()))
+        );
+    }
+
+    #[wasm_bindgen_test]
+    fn mandelbrot_counts_iterations() {
+        let input = Data::map([
+            ("x", Data::Number(-2.0)),
+            ("y", Data::Number(-1.0)),
+            ("scale", Data::Number(1.0)),
+            ("width", Data::Number(3.0)),
+            ("height", Data::Number(3.0)),
+            ("maxIter", Data::Number(50.0)),
+        ]);
+        let Ok(Data::U16(v)) = run(&job("mandelbrot", input), &bg()) else {
+            panic!("U16 output")
+        };
+        assert_eq!(v.len(), 9);
+        // Pixel (i, j) is c = (-2 + i) + (-1 + j)i.
+        assert_eq!(v[0], 1, "c = -2 - i escapes after one step (|c|^2 = 5)");
+        assert_eq!(v[2], 50, "c = -i cycles (-i, -1 - i, i, ...): bounded");
+        assert_eq!(v[4], 50, "c = -1 is in the set");
+    }
+
+    #[wasm_bindgen_test]
+    fn thumbnail_keeps_the_aspect_ratio() {
+        let (w, h) = (40u32, 20u32);
+        let rgba = vec![200u8; (w * h * 4) as usize];
+        let input = Data::map([
+            ("width", Data::Number(w.into())),
+            ("height", Data::Number(h.into())),
+            ("maxSide", Data::Number(10.0)),
+            ("rgba", Data::Bytes(rgba)),
+        ]);
+        let out = run(&job("thumbnail", input), &bg()).unwrap();
+        assert_eq!(out.get("width"), Some(&Data::Number(10.0)));
+        assert_eq!(out.get("height"), Some(&Data::Number(5.0)));
+        assert_eq!(out.get("rgba"), Some(&Data::Bytes(vec![200u8; 10 * 5 * 4])));
+    }
+
+    #[wasm_bindgen_test]
+    fn bad_inputs_and_unknown_kinds_are_named() {
+        let err = run(&job("nope", Data::Null), &bg()).unwrap_err();
+        assert!(err.starts_with("unknown job kind \"nope\""), "{err}");
+        let err = run(&job("primes", Data::Text("x".into())), &bg()).unwrap_err();
+        assert!(err.contains("{ below: a number >= 0 }"), "{err}");
+        let err = run(&job("sha256", Data::Number(1.0)), &bg()).unwrap_err();
+        assert!(err.contains("got number"), "{err}");
+        assert_eq!(
+            run(
+                &job("fail", Data::map([("message", Data::Text("no".into()))])),
+                &bg()
+            ),
             Err("no".into())
         );
+    }
+
+    #[wasm_bindgen_test]
+    fn sleep_stops_when_the_context_ends() {
+        let (ctx, cancel) = Context::with_cancel(&Context::background());
+        cancel.cancel();
+        let err = run(
+            &job("sleep", Data::map([("ms", Data::Number(10_000.0))])),
+            &ctx,
+        )
+        .unwrap_err();
+        assert!(err.contains("interrupted"));
     }
 }

@@ -30,4 +30,5 @@ compile_error!(
 pub mod api;
 #[cfg(target_arch = "wasm32")]
 pub mod bootstrap;
+pub mod data;
 pub mod kinds;

@@ -1,0 +1,349 @@
+// @ts-check
+// The JavaScript API in headless Chromium, call by call. Each test runs its
+// scenario inside the page (page.evaluate) against the package built into
+// web/pkg, served with the isolation headers by scripts/serve.py.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { serve, launch, openPage } from './harness.mjs';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/** @type {Awaited<ReturnType<typeof launch>>} */
+let chrome;
+/** @type {Awaited<ReturnType<typeof serve>>} */
+let server;
+before(async () => {
+  chrome = await launch();
+  server = await serve(['--dir', root]);
+});
+after(async () => {
+  server?.stop();
+  await chrome?.close();
+});
+
+/**
+ * Runs `scenario` in a fresh page with the package loaded as `brigade`; fails
+ * on any page error or console error.
+ * @template T
+ * @param {(brigade: any) => Promise<T>} scenario
+ * @returns {Promise<T>}
+ */
+async function inPage(scenario) {
+  const { page, errors } = await openPage(chrome.browser);
+  try {
+    await page.goto(`${server.url}tests/pages/blank.html`);
+    const result = await page.evaluate(async (src) => {
+      const brigade = await import('/web/pkg/index.js');
+      // eslint-disable-next-line no-new-func
+      const f = new Function('brigade', `return (${src})(brigade);`);
+      return await f(brigade);
+    }, scenario.toString());
+    assert.deepEqual(errors, [], 'no page or console errors');
+    return result;
+  } finally {
+    await page.close();
+  }
+}
+
+test('bad options reject with TypeError or RangeError naming the option', async () => {
+  const r = await inPage(async ({ Pool }) => {
+    const out = [];
+    for (const options of [
+      { workers: 0 },
+      { workers: 'two' },
+      { queue: -1 },
+      { retry: { attempts: 0 } },
+      { rateLimit: { burst: 2 } },
+      { timeoutMs: -5 },
+      { wrokers: 2 },
+      { handlers: './handlers.js' },
+    ]) {
+      try {
+        await Pool.create(options);
+        out.push('created');
+      } catch (e) {
+        out.push(`${e.name}: ${e.message}`);
+      }
+    }
+    return out;
+  });
+  assert.match(r[0], /^RangeError: option "workers" must be between 1 and 256/);
+  assert.match(r[1], /^TypeError: option "workers" must be a number/);
+  assert.match(r[2], /^RangeError: option "queue"/);
+  assert.match(r[3], /^RangeError: option "retry.attempts"/);
+  assert.match(r[4], /^TypeError: option "rateLimit.perSecond" is required/);
+  assert.match(r[5], /^RangeError: option "timeoutMs"/);
+  assert.match(r[6], /^TypeError: unknown option "wrokers"/);
+  assert.match(r[7], /^TypeError: option "handlers" is not supported yet/);
+});
+
+test('built-in kinds run on the workers and typed arrays cross as typed arrays', async () => {
+  const r = await inPage(async ({ Pool }) => {
+    const pool = await Pool.create({ workers: 2 });
+    const echo = await pool.run('echo', { a: [1, 'two', null], bytes: new Uint8Array([1, 2, 3]) });
+    const rgba = new Uint8ClampedArray(8 * 4 * 4).fill(100);
+    const thumb = await pool.run('thumbnail', { width: 8, height: 4, rgba, maxSide: 4 });
+    const m = await pool.run('mandelbrot', { x: -2, y: -1, width: 3, height: 3, scale: 1, maxIter: 50 });
+    return {
+      echo: { a: echo.a, bytes: echo.bytes instanceof Uint8Array ? Array.from(echo.bytes) : 'not a Uint8Array' },
+      square: await pool.run('square', 12),
+      sha: await pool.run('sha256', 'abc'),
+      shaBytes: await pool.run('sha256', new TextEncoder().encode('abc')),
+      primes: await pool.run('primes', { below: 100 }),
+      thumb: { width: thumb.width, height: thumb.height, len: thumb.rgba.length, px: thumb.rgba[0] },
+      mandel: m instanceof Uint16Array ? Array.from(m) : 'not a Uint16Array',
+      spin: typeof (await pool.run('spin', { ms: 5 })),
+      sleep: await pool.run('sleep', { ms: 5 }),
+    };
+  });
+  assert.deepEqual(r.echo, { a: [1, 'two', null], bytes: [1, 2, 3] });
+  assert.equal(r.square, 144);
+  assert.equal(r.sha, 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+  assert.equal(r.shaBytes, r.sha);
+  assert.equal(r.primes, 25);
+  assert.deepEqual(r.thumb, { width: 4, height: 2, len: 4 * 2 * 4, px: 100 });
+  assert.equal(r.mandel.length, 9);
+  assert.deepEqual([r.mandel[0], r.mandel[2], r.mandel[4]], [1, 50, 50], 'c = -2-i escapes at once; -i and -1 stay');
+  assert.equal(r.spin, 'number');
+  assert.equal(r.sleep, null);
+});
+
+test('bad job input and unknown kinds fail with clear errors', async () => {
+  const r = await inPage(async ({ Pool }) => {
+    const pool = await Pool.create({ workers: 1 });
+    const out = [];
+    for (const [kind, input] of [['nope', 1], ['primes', 'x'], ['echo', () => 1]]) {
+      try {
+        await pool.run(kind, input);
+        out.push('ok');
+      } catch (e) {
+        out.push(`${e.name}: ${e.message}`);
+      }
+    }
+    return out;
+  });
+  assert.match(r[0], /^JobError: unknown job kind "nope"/);
+  assert.match(r[1], /^JobError: primes: input needs \{ below: a number >= 0 \}/);
+  assert.match(r[2], /^TypeError: job "echo": a function cannot be a job input/);
+});
+
+test('backpressure: with queue 2 and 2 busy workers the 5th trySubmit throws and submit waits for a result', async () => {
+  const r = await inPage(async ({ Pool, QueueFullError }) => {
+    const pool = await Pool.create({ workers: 2, queue: 2 });
+    const events = [];
+    pool.addEventListener('full', () => events.push('full'));
+    const results = pool.results()[Symbol.asyncIterator]();
+    pool.trySubmit('sleep', { ms: 300 });
+    pool.trySubmit('sleep', { ms: 300 });
+    while (pool.stats().busy < 2) await new Promise((r) => setTimeout(r, 5));
+    pool.trySubmit('sleep', { ms: 300 });
+    pool.trySubmit('sleep', { ms: 300 });
+    let fifth;
+    try {
+      pool.trySubmit('echo', 5);
+      fifth = 'accepted';
+    } catch (e) {
+      fifth = e instanceof QueueFullError ? e.name : `wrong error ${e}`;
+    }
+    const t0 = performance.now();
+    let atSubmit;
+    const submitted = pool.submit('echo', 6).then(() => {
+      atSubmit = { succeeded: pool.stats().succeeded, ms: performance.now() - t0 };
+    });
+    await Promise.all([submitted, results.next()]);
+    return { fifth, atSubmit, events };
+  });
+  assert.equal(r.fifth, 'QueueFullError');
+  assert.ok(r.atSubmit.succeeded >= 1, `submit resolved only after a result came out: ${JSON.stringify(r.atSubmit)}`);
+  assert.ok(r.atSubmit.ms >= 150, `submit waited for room: ${JSON.stringify(r.atSubmit)}`);
+  assert.ok(r.events.includes('full'));
+});
+
+test('AbortSignal cancels a queued job and a running one, with the reason as cause', async () => {
+  const r = await inPage(async ({ Pool }) => {
+    const pool = await Pool.create({ workers: 1, queue: 4 });
+    const busy = pool.run('sleep', { ms: 200 });
+    const queuedCtl = new AbortController();
+    const queued = pool.run('echo', 'never', { signal: queuedCtl.signal });
+    await new Promise((r) => setTimeout(r, 20));
+    const reason = new Error('user clicked stop');
+    queuedCtl.abort(reason);
+    const q = await queued.then(
+      () => 'resolved',
+      (e) => ({ name: e.name, causeIsReason: e.cause === reason }),
+    );
+    await busy;
+    const runningCtl = new AbortController();
+    const t0 = performance.now();
+    const running = pool.run('sleep', { ms: 10_000 }, { signal: runningCtl.signal });
+    while (pool.stats().busy < 1) await new Promise((r) => setTimeout(r, 5));
+    runningCtl.abort('stop');
+    const run = await running.then(
+      () => 'resolved',
+      (e) => ({ name: e.name, cause: e.cause }),
+    );
+    const pre = new AbortController();
+    pre.abort('already');
+    const early = await pool.run('echo', 1, { signal: pre.signal }).catch((e) => `${e.name}:${e.cause}`);
+    return { q, run, ms: performance.now() - t0, early, stats: pool.stats() };
+  });
+  assert.deepEqual(r.q, { name: 'AbortError', causeIsReason: true });
+  assert.deepEqual(r.run, { name: 'AbortError', cause: 'stop' });
+  assert.ok(r.ms < 5000, `the running job stopped early (${r.ms} ms)`);
+  assert.equal(r.early, 'AbortError:already');
+  assert.equal(r.stats.canceled, 2);
+});
+
+test('timeouts, retries and panics', async () => {
+  const r = await inPage(async ({ Pool, PanicError, TimeoutError, JobError }) => {
+    const pool = await Pool.create({ workers: 2, retry: { attempts: 3, baseMs: 1, maxMs: 2 } });
+    const t = await pool.run('sleep', { ms: 10_000 }, { timeoutMs: 50 }).catch((e) => e);
+    const f = await pool.run('fail', { message: 'boom' }).catch((e) => e);
+    const p = await pool.run('panic', { message: 'kernel bug' }).catch((e) => e);
+    const after = await Promise.all(Array.from({ length: 100 }, (_, i) => pool.run('square', i)));
+    return {
+      timeout: [t instanceof TimeoutError, t.name],
+      fail: [f instanceof JobError, f.message],
+      panic: [p instanceof PanicError, p instanceof Error, p.message],
+      after: after.every((v, i) => v === i * i),
+      retried: pool.stats().retried,
+    };
+  });
+  assert.deepEqual(r.timeout, [true, 'TimeoutError']);
+  assert.deepEqual(r.fail, [true, 'boom']);
+  assert.deepEqual(r.panic, [true, true, 'kernel bug']);
+  assert.equal(r.after, true, 'the next 100 jobs after a panic succeed');
+  assert.equal(r.retried, 2, 'fail was retried twice (3 attempts)');
+});
+
+test('rate limit spaces job starts', async () => {
+  const r = await inPage(async ({ Pool }) => {
+    const pool = await Pool.create({ workers: 2, rateLimit: { perSecond: 50, burst: 1 } });
+    const t0 = performance.now();
+    await Promise.all(Array.from({ length: 11 }, (_, i) => pool.run('echo', i)));
+    return { ms: performance.now() - t0, waits: pool.stats().rateLimitedWaits };
+  });
+  assert.ok(r.ms >= 190, `11 starts at 50/s take at least 200 ms, took ${r.ms}`);
+  assert.ok(r.waits >= 8, `rate-limited waits ${r.waits}`);
+});
+
+test('group: the first failure aborts the rest and wait() rejects with it', async () => {
+  const r = await inPage(async ({ Pool }) => {
+    const pool = await Pool.create({ workers: 3 });
+    const g = pool.group();
+    const slow = [g.go('sleep', { ms: 10_000 }), g.go('sleep', { ms: 10_000 })];
+    await new Promise((r) => setTimeout(r, 50));
+    g.go('fail', { message: 'first failure' });
+    const t0 = performance.now();
+    const err = await g.wait().catch((e) => e);
+    const siblings = await Promise.all(slow.map((p) => p.catch((e) => e.name)));
+    const ok = pool.group({ limit: 2 });
+    const vals = [1, 2, 3, 4].map((i) => ok.go('square', i));
+    return {
+      err: [err.name, err.message],
+      ms: performance.now() - t0,
+      siblings,
+      values: await ok.wait(),
+      each: await Promise.all(vals),
+    };
+  });
+  assert.deepEqual(r.err, ['JobError', 'first failure']);
+  assert.ok(r.ms < 5000, `siblings were aborted, not waited for (${r.ms} ms)`);
+  assert.deepEqual(r.siblings, ['AbortError', 'AbortError']);
+  assert.deepEqual(r.values, [1, 4, 9, 16]);
+  assert.deepEqual(r.each, [1, 4, 9, 16]);
+});
+
+test('resize, stats, metricsText, events, close, drain and terminate', async () => {
+  const r = await inPage(async ({ Pool, PoolClosedError }) => {
+    const pool = await Pool.create({ workers: 1, queue: 8 });
+    const seen = { result: 0, error: 0, idle: 0 };
+    for (const k of Object.keys(seen)) pool.addEventListener(k, () => (seen[k] += 1));
+    pool.resize(3);
+    const sleeping = [0, 1, 2].map(() => pool.run('sleep', { ms: 150 }));
+    let busy = 0;
+    for (let i = 0; i < 100 && busy < 3; i++) {
+      busy = pool.stats().busy;
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    await Promise.all(sleeping);
+    await pool.run('fail', {}).catch(() => {});
+    for (let i = 0; i < 5; i++) await pool.submit('echo', i);
+    const doomed = await Promise.all([pool.submit('sleep', { ms: 100 })]);
+    pool.close();
+    const closed = await pool.run('echo', 1).catch((e) => e instanceof PoolClosedError);
+    const results = [];
+    for await (const res of pool.results()) results.push(res.ok);
+    await pool.drain();
+    const s = pool.stats();
+    const t = await Pool.create({ workers: 1, queue: 8 });
+    const queued = [0, 1, 2].map(() => t.run('sleep', { ms: 1000 }).catch((e) => e.name));
+    await new Promise((r) => setTimeout(r, 50));
+    t.terminate();
+    return {
+      busy,
+      closed,
+      results,
+      doomed: doomed.length,
+      seen,
+      s,
+      adds: s.submitted === s.succeeded + s.failed + s.canceled + s.timedOut + s.panicked,
+      text: pool.metricsText(),
+      terminated: await Promise.all(queued),
+    };
+  });
+  assert.equal(r.busy, 3, 'resize(3) ran three jobs at once');
+  assert.equal(r.closed, true);
+  assert.equal(r.results.length, 6);
+  assert.ok(r.adds, JSON.stringify(r.s));
+  assert.equal(r.s.submitted, 10);
+  assert.equal(r.s.failed, 1);
+  assert.ok(r.s.run.p50 > 0 && r.s.run.p99 >= r.s.run.p50);
+  assert.ok(r.seen.result >= 8 && r.seen.error === 1 && r.seen.idle >= 1, JSON.stringify(r.seen));
+  assert.match(r.text, /brigade_pool_jobs_total\{outcome="submitted"\} 10/);
+  assert.deepEqual(r.terminated, ['AbortError', 'AbortError', 'AbortError']);
+});
+
+test('exactly once: 100,000 jobs with failures and cancellations from the page', async () => {
+  const r = await inPage(async ({ Pool }) => {
+    const N = 100_000;
+    const pool = await Pool.create({ workers: 2, queue: 256 });
+    const seen = new Uint8Array(N + 1);
+    let dup = 0;
+    let ok = 0;
+    let failed = 0;
+    let canceled = 0;
+    const consume = (async () => {
+      for await (const res of pool.results()) {
+        if (seen[res.id]) dup += 1;
+        seen[res.id] = 1;
+        if (res.ok) ok += 1;
+        else if (res.error.name === 'AbortError') canceled += 1;
+        else failed += 1;
+      }
+    })();
+    const aborters = [];
+    for (let i = 1; i <= N; i++) {
+      const ctl = i % 101 === 0 ? new AbortController() : undefined;
+      const kind = i % 97 === 0 ? 'fail' : 'echo';
+      const id = await pool.submit(kind, i, ctl ? { signal: ctl.signal } : undefined);
+      if (ctl) aborters.push(() => ctl.abort());
+      if (id !== i) throw new Error(`ids are issued in order: ${id} != ${i}`);
+      if (i % 5000 === 0) aborters.splice(0).forEach((a) => a());
+    }
+    aborters.forEach((a) => a());
+    pool.close();
+    await consume;
+    let missing = 0;
+    for (let i = 1; i <= N; i++) if (!seen[i]) missing += 1;
+    return { dup, missing, ok, failed, canceled, total: ok + failed + canceled, stats: pool.stats() };
+  });
+  assert.equal(r.dup, 0, 'no id got two results');
+  assert.equal(r.missing, 0, 'every id got a result');
+  assert.equal(r.total, 100_000);
+  assert.ok(r.failed > 900, `failures ${r.failed}`);
+  assert.equal(r.stats.submitted, 100_000);
+  assert.equal(r.stats.succeeded, r.ok);
+});
