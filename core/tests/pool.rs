@@ -727,3 +727,28 @@ fn dropping_the_pool_is_graceful_and_does_not_block() {
         done.load(Ordering::SeqCst) == 10
     });
 }
+
+#[test]
+fn a_cancelled_job_does_not_leave_its_context_to_the_next() {
+    let (open, gate) = chan::bounded::<()>(0);
+    let gate = Arc::new(Mutex::new(Some(gate)));
+    let pool = Pool::builder()
+        .workers(1)
+        .build(move |n: &u32, ctx: &Context| {
+            if *n == 1 {
+                let gate = gate.lock().unwrap().take().unwrap();
+                return gated(gate)(n, ctx).map(|_| false);
+            }
+            Ok::<_, String>(ctx.is_done())
+        })
+        .unwrap();
+    let first = pool.run(1).unwrap();
+    wait_until("job 1 runs", || pool.metrics().busy == 1);
+    assert!(pool.cancel(first.id()));
+    assert!(first.wait().unwrap().result.is_err());
+    for n in 2..5 {
+        let o = pool.run(n).unwrap().wait().unwrap();
+        assert_eq!(o.result, Ok(false), "job {n} starts with a live context");
+    }
+    drop(open);
+}

@@ -63,6 +63,8 @@ pub(crate) struct Shared<J, O, E> {
     pub(crate) results: Sender<Outcome<J, O, E>>,
     pub(crate) counters: Counters,
     pub(crate) ctx: Option<Context>,
+    /// Parent of job contexts when neither the job nor the pool has one.
+    pub(crate) root: Context,
     pub(crate) timeout: Option<Duration>,
     pub(crate) max_queue_wait: Option<Duration>,
     pub(crate) retry: Option<Retry<E>>,
@@ -77,6 +79,8 @@ pub(crate) struct Shared<J, O, E> {
     /// Histograms of workers that have exited.
     pub(crate) retired: Mutex<Histograms>,
     pub(crate) live: AtomicUsize,
+    /// Workers asked to retire by `Pool::resize` and not retired yet.
+    pub(crate) retire: AtomicUsize,
     /// One count per running worker, for `Pool::join` and `shutdown`.
     pub(crate) running: WaitGroup,
     pub(crate) started: Instant,
@@ -216,7 +220,13 @@ impl<J, O, E> Shared<J, O, E> {
     }
 
     /// Runs one task to its outcome on worker `index`.
-    pub(crate) fn serve(&self, task: Task<J, O, E>, index: usize, slot: &Slot) {
+    pub(crate) fn serve(
+        &self,
+        task: Task<J, O, E>,
+        index: usize,
+        slot: &Slot,
+        reuse: &mut Option<(Context, CancelFunc)>,
+    ) {
         let start = Instant::now();
         let queued_for = start - task.submitted;
         let never = |task: Task<J, O, E>, f: Failure<E>| {
@@ -241,17 +251,24 @@ impl<J, O, E> Shared<J, O, E> {
         }
 
         // The job's own context: under the submitter's, else the pool's.
-        let background;
-        let parent = match (&task.opts.ctx, &self.ctx) {
-            (Some(c), _) | (None, Some(c)) => c,
-            (None, None) => {
-                background = Context::background();
-                &background
+        // The job's own context: under the submitter's, else the pool's. A job
+        // with no deadline of its own reuses its worker's context, as long as
+        // no cancellation has touched it (the common case costs no allocation).
+        let timeout = task.opts.timeout.or(self.timeout);
+        let parent = task
+            .opts
+            .ctx
+            .as_ref()
+            .or(self.ctx.as_ref())
+            .unwrap_or(&self.root);
+        let fresh = task.opts.ctx.is_some() || timeout.is_some();
+        let (ctx, cancel) = match (timeout, reuse.take()) {
+            (Some(t), kept) => {
+                *reuse = kept;
+                Context::with_timeout(parent, t)
             }
-        };
-        let (ctx, cancel) = match task.opts.timeout.or(self.timeout) {
-            Some(t) => Context::with_timeout(parent, t),
-            None => Context::with_cancel(parent),
+            (None, Some(kept)) if !fresh && !kept.0.is_done() => kept,
+            (None, _) => Context::with_cancel(parent),
         };
         *lock(&slot.current) = Some((task.id, cancel.clone()));
         if self.is_cancelled(task.id) || self.pool_done() {
@@ -267,7 +284,11 @@ impl<J, O, E> Shared<J, O, E> {
             .fetch_add(ran_for.as_nanos() as u64, Ordering::Relaxed);
 
         *lock(&slot.current) = None;
-        cancel.cancel(); // releases the context's timer, as Go's `defer cancel()`
+        if fresh || ctx.is_done() {
+            cancel.cancel(); // releases the context's timer, as Go's `defer cancel()`
+        } else if reuse.is_none() {
+            *reuse = Some((ctx, cancel));
+        }
         lock(&slot.histograms).record(queued_for, ran_for);
         task.finish(result, attempts, ran_for, Some(index), queued_for);
     }
@@ -338,6 +359,13 @@ impl<J, O, E> Shared<J, O, E> {
             self.results.close();
         }
         self.running.done();
+    }
+
+    /// Takes one pending retirement, if any.
+    pub(crate) fn take_retirement(&self) -> bool {
+        self.retire
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| n.checked_sub(1))
+            .is_ok()
     }
 
     pub(crate) fn uptime(&self) -> Duration {

@@ -261,6 +261,7 @@ impl<E> Builder<E> {
             results: results_tx,
             counters: Default::default(),
             ctx: self.ctx,
+            root: Context::background(),
             timeout: self.timeout,
             max_queue_wait: self.max_queue_wait,
             retry: self.retry,
@@ -273,6 +274,7 @@ impl<E> Builder<E> {
             slots: Mutex::new(Vec::new()),
             retired: Mutex::new(Histograms::new()),
             live: AtomicUsize::new(0),
+            retire: AtomicUsize::new(0),
             running: WaitGroup::new(),
             started: Instant::now(),
         });
@@ -601,8 +603,9 @@ where
             self.grow(n - current)?;
         } else {
             let mut target = lock(&self.target);
+            self.shared.retire.fetch_add(current - n, Ordering::AcqRel);
             for _ in n..current {
-                let _ = self.control.try_send(());
+                let _ = self.control.try_send(()); // wakes idle workers to retire
             }
             *target = n;
         }

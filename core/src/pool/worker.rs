@@ -1,10 +1,11 @@
 //! The worker loop and how workers are started.
 //!
 //! A worker takes the next task from the queue and serves it (`engine.rs`).
-//! Between jobs it checks its pool's control channel: a message there asks one
-//! worker to retire (that is how `resize` shrinks the pool, letting busy workers
-//! finish their current job first). While idle it waits on both channels at once
-//! with `select!`. The blocking form serves native threads; the async form
+//! Between jobs it takes a pending retirement if there is one (that is how
+//! `resize` shrinks the pool, letting busy workers finish their current job
+//! first). While idle it waits on the queue and the pool's control channel at
+//! once with `select!`; `resize` sends one message there per retirement so idle
+//! workers wake up to take it. The blocking form serves native threads; the async form
 //! serves Web Workers, so their event loop keeps running while they wait.
 
 use std::future::Future;
@@ -32,8 +33,12 @@ pub(crate) struct Body<J, O, E> {
 
 /// What an idle worker got.
 enum Next<T> {
+    /// A job to serve.
     Task(T),
+    /// The queue is closed and drained.
     Stop,
+    /// A message on the control channel: check for a pending retirement.
+    Wake,
 }
 
 impl<J, O, E> Body<J, O, E>
@@ -51,7 +56,7 @@ where
     }
 
     fn retire_requested(&self) -> bool {
-        self.control.try_recv().is_ok()
+        self.shared.take_retirement()
     }
 }
 
@@ -62,15 +67,19 @@ where
     E: Send + 'static,
 {
     fn run(self: Box<Self>) {
+        let mut reuse = None;
         loop {
             let next = self.next_now().unwrap_or_else(|| {
                 select! {
                     recv(self.jobs) -> t => t.map_or(Next::Stop, Next::Task),
-                    recv(self.control) -> _ => Next::Stop,
+                    recv(self.control) -> _ => Next::Wake,
                 }
             });
-            let Next::Task(task) = next else { break };
-            self.shared.serve(task, self.index, &self.slot);
+            match next {
+                Next::Task(task) => self.shared.serve(task, self.index, &self.slot, &mut reuse),
+                Next::Stop => break,
+                Next::Wake => {}
+            }
             if self.retire_requested() {
                 break;
             }
@@ -80,23 +89,27 @@ where
 
     fn run_async(self: Box<Self>) -> Pin<Box<dyn Future<Output = ()>>> {
         Box::pin(async move {
+            let mut reuse = None;
             loop {
                 let next = match self.next_now() {
                     Some(n) => n,
                     None => {
                         let mut sel = Select::new();
                         let job = sel.recv(&self.jobs);
-                        let _stop = sel.recv(&self.control);
+                        let _wake = sel.recv(&self.control);
                         let i = sel.wait_async().await;
                         if i == job.index() {
                             job.take().map_or(Next::Stop, Next::Task)
                         } else {
-                            Next::Stop
+                            Next::Wake
                         }
                     }
                 };
-                let Next::Task(task) = next else { break };
-                self.shared.serve(task, self.index, &self.slot);
+                match next {
+                    Next::Task(task) => self.shared.serve(task, self.index, &self.slot, &mut reuse),
+                    Next::Stop => break,
+                    Next::Wake => {}
+                }
                 if self.retire_requested() {
                     break;
                 }
