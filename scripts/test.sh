@@ -53,10 +53,10 @@ step() {
 
 step "bootstrap" scripts/bootstrap.sh
 step "cargo fmt --check" cargo +stable fmt --all --check
-step "clippy: core (native)" cargo +stable clippy -p brigade --all-targets -- -D warnings
+step "clippy: core (native)" cargo +stable clippy -p brigade --all-targets --all-features -- -D warnings
 step "clippy: wasm (wasm32)" bash -c 'cd wasm && cargo clippy --all-targets -- -D warnings'
 step "wasm refuses to build without atomics" scripts/check-atomics-guard.sh
-step "cargo test: core" cargo +stable test -p brigade
+step "cargo test: core" cargo +stable test -p brigade --all-features
 step "loom: channels, WaitGroup, pool handshake, Group" scripts/loom.sh
 step "build the wasm package" scripts/build-wasm.sh web/pkg
 step "wasm imports a shared memory with a maximum" node scripts/check-wasm-memory.mjs web/pkg/brigade_wasm_bg.wasm

@@ -166,6 +166,12 @@ impl<J, O, E> Drop for Task<J, O, E> {
 impl<J, O, E> Shared<J, O, E> {
     fn deliver(&self, outcome: Outcome<J, O, E>, handle: Option<Sender<Outcome<J, O, E>>>) {
         let c = &self.counters;
+        #[cfg(feature = "metrics")]
+        metrics::counter!("brigade_jobs_total", "outcome" => match &outcome.result {
+            Ok(_) => "succeeded",
+            Err(f) => f.kind(),
+        })
+        .increment(1);
         Counters::bump(match &outcome.result {
             Ok(_) => &c.succeeded,
             Err(Failure::Error(_)) => &c.failed,
@@ -276,7 +282,14 @@ impl<J, O, E> Shared<J, O, E> {
         }
 
         self.counters.busy.fetch_add(1, Ordering::Relaxed);
+        #[cfg(feature = "tracing")]
+        let span = tracing::info_span!("brigade.job", id = task.id, worker = index).entered();
         let (result, attempts) = self.attempts(&task, &ctx);
+        #[cfg(feature = "tracing")]
+        {
+            tracing::debug!(attempts, ok = result.is_ok(), "job ended");
+            drop(span);
+        }
         let ran_for = start.elapsed();
         self.counters.busy.fetch_sub(1, Ordering::Relaxed);
         self.counters
@@ -290,6 +303,11 @@ impl<J, O, E> Shared<J, O, E> {
             *reuse = Some((ctx, cancel));
         }
         lock(&slot.histograms).record(queued_for, ran_for);
+        #[cfg(feature = "metrics")]
+        {
+            metrics::histogram!("brigade_job_wait_seconds").record(queued_for.as_secs_f64());
+            metrics::histogram!("brigade_job_run_seconds").record(ran_for.as_secs_f64());
+        }
         task.finish(result, attempts, ran_for, Some(index), queued_for);
     }
 
@@ -336,6 +354,8 @@ impl<J, O, E> Shared<J, O, E> {
                 return (Err(Failure::Error(err)), attempts);
             };
             Counters::bump(&self.counters.retried);
+            #[cfg(feature = "metrics")]
+            metrics::counter!("brigade_retries_total").increment(1);
             let delay = r.delay(attempts);
             if !delay.is_zero() {
                 match ctx.done().recv_timeout(delay) {
