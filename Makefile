@@ -1,7 +1,7 @@
 # The two commands of the README, and the steps they are made of.
 PORT ?= 8080
 
-.PHONY: demo test bootstrap build-wasm
+.PHONY: demo test bootstrap build-wasm package
 
 ## demo: install what is missing, build the wasm package, serve web/ on $(PORT)
 demo: bootstrap build-wasm
@@ -16,3 +16,7 @@ bootstrap:
 
 build-wasm:
 	scripts/build-wasm.sh web/pkg
+
+## package: the npm package brigade-wasm in dist/brigade-wasm
+package: bootstrap
+	scripts/package.sh

@@ -61,5 +61,6 @@ step "loom: channels, WaitGroup, pool handshake, Group" scripts/loom.sh
 step "build the wasm package" scripts/build-wasm.sh web/pkg
 step "wasm imports a shared memory with a maximum" node scripts/check-wasm-memory.mjs web/pkg/brigade_wasm_bg.wasm
 step "wasm-pack test --headless --chrome" bash -c 'cd wasm && wasm-pack test --headless --chrome --mode no-install'
-step "browser end-to-end and tool tests (node --test)" node --test --test-concurrency=1 tests/
+step "build the npm package" scripts/package.sh
+step "browser end-to-end, package and tool tests (node --test)" node --test --test-concurrency=1 tests/
 summary

@@ -1,0 +1,129 @@
+// Type declarations for brigade-wasm's JavaScript API (js/index.js).
+
+/** Instantiates the module once; rejects with NotIsolatedError when the page is not cross-origin isolated. */
+export function initialize(moduleOrPath?: string | URL | Request | BufferSource | WebAssembly.Module): Promise<void>;
+
+export interface RetryOptions {
+  /** Attempts in all, 1 = no retry (default 3). */
+  attempts?: number;
+  /** First backoff delay in ms (default 10). */
+  baseMs?: number;
+  /** Largest backoff delay in ms (default 1000). */
+  maxMs?: number;
+  /** Full jitter (default true). */
+  jitter?: boolean;
+}
+
+export interface RateLimitOptions {
+  /** Job starts per second. */
+  perSecond: number;
+  /** Starts allowed at once (default 1). */
+  burst?: number;
+}
+
+export interface PoolOptions {
+  /** Web Workers (default: navigator.hardwareConcurrency). */
+  workers?: number;
+  /** Queue capacity; 0 makes submit a rendezvous (default: 2 × workers). */
+  queue?: number;
+  /** Default run-time limit of each job, in ms. */
+  timeoutMs?: number;
+  retry?: RetryOptions;
+  rateLimit?: RateLimitOptions;
+  /** Reserved: JavaScript job handlers are not supported yet (rejects with TypeError). */
+  handlers?: never;
+}
+
+export interface JobOptions {
+  /** Cancels the job: a queued one never runs, a running one has its context cancelled. */
+  signal?: AbortSignal;
+  /** Run-time limit of this job, in ms. */
+  timeoutMs?: number;
+}
+
+export type BuiltInKind =
+  | 'echo'
+  | 'sleep'
+  | 'spin'
+  | 'sha256'
+  | 'primes'
+  | 'mandelbrot'
+  | 'thumbnail'
+  | 'square'
+  | 'fail'
+  | 'panic';
+
+export interface JobResult {
+  id: number;
+  kind: string;
+  ok: boolean;
+  value: unknown;
+  error: { name: 'JobError' | 'PanicError' | 'TimeoutError' | 'AbortError'; message: string } | null;
+  worker: number | null;
+  attempts: number;
+  queuedMs: number;
+  runMs: number;
+}
+
+export interface Percentiles {
+  p50: number;
+  p90: number;
+  p99: number;
+}
+
+export interface Stats {
+  workers: number;
+  busy: number;
+  idle: number;
+  queued: number;
+  capacity: number;
+  submitted: number;
+  succeeded: number;
+  failed: number;
+  canceled: number;
+  timedOut: number;
+  panicked: number;
+  retried: number;
+  rateLimitedWaits: number;
+  /** Queue wait, ms. */
+  wait: Percentiles;
+  /** Run time, ms. */
+  run: Percentiles;
+  saturation: number;
+}
+
+export interface Group {
+  /** Aborted by the group's first failure (or the outer signal). */
+  readonly signal: AbortSignal;
+  /** Starts a job in the group; waits while `limit` jobs run. */
+  go(kind: BuiltInKind | string, input: unknown): Promise<unknown>;
+  /** Every output in order, or the first failure. */
+  wait(): Promise<unknown[]>;
+}
+
+export class Pool extends EventTarget {
+  private constructor();
+  /** Starts a pool; bad options reject with TypeError/RangeError naming the option. */
+  static create(options?: PoolOptions): Promise<Pool>;
+  run(kind: BuiltInKind | string, input: unknown, opts?: JobOptions): Promise<unknown>;
+  submit(kind: BuiltInKind | string, input: unknown, opts?: JobOptions): Promise<number>;
+  trySubmit(kind: BuiltInKind | string, input: unknown, opts?: JobOptions): number;
+  cancel(id: number): boolean;
+  results(): AsyncGenerator<JobResult, void, undefined>;
+  group(options?: { signal?: AbortSignal; limit?: number }): Group;
+  stats(): Stats;
+  metricsText(): string;
+  resize(n: number): void;
+  close(): void;
+  drain(): Promise<void>;
+  terminate(): void;
+  readonly closed: boolean;
+}
+
+export class NotIsolatedError extends Error {}
+export class QueueFullError extends Error {}
+export class PoolClosedError extends Error {}
+export class JobError extends Error {}
+export class PanicError extends Error {}
+export class TimeoutError extends Error {}
+export class AbortError extends Error {}
