@@ -1,32 +1,15 @@
 //! The `async` operations, driven by a minimal executor on the test thread.
 
+mod block_on;
+
 use std::future::Future;
-use std::pin::pin;
-use std::sync::Arc;
-use std::task::{Context, Poll, Wake, Waker};
+use std::task::{Context, Poll, Waker};
 use std::thread;
+
+use block_on::block_on;
 use std::time::Duration;
 
 use brigade::chan::{self, RecvError, Select, SendError};
-
-struct Unpark(thread::Thread);
-impl Wake for Unpark {
-    fn wake(self: Arc<Self>) {
-        self.0.unpark();
-    }
-}
-
-fn block_on<F: Future>(f: F) -> F::Output {
-    let waker = Waker::from(Arc::new(Unpark(thread::current())));
-    let mut cx = Context::from_waker(&waker);
-    let mut f = pin!(f);
-    loop {
-        if let Poll::Ready(v) = f.as_mut().poll(&mut cx) {
-            return v;
-        }
-        thread::park();
-    }
-}
 
 /// Polls `f` once with a no-op waker.
 fn poll_once<F: Future + Unpin>(f: &mut F) -> Poll<F::Output> {

@@ -22,12 +22,15 @@
 //!   machinery around channel patterns that `sieve1`, `fifo` and `doubleselect`
 //!   already exercise.
 
+mod block_on;
+
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
+use block_on::block_on;
 use brigade::chan::{
     self, Receiver, RecvError, RecvTimeoutError, Select, SendError, Sender, TryRecvError,
     TrySendError,
@@ -1198,24 +1201,4 @@ fn test_wait_group_wait_async() {
     block_on(wg.wait_async());
     assert_eq!(wg.count(), 0);
     h.join().unwrap();
-}
-
-/// A minimal executor for the async tests: polls on this thread, parks between.
-fn block_on<F: std::future::Future>(f: F) -> F::Output {
-    use std::task::{Context as Cx, Poll, Wake, Waker};
-    struct Unpark(thread::Thread);
-    impl Wake for Unpark {
-        fn wake(self: Arc<Self>) {
-            self.0.unpark();
-        }
-    }
-    let waker = Waker::from(Arc::new(Unpark(thread::current())));
-    let mut cx = Cx::from_waker(&waker);
-    let mut f = std::pin::pin!(f);
-    loop {
-        if let Poll::Ready(v) = f.as_mut().poll(&mut cx) {
-            return v;
-        }
-        thread::park();
-    }
 }

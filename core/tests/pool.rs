@@ -1,11 +1,15 @@
 //! The worker pool, feature by feature. Each test fails if its feature breaks.
 
+mod block_on;
+
 use std::collections::HashSet;
+use std::future::IntoFuture;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use block_on::block_on;
 use brigade::chan::{self, Receiver, SendTimeoutError, TrySendError};
 use brigade::pool::{BuildError, CancelReason, Failure, Job, Phase};
 use brigade::{Context, Pool, RateLimit, Retry, RetryBudget};
@@ -632,52 +636,12 @@ fn job_handles_wait_and_await() {
     let o = h.wait().unwrap();
     assert_eq!((o.id, o.result), (id, Ok(40)));
     let h = pool.run(5).unwrap();
-    let o = futures_block_on(h.into_future_boxed());
+    let o = block_on(h.into_future());
     assert_eq!(o.result, Ok(50));
     assert!(
         pool.results().try_recv().is_err(),
         "handle outcomes do not go to results"
     );
-}
-
-trait BoxedFuture {
-    type Out;
-    fn into_future_boxed(
-        self,
-    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Self::Out> + Send>>;
-}
-
-impl<
-        T: std::future::IntoFuture<
-            IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = O> + Send>>,
-            Output = O,
-        >,
-        O,
-    > BoxedFuture for T
-{
-    type Out = O;
-    fn into_future_boxed(self) -> std::pin::Pin<Box<dyn std::future::Future<Output = O> + Send>> {
-        self.into_future()
-    }
-}
-
-fn futures_block_on<F: std::future::Future>(f: F) -> F::Output {
-    use std::task::{Context as Cx, Poll, Wake, Waker};
-    struct Unpark(thread::Thread);
-    impl Wake for Unpark {
-        fn wake(self: Arc<Self>) {
-            self.0.unpark();
-        }
-    }
-    let waker = Waker::from(Arc::new(Unpark(thread::current())));
-    let mut cx = Cx::from_waker(&waker);
-    let mut f = std::pin::pin!(f);
-    loop {
-        if let Poll::Ready(v) = f.as_mut().poll(&mut cx) {
-            return v;
-        }
-        thread::park();
-    }
 }
 
 #[test]
@@ -695,7 +659,7 @@ fn submit_async_waits_for_room() {
         drop(open);
     });
     let t0 = Instant::now();
-    let id = futures_block_on(pool.submit_async(2)).unwrap();
+    let id = block_on(pool.submit_async(2)).unwrap();
     assert!(t0.elapsed() >= Duration::from_millis(15), "waited for room");
     assert_eq!(id, 3);
     opener.join().unwrap();

@@ -124,30 +124,6 @@ fn unregister(cases: &mut [&mut dyn Case], order: &[usize], me: &Arc<Signal>) {
     }
 }
 
-/// Backoff steps before parking: 2^0..2^6 spins, then yields.
-#[cfg(not(loom))]
-const SNOOZE_STEPS: u32 = 10;
-
-/// Retries pass 1 a few times with exponential backoff before parking
-/// (crossbeam's `Backoff::snooze`): a peer on another core often completes
-/// within a microsecond, while parking and waking cost a system call each.
-#[cfg(not(loom))]
-fn snooze(cases: &mut [&mut dyn Case], order: &[usize]) -> Option<usize> {
-    for step in 0..SNOOZE_STEPS {
-        if step <= 6 {
-            for _ in 0..1u32 << step {
-                std::hint::spin_loop();
-            }
-        } else {
-            std::thread::yield_now();
-        }
-        if let Some(i) = pass1(cases, order) {
-            return Some(i);
-        }
-    }
-    None
-}
-
 /// Runs the wait loop on the calling thread.
 pub(crate) fn block_on(cases: &mut [&mut dyn Case], limit: Limit) -> Ended {
     loop {
@@ -164,10 +140,6 @@ pub(crate) fn block_on(cases: &mut [&mut dyn Case], limit: Limit) -> Ended {
         };
         if !can_block() {
             return Ended::WouldBlock;
-        }
-        #[cfg(not(loom))]
-        if let Some(i) = snooze(cases, order) {
-            return Ended::Case(i);
         }
         let me = Arc::new(Signal::new());
         let registered = match pass2(cases, order, &me) {
