@@ -8,4 +8,4 @@ cd "$root"
 export RUSTFLAGS="--cfg loom"
 export LOOM_MAX_PREEMPTIONS=${LOOM_MAX_PREEMPTIONS:-2}
 export CARGO_TARGET_DIR="$root/target/loom"
-cargo +stable test --release -p brigade --test loom_chan --test loom_wait_group --test loom_pool
+cargo +stable test -p brigade --test loom_chan --test loom_wait_group --test loom_pool

@@ -1,7 +1,7 @@
 //! Model checking of the channel engine with loom: every interleaving (up to
 //! `LOOM_MAX_PREEMPTIONS` preemptions) of sends, receives, closes and selects.
 //!
-//! Run with `RUSTFLAGS="--cfg loom" cargo test --release --test loom_chan`
+//! Run with `RUSTFLAGS="--cfg loom" cargo test --test loom_chan`
 //! (`make test` does, through `scripts/loom.sh`).
 #![cfg(loom)]
 

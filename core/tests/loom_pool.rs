@@ -1,7 +1,7 @@
 //! Model checking of the pool's submit/close/abort handshake and of Group's
 //! first-error cancellation with loom.
 //!
-//! Run with `RUSTFLAGS="--cfg loom" cargo test --release --test loom_pool`
+//! Run with `RUSTFLAGS="--cfg loom" cargo test --test loom_pool`
 //! (`make test` does, through `scripts/loom.sh`).
 #![cfg(loom)]
 

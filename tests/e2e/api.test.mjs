@@ -126,7 +126,7 @@ test('bad job input and unknown kinds fail with clear errors', async () => {
   });
   assert.match(r[0], /^JobError: unknown job kind "nope"/);
   assert.match(r[1], /^JobError: primes: input needs \{ below: a number >= 0 \}/);
-  assert.match(r[2], /^TypeError: job "echo": a function cannot be a job input/);
+  assert.match(r[2], /^TypeError: job "echo": function values cannot be job inputs/);
 });
 
 test('backpressure: with queue 2 and 2 busy workers the 5th trySubmit throws and submit waits for a result', async () => {

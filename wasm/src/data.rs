@@ -157,9 +157,17 @@ impl Data {
                 return Ok(Data::Map(fields));
             }
         }
-        let kind = v.js_typeof().as_string().unwrap_or_default();
+        let kind = if v.is_object() {
+            js_sys::Reflect::get(v, &JsValue::from_str("constructor"))
+                .and_then(|c| js_sys::Reflect::get(&c, &JsValue::from_str("name")))
+                .ok()
+                .and_then(|n| n.as_string())
+                .unwrap_or_else(|| "object".to_owned())
+        } else {
+            v.js_typeof().as_string().unwrap_or_default()
+        };
         Err(format!(
-            "a {kind} cannot be a job input: use plain data (numbers, strings, arrays, plain objects, typed arrays)"
+            "{kind} values cannot be job inputs: use plain data (numbers, strings, arrays, plain objects, typed arrays)"
         ))
     }
 

@@ -15,10 +15,10 @@ fn get(v: &JsValue, key: &str) -> JsValue {
 }
 
 fn pool(workers: usize, queue: usize) -> PoolHandle {
-    let config =
-        serde_wasm_bindgen::to_value(&serde_json::json!({ "workers": workers, "queue": queue }))
-            .unwrap();
-    PoolHandle::new(config).expect("pool starts")
+    let config = js_sys::Object::new();
+    js_sys::Reflect::set(&config, &"workers".into(), &JsValue::from(workers as u32)).unwrap();
+    js_sys::Reflect::set(&config, &"queue".into(), &JsValue::from(queue as u32)).unwrap();
+    PoolHandle::new(config.into()).expect("pool starts")
 }
 
 #[wasm_bindgen_test]
@@ -70,7 +70,9 @@ async fn pool_serves_jobs_on_two_web_workers() {
 #[wasm_bindgen_test]
 async fn a_panicking_job_is_contained_and_the_pool_keeps_serving() {
     let pool = pool(2, 8);
-    let input = serde_wasm_bindgen::to_value(&serde_json::json!({ "message": "boom" })).unwrap();
+    let input = js_sys::Object::new();
+    js_sys::Reflect::set(&input, &"message".into(), &"boom".into()).unwrap();
+    let input: JsValue = input.into();
     JsFuture::from(pool.submit("panic".into(), input, None).unwrap())
         .await
         .unwrap();
