@@ -47,7 +47,6 @@ pub(crate) fn shuffle<T>(v: &mut [T]) {
 pub(crate) fn shuffle<T>(_v: &mut [T]) {}
 
 /// A uniform value in `0..=max`.
-#[allow(dead_code)]
 pub(crate) fn below_or_eq(max: u64) -> u64 {
     with_rng(|r| r.u64(0..=max))
 }

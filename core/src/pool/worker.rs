@@ -13,7 +13,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use crate::chan::{Receiver, Select, TryRecvError};
-use crate::select;
+use crate::{select, CancelFunc, Context};
 
 use super::engine::{Shared, Slot, Task};
 
@@ -55,8 +55,15 @@ where
         }
     }
 
-    fn retire_requested(&self) -> bool {
-        self.shared.take_retirement()
+    /// Serves what the worker got; returns whether it keeps going (the queue
+    /// is open and no retirement is pending).
+    fn handle(&self, next: Next<Task<J, O, E>>, reuse: &mut Option<(Context, CancelFunc)>) -> bool {
+        match next {
+            Next::Task(task) => self.shared.serve(task, self.index, &self.slot, reuse),
+            Next::Stop => return false,
+            Next::Wake => {}
+        }
+        !self.shared.take_retirement()
     }
 }
 
@@ -75,12 +82,7 @@ where
                     recv(self.control) -> _ => Next::Wake,
                 }
             });
-            match next {
-                Next::Task(task) => self.shared.serve(task, self.index, &self.slot, &mut reuse),
-                Next::Stop => break,
-                Next::Wake => {}
-            }
-            if self.retire_requested() {
+            if !self.handle(next, &mut reuse) {
                 break;
             }
         }
@@ -105,12 +107,7 @@ where
                         }
                     }
                 };
-                match next {
-                    Next::Task(task) => self.shared.serve(task, self.index, &self.slot, &mut reuse),
-                    Next::Stop => break,
-                    Next::Wake => {}
-                }
-                if self.retire_requested() {
+                if !self.handle(next, &mut reuse) {
                     break;
                 }
             }
