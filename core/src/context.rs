@@ -240,6 +240,28 @@ impl Context {
         self.inner.deadline
     }
 
+    /// Waits `d` asynchronously, unless the context ends first; then resolves
+    /// to why it ended. Go's `select { case <-time.After(d): case <-ctx.Done(): }`.
+    ///
+    /// # Errors
+    /// Why the context ended, if it ended before `d` passed.
+    pub async fn sleep_async(&self, d: Duration) -> Result<(), ContextError> {
+        if let Some(e) = self.err() {
+            return Err(e);
+        }
+        if d.is_zero() {
+            return Ok(());
+        }
+        let timer = chan::after(d);
+        let mut sel = chan::Select::new();
+        let _elapsed = sel.recv(&timer);
+        let done = sel.recv(self.done());
+        if sel.wait_async().await == done.index() {
+            return Err(self.err().unwrap_or(ContextError::Canceled));
+        }
+        Ok(())
+    }
+
     /// Waits asynchronously until the context is done; resolves to why.
     pub async fn cancelled(&self) -> ContextError {
         let _ = self.inner.done.recv_async().await;

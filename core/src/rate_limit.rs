@@ -177,6 +177,32 @@ impl RateLimit {
             }
         }
     }
+
+    /// Waits asynchronously for a token; resolves to whether it had to wait.
+    /// Works on every thread, the browser's main thread included.
+    ///
+    /// # Errors
+    /// [`RateLimitError::Canceled`] if `ctx` ends first (the reserved token is
+    /// given back).
+    pub async fn wait_async(&self, ctx: &Context) -> Result<bool, RateLimitError> {
+        if let Some(e) = ctx.err() {
+            return Err(RateLimitError::Canceled(e));
+        }
+        if self.try_acquire() {
+            return Ok(false);
+        }
+        let delay = self.reserve();
+        if delay.is_zero() {
+            return Ok(false);
+        }
+        match ctx.sleep_async(delay).await {
+            Ok(()) => Ok(true),
+            Err(e) => {
+                self.unreserve();
+                Err(RateLimitError::Canceled(e))
+            }
+        }
+    }
 }
 
 impl fmt::Debug for RateLimit {

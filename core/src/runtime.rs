@@ -80,3 +80,41 @@ pub fn set_thread_starter(starter: ThreadStarter) -> bool {
 pub fn start_timer_thread() {
     crate::timer::start_now();
 }
+
+/// Runs a future to completion on the current thread, parking the thread while
+/// it is pending. For worker threads that drive async job handlers; never call
+/// it where blocking is not allowed.
+#[cfg(not(loom))]
+pub(crate) fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    use std::sync::Arc;
+    use std::task::{Context, Poll, Wake, Waker};
+
+    struct Unpark(std::thread::Thread);
+    impl Wake for Unpark {
+        fn wake(self: Arc<Self>) {
+            self.0.unpark();
+        }
+        fn wake_by_ref(self: &Arc<Self>) {
+            self.0.unpark();
+        }
+    }
+    thread_local! {
+        // One waker per thread: a worker drives one future at a time.
+        static WAKER: Waker = Waker::from(Arc::new(Unpark(std::thread::current())));
+    }
+
+    debug_assert!(can_block(), "block_on on a thread that must not block");
+    let mut f = std::pin::pin!(f);
+    WAKER.with(|waker| {
+        let mut cx = Context::from_waker(waker);
+        loop {
+            if let Poll::Ready(v) = f.as_mut().poll(&mut cx) {
+                return v;
+            }
+            std::thread::park();
+        }
+    })
+}
+
+#[cfg(loom)]
+pub(crate) use loom::future::block_on;

@@ -717,3 +717,151 @@ fn a_cancelled_job_does_not_leave_its_context_to_the_next() {
     }
     drop(open);
 }
+
+#[test]
+fn async_handlers_are_awaited_on_the_workers() {
+    let pool = Pool::builder()
+        .workers(2)
+        .build_async(|n: &u32, ctx: &Context| {
+            let (n, ctx) = (*n, ctx.clone());
+            async move {
+                ctx.sleep_async(Duration::from_millis(20))
+                    .await
+                    .map_err(|e| e.to_string())?;
+                Ok::<_, String>(n * 10)
+            }
+        })
+        .unwrap();
+    let handles: Vec<_> = (0..4).map(|n| pool.run(n).unwrap()).collect();
+    let mut got: Vec<_> = handles
+        .into_iter()
+        .map(|h| h.wait().unwrap())
+        .map(|o| (o.job, o.result.unwrap(), o.attempts))
+        .collect();
+    got.sort();
+    assert_eq!(got, [(0, 0, 1), (1, 10, 1), (2, 20, 1), (3, 30, 1)]);
+    assert!(pool.metrics().run.max >= Duration::from_millis(20));
+}
+
+#[test]
+fn an_async_handler_that_never_ends_is_dropped_at_its_timeout() {
+    let dropped = Arc::new(AtomicUsize::new(0));
+    struct CountDrop(Arc<AtomicUsize>);
+    impl Drop for CountDrop {
+        fn drop(&mut self) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+    let d = dropped.clone();
+    let pool = Pool::builder()
+        .workers(1)
+        .timeout(Duration::from_millis(30))
+        .build_async(move |_: &u32, _: &Context| {
+            let guard = CountDrop(d.clone());
+            async move {
+                std::future::pending::<()>().await;
+                drop(guard);
+                Ok::<u32, ()>(0)
+            }
+        })
+        .unwrap();
+    let o = pool.run(1).unwrap().wait().unwrap();
+    assert_eq!(o.result, Err(Failure::TimedOut(Phase::Running)));
+    assert_eq!(
+        dropped.load(Ordering::SeqCst),
+        1,
+        "the pending future was dropped"
+    );
+    // The worker is free again.
+    let h = pool.run(2).unwrap();
+    assert_eq!(
+        h.wait().unwrap().result,
+        Err(Failure::TimedOut(Phase::Running))
+    );
+}
+
+#[test]
+fn cancel_by_id_ends_a_pending_async_handler() {
+    let (started_tx, started) = chan::bounded::<()>(1);
+    let pool = Pool::builder()
+        .workers(1)
+        .build_async(move |_: &u32, _: &Context| {
+            let _ = started_tx.try_send(());
+            async { std::future::pending::<Result<u32, ()>>().await }
+        })
+        .unwrap();
+    let h = pool.run(7).unwrap();
+    started.recv().unwrap();
+    assert!(pool.cancel(h.id()));
+    let o = h.wait().unwrap();
+    assert_eq!(
+        (o.job, o.result),
+        (7, Err(Failure::Canceled(CancelReason::Job)))
+    );
+}
+
+#[test]
+fn async_handler_panics_are_contained_before_and_after_an_await() {
+    let pool = Pool::builder()
+        .workers(1)
+        .build_async(|n: &u32, ctx: &Context| {
+            let (n, ctx) = (*n, ctx.clone());
+            if n == 1 {
+                panic!("panicked while making the future");
+            }
+            async move {
+                ctx.sleep_async(Duration::from_millis(1)).await.unwrap();
+                if n == 2 {
+                    panic!("panicked after an await");
+                }
+                Ok::<_, ()>(n)
+            }
+        })
+        .unwrap();
+    let results: Vec<_> = [1, 2, 3]
+        .map(|n| pool.run(n).unwrap())
+        .into_iter()
+        .map(|h| h.wait().unwrap().result)
+        .collect();
+    assert_eq!(
+        results,
+        [
+            Err(Failure::Panicked("panicked while making the future".into())),
+            Err(Failure::Panicked("panicked after an await".into())),
+            Ok(3),
+        ]
+    );
+    assert_eq!(pool.metrics().panicked, 2);
+}
+
+#[test]
+fn async_handlers_retry_with_backoff() {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let c = calls.clone();
+    let pool = Pool::builder()
+        .workers(1)
+        .retry(
+            Retry::attempts(4)
+                .backoff(Duration::from_millis(5), Duration::from_millis(5))
+                .jitter(false),
+        )
+        .build_async(move |_: &u32, _: &Context| {
+            let n = c.fetch_add(1, Ordering::SeqCst);
+            async move {
+                if n < 2 {
+                    Err(format!("attempt {} fails", n + 1))
+                } else {
+                    Ok(n)
+                }
+            }
+        })
+        .unwrap();
+    let started = Instant::now();
+    let o = pool.run(0).unwrap().wait().unwrap();
+    assert_eq!((o.result, o.attempts), (Ok(2), 3));
+    assert!(
+        started.elapsed() >= Duration::from_millis(10),
+        "two backoffs of 5 ms"
+    );
+    assert_eq!(pool.metrics().retried, 2);
+}

@@ -18,11 +18,14 @@
 //! while holding its slot), and contexts never take slot locks.
 
 use std::collections::HashSet;
+use std::future::{poll_fn, Future};
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::task::Poll;
 
-use crate::chan::{RecvTimeoutError, Sender};
+use crate::chan::Sender;
 use crate::loom::{lock, Mutex};
 use crate::rate_limit::RateLimitError;
 use crate::runtime::{Duration, Instant};
@@ -31,8 +34,26 @@ use crate::{CancelFunc, Context, ContextError, RateLimit, Retry, WaitGroup};
 use super::metrics::{Counters, Histograms};
 use super::outcome::{CancelReason, Failure, JobId, Outcome, Phase};
 
+/// The future an async handler returns, type-erased. It is polled only on the
+/// worker thread that created it, so it need not be `Send`.
+pub(crate) type HandlerFuture<O, E> = Pin<Box<dyn Future<Output = Result<O, E>>>>;
+
 /// The handler, type-erased.
-pub(crate) type Handler<J, O, E> = Arc<dyn Fn(&J, &Context) -> Result<O, E> + Send + Sync>;
+pub(crate) enum Handler<J, O, E> {
+    /// Runs the job to its end on the worker's thread.
+    Blocking(Box<dyn Fn(&J, &Context) -> Result<O, E> + Send + Sync>),
+    /// Returns a future the worker awaits, racing it against the job's context.
+    Async(Box<dyn Fn(&J, &Context) -> HandlerFuture<O, E> + Send + Sync>),
+}
+
+/// How one call of the handler ended.
+enum Call<O, E> {
+    Returned(Result<O, E>),
+    Panicked(String),
+    /// The job's context ended while an async handler was pending; its future
+    /// was dropped.
+    ContextEnded,
+}
 /// Called with the job id and message when a handler panics.
 pub(crate) type PanicHook = Arc<dyn Fn(JobId, &str) + Send + Sync>;
 
@@ -225,8 +246,10 @@ impl<J, O, E> Shared<J, O, E> {
         n
     }
 
-    /// Runs one task to its outcome on worker `index`.
-    pub(crate) fn serve(
+    /// Runs one task to its outcome on worker `index`. The future completes in
+    /// one poll unless the job waits: for the rate limit, a retry's backoff, or
+    /// an async handler.
+    pub(crate) async fn serve(
         &self,
         task: Task<J, O, E>,
         index: usize,
@@ -284,7 +307,7 @@ impl<J, O, E> Shared<J, O, E> {
         self.counters.busy.fetch_add(1, Ordering::Relaxed);
         #[cfg(feature = "tracing")]
         let span = tracing::info_span!("brigade.job", id = task.id, worker = index).entered();
-        let (result, attempts) = self.attempts(&task, &ctx);
+        let (result, attempts) = self.attempts(&task, &ctx).await;
         #[cfg(feature = "tracing")]
         {
             tracing::debug!(attempts, ok = result.is_ok(), "job ended");
@@ -312,7 +335,7 @@ impl<J, O, E> Shared<J, O, E> {
     }
 
     /// Runs the handler until it succeeds, fails for good, or its context ends.
-    fn attempts(&self, task: &Task<J, O, E>, ctx: &Context) -> (Result<O, Failure<E>>, u32) {
+    async fn attempts(&self, task: &Task<J, O, E>, ctx: &Context) -> (Result<O, Failure<E>>, u32) {
         let retry = task.opts.retry.as_ref().or(self.retry.as_ref());
         if let Some(r) = retry {
             r.deposit();
@@ -320,7 +343,7 @@ impl<J, O, E> Shared<J, O, E> {
         let mut attempts = 0;
         loop {
             if let Some(limit) = &self.rate_limit {
-                match limit.wait(ctx) {
+                match limit.wait_async(ctx).await {
                     Ok(waited) => {
                         if waited {
                             Counters::bump(&self.counters.rate_limited_waits);
@@ -330,21 +353,23 @@ impl<J, O, E> Shared<J, O, E> {
                         return (Err(self.ctx_failure(e)), attempts)
                     }
                     Err(RateLimitError::WouldBlockOnMainThread) => {
-                        unreachable!("workers may block")
+                        unreachable!("wait_async does not block")
                     }
                 }
             }
             attempts += 1;
-            let r = catch_unwind(AssertUnwindSafe(|| (self.handler)(task.job(), ctx)));
-            let err = match r {
-                Ok(Ok(v)) => return (Ok(v), attempts),
-                Ok(Err(e)) => e,
-                Err(payload) => {
-                    let msg = panic_message(payload.as_ref());
+            let err = match self.call(task.job(), ctx).await {
+                Call::Returned(Ok(v)) => return (Ok(v), attempts),
+                Call::Returned(Err(e)) => e,
+                Call::Panicked(msg) => {
                     if let Some(hook) = &self.on_panic {
                         hook(task.id, &msg);
                     }
                     return (Err(Failure::Panicked(msg)), attempts);
+                }
+                Call::ContextEnded => {
+                    let e = ctx.err().unwrap_or(ContextError::Canceled);
+                    return (Err(self.ctx_failure(e)), attempts);
                 }
             };
             if let Some(e) = ctx.err() {
@@ -356,15 +381,42 @@ impl<J, O, E> Shared<J, O, E> {
             Counters::bump(&self.counters.retried);
             #[cfg(feature = "metrics")]
             metrics::counter!("brigade_retries_total").increment(1);
-            let delay = r.delay(attempts);
-            if !delay.is_zero() {
-                match ctx.done().recv_timeout(delay) {
-                    Err(RecvTimeoutError::Timeout) => {}
-                    _ => {
-                        let e = ctx.err().unwrap_or(ContextError::Canceled);
-                        return (Err(self.ctx_failure(e)), attempts);
+            if let Err(e) = ctx.sleep_async(r.delay(attempts)).await {
+                return (Err(self.ctx_failure(e)), attempts);
+            }
+        }
+    }
+
+    /// Calls the handler once, containing panics. An async handler's future is
+    /// raced against the job's context: if the context ends first, the future
+    /// is dropped (cancelled at its current await point).
+    async fn call(&self, job: &J, ctx: &Context) -> Call<O, E> {
+        let caught = |payload: Box<dyn std::any::Any + Send>| {
+            Call::Panicked(panic_message(payload.as_ref()))
+        };
+        match &self.handler {
+            Handler::Blocking(h) => match catch_unwind(AssertUnwindSafe(|| h(job, ctx))) {
+                Ok(r) => Call::Returned(r),
+                Err(payload) => caught(payload),
+            },
+            Handler::Async(h) => {
+                let mut fut = match catch_unwind(AssertUnwindSafe(|| h(job, ctx))) {
+                    Ok(fut) => fut,
+                    Err(payload) => return caught(payload),
+                };
+                let mut done = ctx.done().recv_async();
+                poll_fn(|cx| {
+                    match catch_unwind(AssertUnwindSafe(|| fut.as_mut().poll(cx))) {
+                        Ok(Poll::Ready(r)) => return Poll::Ready(Call::Returned(r)),
+                        Ok(Poll::Pending) => {}
+                        Err(payload) => return Poll::Ready(caught(payload)),
                     }
-                }
+                    match Pin::new(&mut done).poll(cx) {
+                        Poll::Ready(_) => Poll::Ready(Call::ContextEnded),
+                        Poll::Pending => Poll::Pending,
+                    }
+                })
+                .await
             }
         }
     }

@@ -35,6 +35,12 @@
 //! - [`abort`](Pool::abort): cancel everything now.
 //! - Dropping the pool closes it and returns at once; queued jobs still run.
 //!
+//! # Async handlers
+//! [`Builder::build_async`] takes a handler that returns a future. A worker
+//! awaits one job's future at a time, and its wait for the rate limit and a
+//! retry's backoff are awaited too, so a Web Worker's event loop keeps running
+//! (JavaScript handlers, timers, `fetch`).
+//!
 //! # Workers
 //! Workers are started through a [`Spawner`]: native threads by default; the
 //! browser binding supplies Web Workers, which drive [`Worker::run_async`].
@@ -46,6 +52,7 @@ mod worker;
 
 use std::collections::HashSet;
 use std::fmt;
+use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 
@@ -54,7 +61,7 @@ use crate::loom::{lock, Mutex};
 use crate::runtime::{Duration, Instant};
 use crate::{Context, RateLimit, Retry, WaitGroup};
 
-use engine::{JobOptions, PanicHook, Shared, Slot, Task};
+use engine::{Handler, JobOptions, PanicHook, Shared, Slot, Task};
 use metrics::Histograms;
 
 pub use metrics::{Metrics, Quantiles};
@@ -229,7 +236,7 @@ impl<E> Builder<E> {
         self
     }
 
-    /// Starts the workers.
+    /// Starts the workers, each calling `handler` for one job at a time.
     ///
     /// # Errors
     /// [`BuildError`] naming the bad parameter, or the spawner's failure.
@@ -239,6 +246,55 @@ impl<E> Builder<E> {
         O: Send + 'static,
         E: Send + 'static,
         H: Fn(&J, &Context) -> Result<O, E> + Send + Sync + 'static,
+    {
+        self.start(Handler::Blocking(Box::new(handler)))
+    }
+
+    /// Starts the workers with an async handler: each worker awaits the
+    /// handler's future for one job at a time. The future is created and
+    /// polled on the worker's thread, so it need not be `Send` (in the browser
+    /// it may hold JavaScript values). Its job's context is raced against it:
+    /// when the context ends first (timeout, `cancel`, `abort`), the future is
+    /// dropped and the outcome says why. Copy what the future needs out of the
+    /// job before its first `.await`; the job itself goes back in the outcome.
+    ///
+    /// ```
+    /// use brigade::{Context, Pool};
+    /// use std::time::Duration;
+    ///
+    /// let pool = Pool::builder()
+    ///     .workers(2)
+    ///     .build_async(|ms: &u64, ctx: &Context| {
+    ///         let (ms, ctx) = (*ms, ctx.clone());
+    ///         async move {
+    ///             ctx.sleep_async(Duration::from_millis(ms)).await.map_err(|e| e.to_string())?;
+    ///             Ok::<_, String>(ms)
+    ///         }
+    ///     })
+    ///     .unwrap();
+    /// assert_eq!(pool.run(5).unwrap().wait().unwrap().result, Ok(5));
+    /// ```
+    ///
+    /// # Errors
+    /// [`BuildError`] naming the bad parameter, or the spawner's failure.
+    pub fn build_async<J, O, H, F>(self, handler: H) -> Result<Pool<J, O, E>, BuildError>
+    where
+        J: Send + 'static,
+        O: Send + 'static,
+        E: Send + 'static,
+        H: Fn(&J, &Context) -> F + Send + Sync + 'static,
+        F: Future<Output = Result<O, E>> + 'static,
+    {
+        self.start(Handler::Async(Box::new(move |job, ctx| {
+            Box::pin(handler(job, ctx))
+        })))
+    }
+
+    fn start<J, O>(self, handler: Handler<J, O, E>) -> Result<Pool<J, O, E>, BuildError>
+    where
+        J: Send + 'static,
+        O: Send + 'static,
+        E: Send + 'static,
     {
         if self.workers == 0 || self.workers > MAX_WORKERS {
             return Err(BuildError::Workers(self.workers));
@@ -257,7 +313,7 @@ impl<E> Builder<E> {
         let (results_tx, results_rx) = chan::unbounded();
         let (control_tx, control_rx) = chan::unbounded();
         let shared = Arc::new(Shared {
-            handler: Arc::new(handler),
+            handler,
             results: results_tx,
             counters: Default::default(),
             ctx: self.ctx,

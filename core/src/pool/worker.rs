@@ -7,12 +7,16 @@
 //! once with `select!`; `resize` sends one message there per retirement so idle
 //! workers wake up to take it. The blocking form serves native threads; the async form
 //! serves Web Workers, so their event loop keeps running while they wait.
+//! Serving a job is a future either way (it awaits async handlers, rate-limit
+//! waits and retry backoff); the blocking loop parks its thread while it is
+//! pending.
 
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
 use crate::chan::{Receiver, Select, TryRecvError};
+use crate::runtime::block_on;
 use crate::{select, CancelFunc, Context};
 
 use super::engine::{Shared, Slot, Task};
@@ -55,11 +59,15 @@ where
         }
     }
 
-    /// Serves what the worker got; returns whether it keeps going (the queue
-    /// is open and no retirement is pending).
-    fn handle(&self, next: Next<Task<J, O, E>>, reuse: &mut Option<(Context, CancelFunc)>) -> bool {
+    /// Serves what the worker got; resolves to whether it keeps going (the
+    /// queue is open and no retirement is pending).
+    async fn handle(
+        &self,
+        next: Next<Task<J, O, E>>,
+        reuse: &mut Option<(Context, CancelFunc)>,
+    ) -> bool {
         match next {
-            Next::Task(task) => self.shared.serve(task, self.index, &self.slot, reuse),
+            Next::Task(task) => self.shared.serve(task, self.index, &self.slot, reuse).await,
             Next::Stop => return false,
             Next::Wake => {}
         }
@@ -82,7 +90,7 @@ where
                     recv(self.control) -> _ => Next::Wake,
                 }
             });
-            if !self.handle(next, &mut reuse) {
+            if !block_on(self.handle(next, &mut reuse)) {
                 break;
             }
         }
@@ -107,7 +115,7 @@ where
                         }
                     }
                 };
-                if !self.handle(next, &mut reuse) {
+                if !self.handle(next, &mut reuse).await {
                     break;
                 }
             }
