@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # `make package`: builds the npm package brigade-wasm into dist/brigade-wasm:
 # the wasm-pack output (--target web), the JavaScript API (wasm/js/index.js), its
-# TypeScript declarations and README (wasm/npm/), and a package.json whose
-# `files` lists the worker snippets, which wasm-pack's own package.json omits.
+# TypeScript declarations and README (wasm/npm/), the playground's service worker
+# for static hosts (web/sw.js, web/isolate.js), and a package.json whose `files`
+# lists the worker snippets, which wasm-pack's own package.json omits.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 out="$root/dist/brigade-wasm"
 rm -rf "$out"
 "$root/scripts/build-wasm.sh" "$out"
 rm -f "$out/.gitignore"
-cp "$root/wasm/npm/index.d.ts" "$root/wasm/npm/README.md" "$out/"
+cp "$root/wasm/npm/index.d.ts" "$root/wasm/npm/isolate.d.ts" "$root/wasm/npm/README.md" "$out/"
+cp "$root/web/sw.js" "$root/web/isolate.js" "$out/"
 version=$(sed -n 's/^version = "\(.*\)"/\1/p' "$root/wasm/Cargo.toml" | head -1)
 cat > "$out/package.json" <<JSON
 {
@@ -21,7 +23,9 @@ cat > "$out/package.json" <<JSON
   "main": "./index.js",
   "types": "./index.d.ts",
   "exports": {
-    ".": { "types": "./index.d.ts", "default": "./index.js" }
+    ".": { "types": "./index.d.ts", "default": "./index.js" },
+    "./isolate.js": { "types": "./isolate.d.ts", "default": "./isolate.js" },
+    "./sw.js": "./sw.js"
   },
   "files": [
     "index.js",
@@ -31,6 +35,9 @@ cat > "$out/package.json" <<JSON
     "brigade_wasm_bg.wasm",
     "brigade_wasm_bg.wasm.d.ts",
     "snippets/",
+    "isolate.js",
+    "isolate.d.ts",
+    "sw.js",
     "README.md"
   ],
   "sideEffects": false

@@ -1,6 +1,7 @@
 // @ts-check
 // The playground: starts a pool, submits jobs, shows each result as it arrives.
 import { Pool } from './pkg/index.js';
+import { ensureIsolated } from './isolate.js';
 
 const $ = (/** @type {string} */ id) => /** @type {HTMLElement} */ (document.getElementById(id));
 const num = (/** @type {string} */ id) => Number(/** @type {HTMLInputElement} */ ($(id)).value);
@@ -61,4 +62,8 @@ async function run() {
 }
 
 $('run').addEventListener('click', () => run().catch((e) => showError(`${e.name}: ${e.message}`)));
-run().catch((e) => showError(`${e.name}: ${e.message}`));
+// Without COOP/COEP headers, sw.js adds them (one reload); where it cannot,
+// Pool.create rejects with NotIsolatedError, which says what to do.
+ensureIsolated()
+  .then(() => run())
+  .catch((e) => showError(`${e.name}: ${e.message}`));

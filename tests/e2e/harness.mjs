@@ -55,9 +55,10 @@ export async function launch() {
 /**
  * Opens a page that records every page error and console error.
  * @param {import('playwright-core').Browser} browser
+ * @param {Parameters<import('playwright-core').Browser['newPage']>[0]} [options] for browser.newPage
  */
-export async function openPage(browser) {
-  const page = await browser.newPage();
+export async function openPage(browser, options) {
+  const page = await browser.newPage(options);
   /** @type {string[]} */
   const errors = [];
   page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));

@@ -1,7 +1,8 @@
 // @ts-check
 // The playground end to end: the page served by `make demo`'s server starts a
 // pool of 2 Web Workers and streams 20 results in; and without the isolation
-// headers it says what is missing instead of hanging.
+// headers, in a browser where its service worker cannot add them, it says what
+// is missing instead of hanging. (static-host.test.mjs covers the service worker.)
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { serve, launch, openPage } from './harness.mjs';
@@ -47,10 +48,10 @@ test('20 jobs through 2 Web Workers stream back as results', async () => {
   }
 });
 
-test('without COOP/COEP the page shows what is missing', async () => {
+test('without COOP/COEP and without service workers the page shows what is missing', async () => {
   const server = await serve(['--no-isolation']);
   try {
-    const { page, errors } = await openPage(chrome.browser);
+    const { page, errors } = await openPage(chrome.browser, { serviceWorkers: 'block' });
     await page.goto(server.url);
     const error = page.locator('[data-testid="error"]');
     await error.waitFor({ state: 'visible', timeout: 30_000 });

@@ -12,7 +12,25 @@
 //! `Cross-Origin-Opener-Policy: same-origin` and
 //! `Cross-Origin-Embedder-Policy: require-corp`. Without them the module cannot
 //! even be instantiated, so the JavaScript entry point checks
-//! `crossOriginIsolated` first and fails with a `NotIsolatedError` that says so.
+//! `crossOriginIsolated` first and `Pool.create` rejects with a
+//! `NotIsolatedError` that says which headers to send.
+//!
+//! ## Static hosts
+//! Where the host cannot set headers (GitHub Pages), the npm package ships a
+//! service worker, `sw.js`, that answers the page's same-origin requests with
+//! those headers (and `Cross-Origin-Resource-Policy: same-origin`) added, and
+//! `isolate.js`, whose `ensureIsolated()` registers it and reloads the page once:
+//!
+//! ```js
+//! import { ensureIsolated } from 'brigade-wasm/isolate.js';
+//! await ensureIsolated(); // sw.js must sit next to the page
+//! ```
+//!
+//! On a page that is already isolated it does nothing. The cost is one reload on
+//! the first visit, and every cross-origin subresource must then be served with
+//! CORS or `Cross-Origin-Resource-Policy: cross-origin`. Without service workers
+//! (or if the reload did not isolate the page), `Pool.create` still rejects with
+//! `NotIsolatedError`. The playground (`web/`) uses both.
 //!
 //! # The main thread never blocks
 //! The page's main thread only uses `try_*` and `async` operations of `core`;
