@@ -58,7 +58,9 @@ test('bad options reject with TypeError or RangeError naming the option', async 
       { rateLimit: { burst: 2 } },
       { timeoutMs: -5 },
       { wrokers: 2 },
-      { handlers: './handlers.js' },
+      { handlers: 'data:text/javascript,throw new Error("broken module")' },
+      { handlers: 'export const answer = 42;' },
+      { handlers: 42 },
     ]) {
       try {
         await Pool.create(options);
@@ -76,7 +78,9 @@ test('bad options reject with TypeError or RangeError naming the option', async 
   assert.match(r[4], /^TypeError: option "rateLimit.perSecond" is required/);
   assert.match(r[5], /^RangeError: option "timeoutMs"/);
   assert.match(r[6], /^TypeError: unknown option "wrokers"/);
-  assert.match(r[7], /^TypeError: option "handlers" is not supported yet/);
+  assert.match(r[7], /^TypeError: option "handlers": the module could not be imported: broken module/);
+  assert.match(r[8], /^TypeError: option "handlers": the module exports no functions/);
+  assert.match(r[9], /^TypeError: option "handlers" must be a URL or the source text of an ES module/);
 });
 
 test('built-in kinds run on the workers and typed arrays cross as typed arrays', async () => {
@@ -216,6 +220,62 @@ test('timeouts, retries and panics', async () => {
   assert.deepEqual(r.panic, [true, true, 'kernel bug']);
   assert.equal(r.after, true, 'the next 100 jobs after a panic succeed');
   assert.equal(r.retried, 2, 'fail was retried twice (3 attempts)');
+});
+
+test('JavaScript handlers run on the workers: sync, async, throwing, timed out, aborted, retried', async () => {
+  const r = await inPage(async ({ Pool, JobError, TimeoutError, AbortError }) => {
+    const handlers = new URL('/tests/pages/handlers.js', location.href);
+    const pool = await Pool.create({ workers: 1, handlers, retry: { attempts: 3, baseMs: 1, maxMs: 2 } });
+    const caught = (/** @type {Promise<unknown>} */ p) => p.then(() => null, (e) => e);
+    const boom = await caught(pool.run('boom', 'x'));
+    const timedOut = await caught(pool.run('waitForAbort', null, { timeoutMs: 50 }));
+    const ctl = new AbortController();
+    const aborted = caught(pool.run('waitForAbort', null, { signal: ctl.signal }));
+    setTimeout(() => ctl.abort(new Error('stop now')), 30);
+    const abort = await aborted;
+    const notData = await caught(pool.run('notData', null));
+    const flaky = pool.submit('flaky', null);
+    await flaky;
+    pool.close();
+    const records = [];
+    for await (const rec of pool.results()) records.push(rec);
+    const inline = await Pool.create({ workers: 2, handlers: 'export const triple = (x) => x * 3;' });
+    return {
+      double: await (async () => {
+        const p = await Pool.create({ workers: 2, handlers });
+        const out = {
+          double: await Promise.all([1, 2, 3, 4].map((n) => p.run('double', n))),
+          where: await p.run('where', null),
+          later: await p.run('later', { ms: 30, value: 'done' }),
+          sum: await p.run('sum', new Uint8Array([1, 2, 3])),
+          builtin: await p.run('square', 9),
+        };
+        await p.drain();
+        return out;
+      })(),
+      boom: [boom instanceof JobError, boom.name, boom.message, String(boom.stack).includes('handlers.js')],
+      timedOut: timedOut instanceof TimeoutError,
+      abort: [abort instanceof AbortError, abort.cause?.message],
+      aborts: await (async () => {
+        const p = await Pool.create({ workers: 1, handlers });
+        await p.run('double', 1); // the worker has imported the module
+        await caught(p.run('waitForAbort', null, { timeoutMs: 20 }));
+        return p.run('abortsSeen', null);
+      })(),
+      notData: [notData instanceof JobError, notData.message],
+      flaky: records.map((rec) => [rec.kind, rec.ok, rec.value, rec.attempts]),
+      triple: await inline.run('triple', 5),
+    };
+  });
+  assert.deepEqual(r.double, { double: [2, 4, 6, 8], where: 'worker', later: 'done', sum: 6, builtin: 81 });
+  assert.deepEqual(r.boom, [true, 'JobError', 'boom: cannot handle "x"', true]);
+  assert.equal(r.timedOut, true);
+  assert.deepEqual(r.abort, [true, 'stop now']);
+  assert.equal(r.aborts, 1, "the handler's signal was aborted at the timeout");
+  assert.equal(r.notData[0], true);
+  assert.match(r.notData[1], /handler "notData" returned a value that is not job data: function values/);
+  assert.deepEqual(r.flaky, [['flaky', true, 3, 3]], 'two failures, retried, third attempt succeeds');
+  assert.equal(r.triple, 15);
 });
 
 test('rate limit spaces job starts', async () => {

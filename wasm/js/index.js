@@ -12,7 +12,7 @@ export class NotIsolatedError extends Error {
       'brigade needs a cross-origin isolated page (SharedArrayBuffer): serve it with ' +
         '"Cross-Origin-Opener-Policy: same-origin" and ' +
         '"Cross-Origin-Embedder-Policy: require-corp" (make demo does), or, on a static ' +
-        "host without header control, register the playground's service worker (sw.js).",
+        "host without header control, call ensureIsolated() from brigade-wasm/isolate.js with sw.js next to the page.",
     );
     this.name = 'NotIsolatedError';
   }
@@ -102,7 +102,10 @@ export async function initialize(moduleOrPath) {
  * @property {number} [timeoutMs] default run-time limit of each job
  * @property {RetryOptions} [retry] retry failing jobs with exponential backoff
  * @property {RateLimitOptions} [rateLimit] limit how often jobs start
- * @property {string | URL} [handlers] reserved: JavaScript job handlers are not supported yet
+ * @property {string | URL} [handlers] an ES module whose function exports are job handlers:
+ *   a URL (absolute, or relative to the page), or the module's source text. Every worker
+ *   imports it; a job whose kind names an export calls it as `handler(input, { signal })`,
+ *   sync or async. The page imports it once too, to check it and list its exports.
  *
  * @typedef {object} JobOptions
  * @property {AbortSignal} [signal] cancels the job (queued: never runs; running: its context is cancelled)
@@ -159,11 +162,6 @@ function config(options) {
   for (const k of Object.keys(o)) {
     if (!KNOWN.includes(k)) throw new TypeError(`unknown option "${k}"; known options: ${KNOWN.join(', ')}`);
   }
-  if (o.handlers !== undefined) {
-    throw new TypeError(
-      'option "handlers" is not supported yet: JavaScript job handlers cannot run on the workers; use the built-in kinds',
-    );
-  }
   const workers = /** @type {number} */ (
     num(o, '', 'workers', { min: 1, max: 256, integer: true }, Math.min(navigator.hardwareConcurrency || 2, 256))
   );
@@ -173,6 +171,7 @@ function config(options) {
     timeoutMs: num(o, '', 'timeoutMs', { min: 0.001, max: DAY_MS }),
     retry: /** @type {object | undefined} */ (undefined),
     rateLimit: /** @type {object | undefined} */ (undefined),
+    handlers: /** @type {{ url: string, names: string[] } | undefined} */ (undefined),
   };
   if (o.retry !== undefined) {
     const r = object(o.retry, 'retry');
@@ -196,6 +195,46 @@ function config(options) {
   return c;
 }
 
+/**
+ * Where the handlers module is: a URL as given, or a blob: URL holding source
+ * text. A string is a URL when it is one line that starts like one (a scheme,
+ * "/", "./" or "../"); anything else is taken as the module's source.
+ * @param {unknown} h
+ * @returns {string}
+ */
+function handlersUrl(h) {
+  if (h instanceof URL) return h.href;
+  if (typeof h !== 'string' || h.trim() === '') {
+    throw new TypeError('option "handlers" must be a URL or the source text of an ES module');
+  }
+  const s = h.trim();
+  if (!s.includes('\n') && /^([a-z][a-z0-9+.-]*:|\/|\.{1,2}\/)/i.test(s)) {
+    return new URL(s, document.baseURI).href;
+  }
+  return URL.createObjectURL(new Blob([h], { type: 'text/javascript' }));
+}
+
+/**
+ * Imports the handlers module on the page to check it, and lists its
+ * function exports (the kinds it serves).
+ * @param {unknown} h
+ */
+async function loadHandlers(h) {
+  const url = handlersUrl(h);
+  /** @type {Record<string, unknown>} */
+  let mod;
+  try {
+    mod = await import(/* @vite-ignore */ /* webpackIgnore: true */ url);
+  } catch (e) {
+    throw new TypeError(`option "handlers": the module could not be imported: ${e instanceof Error ? e.message : e}`, {
+      cause: e,
+    });
+  }
+  const names = Object.keys(mod).filter((k) => typeof mod[k] === 'function');
+  if (names.length === 0) throw new TypeError('option "handlers": the module exports no functions');
+  return { url, names };
+}
+
 /** @param {JobOptions | undefined} opts */
 function jobOptions(opts) {
   if (opts === undefined) return { signal: undefined, timeoutMs: undefined };
@@ -214,7 +253,7 @@ function abortError(signal) {
 
 /**
  * The error a failed job's record stands for.
- * @param {{ name: string, message: string }} e
+ * @param {{ name: string, message: string, stack?: string }} e
  * @param {AbortSignal} [signal]
  */
 function toError(e, signal) {
@@ -225,8 +264,12 @@ function toError(e, signal) {
       return new TimeoutError(e.message);
     case 'AbortError':
       return signal?.aborted ? abortError(signal) : new AbortError(e.message);
-    default:
-      return new JobError(e.message);
+    default: {
+      const err = new JobError(e.message);
+      // A handler's error keeps the stack it had on the worker.
+      if (e.stack) err.stack = e.stack;
+      return err;
+    }
   }
 }
 
@@ -249,6 +292,7 @@ export class Pool extends EventTarget {
    */
   static async create(options = {}) {
     const c = config(options);
+    if (options.handlers !== undefined) c.handlers = await loadHandlers(options.handlers);
     await initialize();
     return new Pool(new PoolHandle(c));
   }

@@ -4,12 +4,20 @@
 //   Worker running this same file and sends it the module and the shared memory.
 // - In a Web Worker: waits for `brigade:init`, instantiates the module on the
 //   shared memory, and runs the worker loop, which drains the job queue and
-//   awaits (Atomics.waitAsync) when it is empty.
+//   awaits (Atomics.waitAsync) when it is empty. `callHandler` runs jobs of
+//   JavaScript handler modules there.
+//
+// The worker imports the glue by a literal relative path: this file sits in
+// `snippets/<crate>-<hash>/js/` of the package, next to `brigade_wasm.js` three
+// levels up. Bundlers (Vite, webpack) see both `new Worker(new URL(...))` and
+// that import, and emit the worker with the glue in its own chunk. A program
+// that loads the module under other glue (a wasm-bindgen-test binary) sends
+// that glue's URL instead (`bootstrap::use_own_glue`).
 
 /**
  * @param {WebAssembly.Module} module
  * @param {WebAssembly.Memory} memory
- * @param {string} glue URL of the wasm-bindgen glue module
+ * @param {string} glue URL of the glue module to import instead of the package's, or ""
  * @param {number} token which worker this is (see bootstrap.rs)
  * @param {string} name
  * @returns {Worker}
@@ -32,7 +40,9 @@ if (inWorker) {
     if (!msg || msg.type !== 'brigade:init') return;
     globalThis.removeEventListener('message', onInit);
     try {
-      const glue = await import(msg.glue);
+      const glue = msg.glue
+        ? await import(/* @vite-ignore */ /* webpackIgnore: true */ msg.glue)
+        : await import('../../../brigade_wasm.js');
       await glue.default({ module_or_path: msg.module, memory: msg.memory });
       await glue.__brigade_worker_main(msg.token);
     } catch (err) {
@@ -42,4 +52,31 @@ if (inWorker) {
       globalThis.close();
     }
   });
+}
+
+/** @type {Map<string, Promise<Record<string, unknown>>>} */
+const handlerModules = new Map();
+
+/**
+ * Calls the export `name` of the handlers module at `url` (imported once per
+ * worker) with the job's input and `{ signal }`.
+ * @param {string} url
+ * @param {string} name
+ * @param {unknown} input
+ * @param {{ signal: AbortSignal }} info
+ * @returns {Promise<unknown>}
+ */
+export async function callHandler(url, name, input, info) {
+  let loading = handlerModules.get(url);
+  if (!loading) {
+    loading = import(/* @vite-ignore */ /* webpackIgnore: true */ url);
+    handlerModules.set(url, loading);
+  }
+  const handler = (await loading)[name];
+  // The job may have ended while the module loaded.
+  info.signal.throwIfAborted();
+  if (typeof handler !== 'function') {
+    throw new TypeError(`the handlers module has no function export named ${JSON.stringify(name)}`);
+  }
+  return handler(input, info);
 }

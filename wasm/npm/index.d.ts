@@ -30,8 +30,13 @@ export interface PoolOptions {
   timeoutMs?: number;
   retry?: RetryOptions;
   rateLimit?: RateLimitOptions;
-  /** Reserved: JavaScript job handlers are not supported yet (rejects with TypeError). */
-  handlers?: never;
+  /**
+   * An ES module whose function exports are job handlers: a URL (absolute, or
+   * relative to the page) or the module's source text. Every worker imports it;
+   * a job whose kind names an export runs `handler(input, { signal })` there,
+   * sync or async. `signal` aborts when the job times out or is cancelled.
+   */
+  handlers?: string | URL;
 }
 
 export interface JobOptions {
@@ -58,7 +63,8 @@ export interface JobResult {
   kind: string;
   ok: boolean;
   value: unknown;
-  error: { name: 'JobError' | 'PanicError' | 'TimeoutError' | 'AbortError'; message: string } | null;
+  /** `stack` is a JavaScript handler's error stack, from the worker. */
+  error: { name: 'JobError' | 'PanicError' | 'TimeoutError' | 'AbortError'; message: string; stack?: string } | null;
   worker: number | null;
   attempts: number;
   queuedMs: number;

@@ -4,6 +4,7 @@
 
 use std::panic::AssertUnwindSafe;
 use std::rc::Rc;
+use std::sync::Arc;
 
 use brigade::chan::TrySendError;
 use brigade::pool::{Failure, Job as PoolJob, Metrics, Quantiles};
@@ -15,9 +16,10 @@ use wasm_bindgen_futures::future_to_promise;
 
 use crate::bootstrap::{install_runtime, WebWorkerSpawner};
 use crate::data::Data;
-use crate::kinds::{self, Job};
+use crate::handlers::Handlers;
+use crate::kinds::{self, Fault, Job};
 
-type Inner = brigade::Pool<Job, Data, String>;
+type Inner = brigade::Pool<Job, Data, Fault>;
 
 /// Pool settings, checked by `js/index.js` before they get here.
 #[derive(Deserialize)]
@@ -28,6 +30,15 @@ struct Config {
     timeout_ms: Option<f64>,
     retry: Option<RetryConfig>,
     rate_limit: Option<RateConfig>,
+    handlers: Option<HandlersConfig>,
+}
+
+/// The handlers module: its absolute URL and its function exports, found by
+/// `js/index.js` when it imported the module on the page.
+#[derive(Deserialize)]
+struct HandlersConfig {
+    url: String,
+    names: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -60,7 +71,7 @@ pub struct PoolHandle {
 
 /// Converts an outcome to `{ id, kind, ok, value, error: { name, message },
 /// worker, attempts, queuedMs, runMs }`.
-fn outcome_to_js(o: Outcome<Job, Data, String>) -> JsValue {
+fn outcome_to_js(o: Outcome<Job, Data, Fault>) -> JsValue {
     let (value, error) = match o.result {
         Ok(v) => (v.to_js(), JsValue::NULL),
         Err(f) => {
@@ -71,13 +82,17 @@ fn outcome_to_js(o: Outcome<Job, Data, String>) -> JsValue {
                 Failure::TimedOut(_) => "TimeoutError",
                 _ => "JobError",
             };
-            let message = match f {
-                Failure::Error(m) | Failure::Panicked(m) => m,
-                other => other.to_string(),
+            let (message, stack) = match f {
+                Failure::Error(Fault { message, stack }) => (message, stack),
+                Failure::Panicked(m) => (m, None),
+                other => (other.to_string(), None),
             };
             let e = js_sys::Object::new();
             set(&e, "name", &JsValue::from_str(name));
             set(&e, "message", &JsValue::from_str(&message));
+            if let Some(stack) = stack {
+                set(&e, "stack", &JsValue::from_str(&stack));
+            }
             (JsValue::UNDEFINED, e.into())
         }
     };
@@ -115,7 +130,7 @@ fn job(
     kind: String,
     input: &JsValue,
     timeout_ms: Option<f64>,
-) -> Result<PoolJob<Job, String>, JsValue> {
+) -> Result<PoolJob<Job, Fault>, JsValue> {
     let input = Data::from_js(input).map_err(|e| JsError::new(&format!("job {kind:?}: {e}")))?;
     let mut j = PoolJob::new(Job { kind, input });
     if let Some(t) = timeout_ms {
@@ -211,8 +226,22 @@ impl PoolHandle {
         if let Some(r) = c.rate_limit {
             b = b.rate_limit(RateLimit::per_second(r.per_second).burst(r.burst));
         }
+        let handlers = c.handlers.map(|h| Arc::new(Handlers::new(h.url, h.names)));
         let inner = b
-            .build(kinds::run)
+            .build_async(move |job: &Job, ctx| {
+                // A handler export serves its kind; otherwise a built-in kind
+                // runs right here, before the future is first polled.
+                let call = match &handlers {
+                    Some(h) if h.serves(&job.kind) => Err(h.call(job)),
+                    _ => Ok(kinds::run(job, ctx).map_err(Fault::from)),
+                };
+                async move {
+                    match call {
+                        Ok(done) => done,
+                        Err(js) => js.await,
+                    }
+                }
+            })
             .map_err(|e| JsError::new(&e.to_string()))?;
         Ok(PoolHandle {
             inner: AssertUnwindSafe(Rc::new(inner)),

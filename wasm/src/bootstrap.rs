@@ -2,8 +2,7 @@
 //! timer thread.
 //!
 //! [`spawn`] parks a task in a registry under a token and starts a Web Worker
-//! (`js/worker.js`) with the compiled module, the shared memory, the glue's URL
-//! and the token. The Web Worker instantiates the module on that memory and calls
+//! (`js/worker.js`) with the compiled module, the shared memory and the token. The Web Worker instantiates the module on that memory and calls
 //! [`__brigade_worker_main`], which takes its task out of the registry and runs
 //! it to completion, then the Web Worker closes.
 //!
@@ -37,14 +36,26 @@ extern "C" {
 
 #[wasm_bindgen]
 extern "C" {
-    /// The URL of the wasm-bindgen glue module (its `import.meta.url`), which a
-    /// Web Worker imports to instantiate the module on the shared memory.
+    /// The URL of the wasm-bindgen glue module that loaded this one (its
+    /// `import.meta.url`); see [`use_own_glue`].
     #[wasm_bindgen(thread_local_v2, js_namespace = ["import", "meta"], js_name = url)]
     static GLUE_URL: String;
 }
 
 /// What a Web Worker runs: built on the main thread, started on the worker.
 pub type Task = Box<dyn FnOnce() -> Pin<Box<dyn Future<Output = ()>>> + Send + 'static>;
+
+/// The glue URL workers import, if not the package's own `brigade_wasm.js`.
+static OWN_GLUE: OnceLock<String> = OnceLock::new();
+
+/// Makes Web Workers import the glue that loaded this module (its
+/// `import.meta.url`) instead of the package's `brigade_wasm.js`. For programs
+/// that load the module under glue of their own, such as a `wasm-bindgen-test`
+/// binary; the npm package and bundled apps need not call it. Call it on the
+/// page's main thread before starting a pool.
+pub fn use_own_glue() {
+    OWN_GLUE.get_or_init(|| GLUE_URL.with(String::clone));
+}
 
 fn registry() -> &'static Mutex<HashMap<u32, Task>> {
     static REGISTRY: OnceLock<Mutex<HashMap<u32, Task>>> = OnceLock::new();
@@ -65,11 +76,11 @@ pub fn spawn(name: &str, task: Task) -> std::io::Result<()> {
         .lock()
         .unwrap_or_else(|e| e.into_inner())
         .insert(token, task);
-    let glue = GLUE_URL.with(String::clone);
+    let glue = OWN_GLUE.get().map_or("", String::as_str);
     match start_worker(
         &wasm_bindgen::module(),
         &wasm_bindgen::memory(),
-        &glue,
+        glue,
         token,
         name,
     ) {

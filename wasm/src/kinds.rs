@@ -20,6 +20,31 @@ pub struct Job {
     pub input: Data,
 }
 
+/// Why a job failed: a message, and for a JavaScript handler that threw an
+/// `Error`, its stack.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Fault {
+    /// What went wrong.
+    pub message: String,
+    /// The JavaScript stack, if there is one.
+    pub stack: Option<String>,
+}
+
+impl std::fmt::Display for Fault {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl From<String> for Fault {
+    fn from(message: String) -> Self {
+        Fault {
+            message,
+            stack: None,
+        }
+    }
+}
+
 /// The names of the built-in kinds.
 pub const KINDS: [&str; 10] = [
     "echo",

@@ -49,4 +49,6 @@ pub mod api;
 #[cfg(target_arch = "wasm32")]
 pub mod bootstrap;
 pub mod data;
+#[cfg(target_arch = "wasm32")]
+pub mod handlers;
 pub mod kinds;

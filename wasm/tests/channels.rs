@@ -12,6 +12,8 @@ const N: usize = 100_000;
 
 #[wasm_bindgen_test]
 async fn main_thread_and_two_workers_pass_100k_messages_without_loss() {
+    // Workers import this test binary's glue, not the package's.
+    brigade_wasm::bootstrap::use_own_glue();
     let (jobs_tx, jobs_rx) = chan::bounded::<u32>(64);
     let (back_tx, back_rx) = chan::bounded::<u32>(64);
     for w in 0..2 {

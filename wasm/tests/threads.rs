@@ -15,6 +15,8 @@ fn get(v: &JsValue, key: &str) -> JsValue {
 }
 
 fn pool(workers: usize, queue: usize) -> PoolHandle {
+    // Workers import this test binary's glue, not the package's.
+    brigade_wasm::bootstrap::use_own_glue();
     let config = js_sys::Object::new();
     js_sys::Reflect::set(&config, &"workers".into(), &JsValue::from(workers as u32)).unwrap();
     js_sys::Reflect::set(&config, &"queue".into(), &JsValue::from(queue as u32)).unwrap();

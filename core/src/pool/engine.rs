@@ -38,12 +38,16 @@ use super::outcome::{CancelReason, Failure, JobId, Outcome, Phase};
 /// worker thread that created it, so it need not be `Send`.
 pub(crate) type HandlerFuture<O, E> = Pin<Box<dyn Future<Output = Result<O, E>>>>;
 
+/// A handler that runs the job to its end on the worker's thread.
+pub(crate) type BlockingFn<J, O, E> = Box<dyn Fn(&J, &Context) -> Result<O, E> + Send + Sync>;
+/// A handler that returns a future for the worker to await.
+pub(crate) type AsyncFn<J, O, E> = Box<dyn Fn(&J, &Context) -> HandlerFuture<O, E> + Send + Sync>;
+
 /// The handler, type-erased.
 pub(crate) enum Handler<J, O, E> {
-    /// Runs the job to its end on the worker's thread.
-    Blocking(Box<dyn Fn(&J, &Context) -> Result<O, E> + Send + Sync>),
-    /// Returns a future the worker awaits, racing it against the job's context.
-    Async(Box<dyn Fn(&J, &Context) -> HandlerFuture<O, E> + Send + Sync>),
+    Blocking(BlockingFn<J, O, E>),
+    /// Its future is raced against the job's context.
+    Async(AsyncFn<J, O, E>),
 }
 
 /// How one call of the handler ended.

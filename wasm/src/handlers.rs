@@ -1,0 +1,114 @@
+//! JavaScript job handlers: the named exports of an ES module that every pool
+//! worker imports (`Pool.create({ handlers })`).
+//!
+//! A job whose kind names one of the module's function exports is served by
+//! calling that export on the worker, with the input converted to JavaScript
+//! there and `{ signal }` as the second argument. The call may
+//! return a value or a promise; the worker awaits it without blocking its
+//! event loop (the pool's async handler path in `core`), so handlers may use
+//! timers, `fetch` and other async APIs. If the job's context ends first
+//! (timeout, cancellation, `terminate`), the signal is aborted and the job ends
+//! at once; whatever the handler resolves to later is dropped.
+
+use std::collections::HashSet;
+use std::future::Future;
+
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+
+use crate::data::Data;
+use crate::kinds::{Fault, Job};
+
+#[wasm_bindgen(module = "/js/worker.js")]
+extern "C" {
+    /// Imports the module at `url` once per worker and calls its export
+    /// `name(input, info)`; always returns a promise.
+    #[wasm_bindgen(js_name = callHandler)]
+    fn call_handler(url: &str, name: &str, input: JsValue, info: JsValue) -> js_sys::Promise;
+}
+
+/// The handlers module of one pool.
+#[derive(Debug)]
+pub struct Handlers {
+    url: String,
+    names: HashSet<String>,
+}
+
+impl Handlers {
+    /// The module at `url` (absolute) with these function exports.
+    pub fn new(url: String, names: impl IntoIterator<Item = String>) -> Self {
+        Handlers {
+            url,
+            names: names.into_iter().collect(),
+        }
+    }
+
+    /// Whether `kind` names one of the module's exports.
+    pub fn serves(&self, kind: &str) -> bool {
+        self.names.contains(kind)
+    }
+
+    /// Starts the call of `job`'s handler on this worker; the returned future
+    /// settles with the handler's result.
+    pub fn call(&self, job: &Job) -> impl Future<Output = Result<Data, Fault>> + 'static {
+        let abort = web_sys::AbortController::new().ok();
+        let info = js_sys::Object::new();
+        if let Some(a) = &abort {
+            set(&info, "signal", &a.signal());
+        }
+        let promise = call_handler(&self.url, &job.kind, job.input.to_js(), info.into());
+        let kind = job.kind.clone();
+        // Aborts the signal if the pool drops this future before it settles.
+        let guard = AbortOnDrop(abort);
+        async move {
+            let settled = JsFuture::from(promise).await;
+            guard.disarm();
+            match settled {
+                Ok(v) => Data::from_js(&v).map_err(|e| Fault {
+                    message: format!("handler {kind:?} returned a value that is not job data: {e}"),
+                    stack: None,
+                }),
+                Err(thrown) => Err(fault(&thrown)),
+            }
+        }
+    }
+}
+
+fn set(o: &js_sys::Object, k: &str, v: &JsValue) {
+    let _ = js_sys::Reflect::set(o, &JsValue::from_str(k), v);
+}
+
+/// What a handler threw: an `Error`'s message and stack, or the value as text.
+fn fault(thrown: &JsValue) -> Fault {
+    match thrown.dyn_ref::<js_sys::Error>() {
+        Some(e) => Fault {
+            message: String::from(e.message()),
+            stack: js_sys::Reflect::get(e, &JsValue::from_str("stack"))
+                .ok()
+                .and_then(|s| s.as_string()),
+        },
+        None => Fault {
+            message: thrown
+                .as_string()
+                .unwrap_or_else(|| format!("a handler threw a non-Error value: {thrown:?}")),
+            stack: None,
+        },
+    }
+}
+
+struct AbortOnDrop(Option<web_sys::AbortController>);
+
+impl AbortOnDrop {
+    fn disarm(mut self) {
+        self.0 = None;
+    }
+}
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        if let Some(a) = self.0.take() {
+            a.abort();
+        }
+    }
+}
