@@ -278,6 +278,41 @@ test('JavaScript handlers run on the workers: sync, async, throwing, timed out, 
   assert.equal(r.triple, 15);
 });
 
+test('rayonThreads: mandelbrot renders its rows on a rayon pool and matches the plain computation', async () => {
+  const r = await inPage(async ({ Pool }) => {
+    const input = { x: -2.2, y: -1.2, width: 120, height: 90, scale: 0.027, maxIter: 200 };
+    /** The same escape-time loop, computed on the page. */
+    const expected = new Uint16Array(input.width * input.height);
+    for (let j = 0; j < input.height; j++) {
+      for (let i = 0; i < input.width; i++) {
+        const cr = input.x + i * input.scale;
+        const ci = input.y + j * input.scale;
+        let zr = 0;
+        let zi = 0;
+        let n = 0;
+        while (n < input.maxIter && zr * zr + zi * zi <= 4) {
+          const t = zr * zr - zi * zi + cr;
+          zi = 2 * zr * zi + ci;
+          zr = t;
+          n++;
+        }
+        expected[j * input.width + i] = n;
+      }
+    }
+    const bad = await Pool.create({ rayonThreads: -1 }).catch((e) => `${e.name}: ${e.message}`);
+    const pool = await Pool.create({ workers: 2, rayonThreads: 2 });
+    const outs = await Promise.all([0, 1, 2].map(() => pool.run('mandelbrot', input)));
+    return {
+      bad,
+      same: outs.map((m) => m instanceof Uint16Array && m.length === expected.length && m.every((v, k) => v === expected[k])),
+      inside: expected.filter((v) => v === input.maxIter).length,
+    };
+  });
+  assert.match(r.bad, /^RangeError: option "rayonThreads" must be between 0 and 256/);
+  assert.deepEqual(r.same, [true, true, true]);
+  assert.ok(r.inside > 100, 'the view holds part of the set');
+});
+
 test('rate limit spaces job starts', async () => {
   const r = await inPage(async ({ Pool }) => {
     const pool = await Pool.create({ workers: 2, rateLimit: { perSecond: 50, burst: 1 } });

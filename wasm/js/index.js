@@ -102,6 +102,8 @@ export async function initialize(moduleOrPath) {
  * @property {number} [timeoutMs] default run-time limit of each job
  * @property {RetryOptions} [retry] retry failing jobs with exponential backoff
  * @property {RateLimitOptions} [rateLimit] limit how often jobs start
+ * @property {number} [rayonThreads] start a rayon pool of this many Web Workers (once per page,
+ *   shared by every pool) for kernels that split one job across cores, such as mandelbrot (default 0)
  * @property {string | URL} [handlers] an ES module whose function exports are job handlers:
  *   a URL (absolute, or relative to the page), or the module's source text. Every worker
  *   imports it; a job whose kind names an export calls it as `handler(input, { signal })`,
@@ -153,7 +155,7 @@ function object(v, name) {
   return /** @type {Record<string, unknown>} */ (v);
 }
 
-const KNOWN = ['workers', 'queue', 'timeoutMs', 'retry', 'rateLimit', 'handlers'];
+const KNOWN = ['workers', 'queue', 'timeoutMs', 'retry', 'rateLimit', 'handlers', 'rayonThreads'];
 const DAY_MS = 86_400_000;
 
 /** @param {PoolOptions} options */
@@ -169,6 +171,7 @@ function config(options) {
     workers,
     queue: num(o, '', 'queue', { min: 0, max: 1 << 24, integer: true }, 2 * workers),
     timeoutMs: num(o, '', 'timeoutMs', { min: 0.001, max: DAY_MS }),
+    rayonThreads: num(o, '', 'rayonThreads', { min: 0, max: 256, integer: true }, 0),
     retry: /** @type {object | undefined} */ (undefined),
     rateLimit: /** @type {object | undefined} */ (undefined),
     handlers: /** @type {{ url: string, names: string[] } | undefined} */ (undefined),

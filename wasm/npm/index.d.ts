@@ -37,6 +37,12 @@ export interface PoolOptions {
    * sync or async. `signal` aborts when the job times out or is cancelled.
    */
   handlers?: string | URL;
+  /**
+   * Start a rayon pool of this many Web Workers (once per page, shared by every
+   * pool) for built-in kernels that split one job across cores (`mandelbrot`
+   * renders its rows in parallel). Default 0: kernels run on one thread.
+   */
+  rayonThreads?: number;
 }
 
 export interface JobOptions {

@@ -31,6 +31,8 @@ struct Config {
     retry: Option<RetryConfig>,
     rate_limit: Option<RateConfig>,
     handlers: Option<HandlersConfig>,
+    #[serde(default)]
+    rayon_threads: usize,
 }
 
 /// The handlers module: its absolute URL and its function exports, found by
@@ -209,6 +211,9 @@ impl PoolHandle {
         install_runtime();
         let c: Config =
             serde_wasm_bindgen::from_value(config).map_err(|e| JsError::new(&e.to_string()))?;
+        if c.rayon_threads > 0 {
+            crate::parallel::start(c.rayon_threads).map_err(|e| JsError::new(&e))?;
+        }
         let mut b = brigade::Pool::builder()
             .workers(c.workers)
             .queue(c.queue)

@@ -7,6 +7,7 @@
 use brigade::chan::RecvTimeoutError;
 use brigade::runtime::{Duration, Instant};
 use brigade::Context;
+use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
 use crate::data::Data;
@@ -192,9 +193,8 @@ fn mandelbrot(input: &Data) -> Result<Data, String> {
         ));
     }
     let (w, h, max_iter) = (w as usize, h as usize, max_iter as u16);
-    let mut out = Vec::with_capacity(w * h);
-    for j in 0..h {
-        for i in 0..w {
+    let render_row = |j: usize, row: &mut [u16]| {
+        for (i, px) in row.iter_mut().enumerate() {
             let (cr, ci) = (x + i as f64 * scale, y + j as f64 * scale);
             let (mut zr, mut zi, mut n) = (0.0f64, 0.0f64, 0u16);
             while n < max_iter && zr * zr + zi * zi <= 4.0 {
@@ -203,8 +203,21 @@ fn mandelbrot(input: &Data) -> Result<Data, String> {
                 zr = t;
                 n += 1;
             }
-            out.push(n);
+            *px = n;
         }
+    };
+    let mut out = vec![0u16; w * h];
+    // Rows in parallel on the rayon pool, if the page started one.
+    match crate::parallel::pool() {
+        Some(pool) => pool.install(|| {
+            out.par_chunks_mut(w)
+                .enumerate()
+                .for_each(|(j, row)| render_row(j, row));
+        }),
+        None => out
+            .chunks_mut(w)
+            .enumerate()
+            .for_each(|(j, row)| render_row(j, row)),
     }
     Ok(Data::U16(out))
 }

@@ -52,3 +52,4 @@ pub mod data;
 #[cfg(target_arch = "wasm32")]
 pub mod handlers;
 pub mod kinds;
+pub mod parallel;

@@ -115,3 +115,37 @@ fn blocking_calls_on_the_main_thread_fail_fast() {
     wg.add(1);
     assert!(wg.wait().is_err());
 }
+
+#[wasm_bindgen_test]
+async fn rayon_runs_inside_a_job_on_web_workers_of_its_own() {
+    brigade_wasm::bootstrap::use_own_glue();
+    brigade_wasm::parallel::start(2).expect("rayon starts");
+    let (tx, rx) = chan::bounded(1);
+    // A pool worker's view: it may block while rayon's threads do the work.
+    brigade_wasm::bootstrap::spawn(
+        "rayon-caller",
+        Box::new(move || {
+            Box::pin(async move {
+                use rayon::prelude::*;
+                let pool = brigade_wasm::parallel::pool().expect("started");
+                let (threads, indices, sum) = pool.install(|| {
+                    let indices: std::collections::BTreeSet<usize> = (0..10_000)
+                        .into_par_iter()
+                        .map(|_| rayon::current_thread_index().expect("on a rayon thread"))
+                        .collect();
+                    let sum: u64 = (1..=1_000_000u64).into_par_iter().sum();
+                    (rayon::current_num_threads(), indices, sum)
+                });
+                tx.send((threads, indices, sum)).unwrap();
+            })
+        }),
+    )
+    .unwrap();
+    let (threads, indices, sum) = rx.recv_async().await.unwrap();
+    assert_eq!(threads, 2);
+    assert!(
+        !indices.is_empty() && indices.iter().all(|&i| i < 2),
+        "{indices:?}"
+    );
+    assert_eq!(sum, 500_000_500_000);
+}
