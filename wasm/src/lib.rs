@@ -3,8 +3,12 @@
 //!
 //! This crate is a thin binding layer over `brigade` (the `core` crate): it
 //! starts Web Workers ([`bootstrap`]), converts jobs and results between
-//! JavaScript and Rust ([`api`]), and implements the built-in job kinds
-//! ([`kinds`]). The queue, the workers' loop and every policy are `core`'s.
+//! JavaScript and Rust ([`api`]), implements the built-in job kinds
+//! ([`kinds`]), calls JavaScript handler modules on the workers ([`handlers`]),
+//! and offers kernels a rayon pool on Web Workers of its own ([`parallel`]).
+//! The queue, the workers' loop and every policy are `core`'s: the pool is
+//! built with `core`'s async handler path, so a worker awaits a JavaScript
+//! handler's promise without blocking its event loop.
 //!
 //! # Cross-origin isolation
 //! A shared `WebAssembly.Memory` is a `SharedArrayBuffer`, which browsers only
