@@ -38,6 +38,9 @@ const FIRST_CASE: usize = 2;
 #[derive(Default)]
 struct Parked {
     done: bool,
+    /// The owner is waiting on the condition variable: only then does
+    /// `complete` pay for a notification (a futex wake system call).
+    sleeping: bool,
     waker: Option<Waker>,
 }
 
@@ -95,7 +98,9 @@ impl Signal {
         let waker = {
             let mut p = lock(&self.parked);
             p.done = true;
-            self.cv.notify_all();
+            if p.sleeping {
+                self.cv.notify_all();
+            }
             p.waker.take()
         };
         if let Some(w) = waker {
@@ -126,6 +131,7 @@ impl Signal {
     pub(crate) fn wait(&self, deadline: Option<Instant>) -> bool {
         let mut p = lock(&self.parked);
         while !p.done {
+            p.sleeping = true;
             match deadline {
                 None => {
                     p = match self.cv.wait(p) {
@@ -136,6 +142,7 @@ impl Signal {
                 Some(d) => {
                     let now = Instant::now();
                     if now >= d {
+                        p.sleeping = false;
                         return false;
                     }
                     p = match self.cv.wait_timeout(p, d - now) {
@@ -144,6 +151,7 @@ impl Signal {
                     };
                 }
             }
+            p.sleeping = false;
         }
         true
     }
