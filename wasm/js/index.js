@@ -300,11 +300,46 @@ export class Pool extends EventTarget {
     return new Pool(new PoolHandle(c));
   }
 
+  /**
+   * Listeners per event type and capture flag, mirroring what EventTarget
+   * holds, so events nobody listens to are not built (one per job adds up).
+   * @type {Map<string, Set<unknown>>}
+   */
+  #listeners = new Map();
+
+  /** @param {string} type @param {boolean | AddEventListenerOptions | undefined} options */
+  static #key(type, options) {
+    const capture = typeof options === 'boolean' ? options : Boolean(options?.capture);
+    return `${type}/${capture}`;
+  }
+
+  /** @type {EventTarget['addEventListener']} */
+  addEventListener(type, listener, options) {
+    super.addEventListener(type, listener, options);
+    if (!listener) return;
+    const key = Pool.#key(type, options);
+    if (!this.#listeners.has(key)) this.#listeners.set(key, new Set());
+    this.#listeners.get(key)?.add(listener);
+  }
+
+  /** @type {EventTarget['removeEventListener']} */
+  removeEventListener(type, listener, options) {
+    super.removeEventListener(type, listener, options);
+    if (listener) this.#listeners.get(Pool.#key(type, options))?.delete(listener);
+  }
+
+  /** Whether anyone may be listening to `type` (a `once` listener counts until removed). @param {string} type */
+  #heard(type) {
+    return Boolean(this.#listeners.get(`${type}/false`)?.size || this.#listeners.get(`${type}/true`)?.size);
+  }
+
   /** @param {JobResult} r */
   #settled(r) {
-    this.dispatchEvent(new CustomEvent(r.ok ? 'result' : 'error', { detail: r }));
-    const s = this.#handle.stats();
-    if (s.busy === 0 && s.queued === 0) this.dispatchEvent(new Event('idle'));
+    const type = r.ok ? 'result' : 'error';
+    if (this.#heard(type)) this.dispatchEvent(new CustomEvent(type, { detail: r }));
+    if (this.#heard('idle') && this.#handle.busy() === 0 && this.#handle.queued() === 0) {
+      this.dispatchEvent(new Event('idle'));
+    }
   }
 
   /** @param {unknown} e */
@@ -361,7 +396,7 @@ export class Pool extends EventTarget {
   async submit(kind, input, opts) {
     const { signal, timeoutMs } = jobOptions(opts);
     if (signal?.aborted) throw abortError(signal);
-    if (this.#handle.queued() >= this.#handle.stats().capacity) this.dispatchEvent(new Event('full'));
+    if (this.#handle.queued() >= this.#handle.capacity()) this.dispatchEvent(new Event('full'));
     let id;
     try {
       id = await this.#handle.submit(kind, input, timeoutMs);
@@ -416,10 +451,13 @@ export class Pool extends EventTarget {
    */
   async *results() {
     for (;;) {
-      const r = await this.#handle.nextResult();
-      if (r === null) return;
-      this.#settled(r);
-      yield r;
+      /** @type {JobResult[] | null} */
+      const batch = await this.#handle.nextResults(1024);
+      if (batch === null) return;
+      for (const r of batch) {
+        this.#settled(r);
+        yield r;
+      }
     }
   }
 

@@ -71,11 +71,36 @@ pub struct PoolHandle {
     inner: AssertUnwindSafe<Rc<Inner>>,
 }
 
-/// Converts an outcome to `{ id, kind, ok, value, error: { name, message },
-/// worker, attempts, queuedMs, runMs }`.
+#[wasm_bindgen(inline_js = "
+export function record(id, kind, value, name, message, stack, worker, attempts, queuedMs, runMs) {
+  const error = name === undefined ? null : stack === undefined ? { name, message } : { name, message, stack };
+  return { id, kind, ok: error === null, value, error, worker: worker ?? null, attempts, queuedMs, runMs };
+}")]
+extern "C" {
+    /// Builds a result record on the JavaScript side in one call: setting its
+    /// fields one by one from Rust decodes every key string out of the shared
+    /// memory, which cost more than the job.
+    #[allow(clippy::too_many_arguments)]
+    fn record(
+        id: f64,
+        kind: &str,
+        value: JsValue,
+        name: Option<&str>,
+        message: Option<&str>,
+        stack: Option<String>,
+        worker: Option<f64>,
+        attempts: f64,
+        queued_ms: f64,
+        run_ms: f64,
+    ) -> JsValue;
+}
+
+/// Converts an outcome to `{ id, kind, ok, value, error: { name, message,
+/// stack? }, worker, attempts, queuedMs, runMs }`.
 fn outcome_to_js(o: Outcome<Job, Data, Fault>) -> JsValue {
-    let (value, error) = match o.result {
-        Ok(v) => (v.to_js(), JsValue::NULL),
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    let (value, name, message, stack) = match o.result {
+        Ok(v) => (v.to_js(), None, None, None),
         Err(f) => {
             let name = match &f {
                 Failure::Error(_) => "JobError",
@@ -89,43 +114,21 @@ fn outcome_to_js(o: Outcome<Job, Data, Fault>) -> JsValue {
                 Failure::Panicked(m) => (m, None),
                 other => (other.to_string(), None),
             };
-            let e = js_sys::Object::new();
-            set(&e, "name", &JsValue::from_str(name));
-            set(&e, "message", &JsValue::from_str(&message));
-            if let Some(stack) = stack {
-                set(&e, "stack", &JsValue::from_str(&stack));
-            }
-            (JsValue::UNDEFINED, e.into())
+            (JsValue::UNDEFINED, Some(name), Some(message), stack)
         }
     };
-    let r = js_sys::Object::new();
-    set(&r, "id", &JsValue::from_f64(o.id as f64));
-    set(&r, "kind", &JsValue::from_str(&o.job.kind));
-    set(&r, "ok", &JsValue::from_bool(error.is_null()));
-    set(&r, "value", &value);
-    set(&r, "error", &error);
-    set(
-        &r,
-        "worker",
-        &o.worker
-            .map_or(JsValue::NULL, |w| JsValue::from_f64(w as f64)),
-    );
-    set(&r, "attempts", &JsValue::from_f64(o.attempts.into()));
-    set(
-        &r,
-        "queuedMs",
-        &JsValue::from_f64(o.queued_for.as_secs_f64() * 1000.0),
-    );
-    set(
-        &r,
-        "runMs",
-        &JsValue::from_f64(o.ran_for.as_secs_f64() * 1000.0),
-    );
-    r.into()
-}
-
-fn set(o: &js_sys::Object, k: &str, v: &JsValue) {
-    let _ = js_sys::Reflect::set(o, &JsValue::from_str(k), v);
+    record(
+        o.id as f64,
+        &o.job.kind,
+        value,
+        name,
+        message.as_deref(),
+        stack,
+        o.worker.map(|w| w as f64),
+        o.attempts.into(),
+        ms(o.queued_for),
+        ms(o.ran_for),
+    )
 }
 
 fn job(
@@ -312,17 +315,23 @@ impl PoolHandle {
         self.inner.cancel(id as u64)
     }
 
-    /// Resolves to the next outcome of a `submit`ted job, or `null` once the pool
-    /// is closed and drained.
-    #[wasm_bindgen(js_name = nextResult)]
-    pub fn next_result(&self) -> js_sys::Promise {
+    /// Resolves to the outcomes of `submit`ted jobs that are ready, at least one
+    /// and at most `max` (waiting for the first), or to `null` once the pool is
+    /// closed and drained. One wake-up of the page serves a whole batch.
+    #[wasm_bindgen(js_name = nextResults)]
+    pub fn next_results(&self, max: usize) -> js_sys::Promise {
         let inner = Rc::clone(&self.inner);
         future_to_promise(AssertUnwindSafe(async move {
-            Ok(inner
-                .results()
-                .recv_async()
-                .await
-                .map_or(JsValue::NULL, outcome_to_js))
+            let results = inner.results();
+            let Ok(first) = results.recv_async().await else {
+                return Ok(JsValue::NULL);
+            };
+            let batch = js_sys::Array::new();
+            batch.push(&outcome_to_js(first));
+            for o in results.try_iter().take(max.saturating_sub(1)) {
+                batch.push(&outcome_to_js(o));
+            }
+            Ok(batch.into())
         }))
     }
 
@@ -370,6 +379,16 @@ impl PoolHandle {
     /// Jobs waiting in the queue.
     pub fn queued(&self) -> usize {
         self.inner.queued()
+    }
+
+    /// Jobs running now (cheap: no histograms, unlike `stats`).
+    pub fn busy(&self) -> usize {
+        self.inner.busy()
+    }
+
+    /// The queue's capacity.
+    pub fn capacity(&self) -> usize {
+        self.inner.capacity()
     }
 
     /// The number of workers asked for.

@@ -678,6 +678,17 @@ where
         self.jobs.len()
     }
 
+    /// The number of jobs running now. Cheap, unlike [`metrics`](Self::metrics),
+    /// which merges every worker's histograms.
+    pub fn busy(&self) -> usize {
+        self.shared.counters.busy.load(Ordering::Relaxed)
+    }
+
+    /// The queue's capacity.
+    pub fn capacity(&self) -> usize {
+        self.capacity
+    }
+
     /// A snapshot of the pool's counters, gauges and time distributions.
     pub fn metrics(&self) -> Metrics {
         let c = &self.shared.counters;
