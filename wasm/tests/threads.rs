@@ -23,6 +23,23 @@ fn pool(workers: usize, queue: usize) -> PoolHandle {
     PoolHandle::new(config.into()).expect("pool starts")
 }
 
+/// Every result record of a closed pool, taken in batches of at most 4.
+async fn drain(pool: &PoolHandle) -> Vec<JsValue> {
+    let mut all = Vec::new();
+    loop {
+        let batch = JsFuture::from(pool.next_results(4)).await.unwrap();
+        if batch.is_null() {
+            return all;
+        }
+        let batch: js_sys::Array = batch.unchecked_into();
+        assert!(
+            (1..=4).contains(&batch.length()),
+            "a batch holds 1 to 4 records"
+        );
+        all.extend(batch.iter());
+    }
+}
+
 #[wasm_bindgen_test]
 fn page_is_cross_origin_isolated() {
     let isolated = get(&js_sys::global(), "crossOriginIsolated");
@@ -54,11 +71,7 @@ async fn pool_serves_jobs_on_two_web_workers() {
     pool.close();
     let mut seen = [false; 21];
     let mut workers = std::collections::BTreeSet::new();
-    loop {
-        let r = JsFuture::from(pool.next_result()).await.unwrap();
-        if r.is_null() {
-            break;
-        }
+    for r in drain(&pool).await {
         let id = get(&r, "id").as_f64().unwrap() as usize;
         assert!(!seen[id], "job {id} reported twice");
         seen[id] = true;
@@ -88,11 +101,7 @@ async fn a_panicking_job_is_contained_and_the_pool_keeps_serving() {
     }
     pool.close();
     let (mut panics, mut ok) = (0, 0);
-    loop {
-        let r = JsFuture::from(pool.next_result()).await.unwrap();
-        if r.is_null() {
-            break;
-        }
+    for r in drain(&pool).await {
         if get(&r, "ok").as_bool() == Some(true) {
             ok += 1;
         } else {
