@@ -165,6 +165,28 @@ test('backpressure: with queue 2 and 2 busy workers the 5th trySubmit throws and
   assert.ok(r.events.includes('full'));
 });
 
+test('run() and submit() share the queue: 5,000 run() calls through a queue of 4 and 100 submits each get their own outcome', async () => {
+  const r = await inPage(async ({ Pool }) => {
+    const pool = await Pool.create({ workers: 2, queue: 4 });
+    const runs = Array.from({ length: 5000 }, (_, i) => pool.run('square', i));
+    const submitted = [];
+    for (let i = 1; i <= 100; i++) submitted.push([await pool.submit('echo', -i), -i]);
+    const values = await Promise.all(runs);
+    pool.close();
+    const streamed = [];
+    for await (const rec of pool.results()) streamed.push([rec.id, rec.value]);
+    return { squares: values.every((v, i) => v === i * i), submitted, streamed };
+  });
+  assert.equal(r.squares, true, 'every run() resolved to its own output');
+  const byId = (/** @type {[number, number][]} */ a) => [...a].sort((x, y) => x[0] - y[0]);
+  assert.deepEqual(byId(r.streamed), byId(r.submitted), 'results() carries exactly the submitted jobs');
+  assert.deepEqual(
+    r.submitted.map(([id]) => id),
+    Array.from({ length: 100 }, (_, i) => 5001 + i),
+    'ids follow submission order without gaps',
+  );
+});
+
 test('AbortSignal cancels a queued job and a running one, with the reason as cause', async () => {
   const r = await inPage(async ({ Pool }) => {
     const pool = await Pool.create({ workers: 1, queue: 4 });

@@ -276,11 +276,71 @@ function toError(e, signal) {
   }
 }
 
+/** Marks the records of jobs a run() call awaits (set by the bindings). */
+const AWAITED = Symbol.for('brigade.awaited');
+
+/**
+ * A first-in first-out queue with O(1) push and shift (Array#shift moves
+ * every element; a pool can hold 100,000 records).
+ * @template T
+ */
+class Fifo {
+  /** @type {T[]} */
+  #items = [];
+  #head = 0;
+
+  /** @param {T} v */
+  push(v) {
+    this.#items.push(v);
+  }
+
+  isEmpty() {
+    return this.#head === this.#items.length;
+  }
+
+  /** @returns {T | undefined} */
+  peek() {
+    return this.#items[this.#head];
+  }
+
+  /** @returns {T | undefined} */
+  shift() {
+    if (this.#head === this.#items.length) return undefined;
+    const v = this.#items[this.#head];
+    this.#head += 1;
+    if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
+      this.#items = this.#items.slice(this.#head);
+      this.#head = 0;
+    }
+    return v;
+  }
+}
+
 /** A pool of Web Workers sharing one WebAssembly memory. Events: result, error, idle, full. */
 export class Pool extends EventTarget {
   /** @type {PoolHandle} */
   #handle;
   #closed = false;
+  /** Whether the loop that takes outcomes out of the pool has started. */
+  #pumping = false;
+  /** Whether the pool's outcomes have ended (closed and drained). */
+  #ended = false;
+  /** run() calls waiting for their job's record, by id. @type {Map<number, (r: JobResult) => void>} */
+  #waiting = new Map();
+  /** Records of run() jobs that came out before their call saw the id. @type {Map<number, JobResult>} */
+  #early = new Map();
+  /**
+   * Jobs waiting for room in the queue, in order.
+   * @type {Fifo<{ kind: string, input: unknown, timeoutMs: number | undefined, awaited: boolean,
+   *   resolve: (id: number) => void, reject: (e: unknown) => void }>}
+   */
+  #backlog = new Fifo();
+  /** Whether the loop feeding the backlog into the queue is running. */
+  #feeding = false;
+  /** Records of submitted jobs that results() has not taken yet. @type {Fifo<JobResult>} */
+  #ready = new Fifo();
+  /** results() iterations waiting for a record. @type {(() => void)[]} */
+  #takers = [];
 
   /** @param {PoolHandle} handle */
   constructor(handle) {
@@ -349,6 +409,103 @@ export class Pool extends EventTarget {
   }
 
   /**
+   * Starts the one loop that takes outcomes out of the pool, in batches, and
+   * routes each to the run() call waiting for it or to results().
+   */
+  #pump() {
+    if (this.#pumping) return;
+    this.#pumping = true;
+    (async () => {
+      for (;;) {
+        /** @type {JobResult[] | null} */
+        const batch = await this.#handle.nextResults(1024);
+        if (batch === null) break;
+        for (const r of batch) {
+          if (!(/** @type {any} */ (r)[AWAITED])) {
+            this.#ready.push(r);
+            continue;
+          }
+          const waiter = this.#waiting.get(r.id);
+          if (waiter) {
+            this.#waiting.delete(r.id);
+            waiter(r);
+          } else {
+            // Out before its run() call saw the id (a waiting sender's job
+            // is taken by a worker on the worker's thread).
+            this.#early.set(r.id, r);
+          }
+        }
+        this.#wakeTakers();
+      }
+      this.#ended = true;
+      this.#wakeTakers();
+    })();
+  }
+
+  #wakeTakers() {
+    for (const wake of this.#takers.splice(0)) wake();
+  }
+
+  /**
+   * Queues a job now if there is room and no one is waiting for it; else puts
+   * it in the backlog, which one loop feeds into the queue in order as room
+   * appears (one waiting sender in the pool, however many callers wait).
+   * Returns the id, or a promise of it.
+   * @param {string} kind @param {unknown} input @param {number | undefined} timeoutMs
+   * @param {boolean} awaited whether run() awaits the outcome
+   * @returns {number | Promise<number>}
+   */
+  #enqueue(kind, input, timeoutMs, awaited) {
+    if (this.#backlog.isEmpty()) {
+      if (this.#hasRoom()) {
+        try {
+          return this.#handle.trySubmit(kind, input, timeoutMs, awaited);
+        } catch (e) {
+          throw this.#submitError(e);
+        }
+      }
+      this.dispatchEvent(new Event('full'));
+    }
+    return new Promise((resolve, reject) => {
+      this.#backlog.push({ kind, input, timeoutMs, awaited, resolve, reject });
+      this.#feed();
+    });
+  }
+
+  /**
+   * Whether a job would fit in the queue now. Only this page submits to its
+   * pool and workers only take jobs out, so a yes holds until the next
+   * submission. A refused submission still uses up a job id, so asking first
+   * keeps ids free of gaps. A rendezvous queue (capacity 0) never has room:
+   * its jobs wait for a worker.
+   */
+  #hasRoom() {
+    return this.#handle.queued() < this.#handle.capacity();
+  }
+
+  async #feed() {
+    if (this.#feeding) return;
+    this.#feeding = true;
+    try {
+      for (let b = this.#backlog.peek(); b !== undefined; b = this.#backlog.peek()) {
+        try {
+          /** @type {number} */
+          let id;
+          id = this.#hasRoom()
+            ? this.#handle.trySubmit(b.kind, b.input, b.timeoutMs, b.awaited)
+            : await this.#handle.submit(b.kind, b.input, b.timeoutMs, b.awaited);
+          b.resolve(id);
+        } catch (e) {
+          b.reject(this.#submitError(e));
+        }
+        this.#backlog.shift();
+      }
+    } finally {
+      this.#feeding = false;
+    }
+  }
+
+  /**
    * Runs one job and resolves to its output, or rejects with JobError,
    * PanicError, TimeoutError, AbortError (cause: the signal's reason) or
    * PoolClosedError. Waits for room in the queue first.
@@ -360,6 +517,7 @@ export class Pool extends EventTarget {
   async run(kind, input, opts) {
     const { signal, timeoutMs } = jobOptions(opts);
     if (signal?.aborted) throw abortError(signal);
+    this.#pump();
     /** @type {number | undefined} */
     let id;
     const onAbort = () => {
@@ -367,16 +525,12 @@ export class Pool extends EventTarget {
     };
     signal?.addEventListener('abort', onAbort);
     try {
-      /** @type {JobResult} */
-      let r;
-      try {
-        r = await this.#handle.run(kind, input, timeoutMs, (/** @type {number} */ queued) => {
-          id = queued;
-          if (signal?.aborted) this.#handle.cancel(queued);
-        });
-      } catch (e) {
-        throw this.#submitError(e);
-      }
+      const queued = await this.#enqueue(kind, input, timeoutMs, true);
+      id = queued;
+      if (signal?.aborted) this.#handle.cancel(queued);
+      const early = this.#early.get(queued);
+      this.#early.delete(queued);
+      const r = early ?? (await new Promise((resolve) => this.#waiting.set(queued, resolve)));
       this.#settled(r);
       if (r.ok) return r.value;
       throw toError(/** @type {{ name: string, message: string }} */ (r.error), signal);
@@ -396,13 +550,7 @@ export class Pool extends EventTarget {
   async submit(kind, input, opts) {
     const { signal, timeoutMs } = jobOptions(opts);
     if (signal?.aborted) throw abortError(signal);
-    if (this.#handle.queued() >= this.#handle.capacity()) this.dispatchEvent(new Event('full'));
-    let id;
-    try {
-      id = await this.#handle.submit(kind, input, timeoutMs);
-    } catch (e) {
-      throw this.#submitError(e);
-    }
+    const id = await this.#enqueue(kind, input, timeoutMs, false);
     this.#watch(id, signal);
     return id;
   }
@@ -419,6 +567,8 @@ export class Pool extends EventTarget {
     if (signal?.aborted) throw abortError(signal);
     let id;
     try {
+      // Jobs in the backlog wait for room first.
+      if (!this.#backlog.isEmpty() || (this.#handle.capacity() > 0 && !this.#hasRoom())) throw 'full';
       id = this.#handle.trySubmit(kind, input, timeoutMs);
     } catch (e) {
       if (e === 'full') {
@@ -450,13 +600,16 @@ export class Pool extends EventTarget {
    * @returns {AsyncGenerator<JobResult>}
    */
   async *results() {
+    this.#pump();
     for (;;) {
-      /** @type {JobResult[] | null} */
-      const batch = await this.#handle.nextResults(1024);
-      if (batch === null) return;
-      for (const r of batch) {
+      const r = this.#ready.shift();
+      if (r !== undefined) {
         this.#settled(r);
         yield r;
+      } else if (this.#ended) {
+        return;
+      } else {
+        await new Promise((wake) => this.#takers.push(() => wake(undefined)));
       }
     }
   }

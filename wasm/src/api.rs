@@ -72,9 +72,12 @@ pub struct PoolHandle {
 }
 
 #[wasm_bindgen(inline_js = "
-export function record(id, kind, value, name, message, stack, worker, attempts, queuedMs, runMs) {
+export function record(id, kind, value, name, message, stack, worker, attempts, queuedMs, runMs, awaited) {
   const error = name === undefined ? null : stack === undefined ? { name, message } : { name, message, stack };
-  return { id, kind, ok: error === null, value, error, worker: worker ?? null, attempts, queuedMs, runMs };
+  const r = { id, kind, ok: error === null, value, error, worker: worker ?? null, attempts, queuedMs, runMs };
+  // Out of sight of Object.keys and JSON: only the page's router reads it.
+  if (awaited) r[Symbol.for('brigade.awaited')] = true;
+  return r;
 }")]
 extern "C" {
     /// Builds a result record on the JavaScript side in one call: setting its
@@ -92,6 +95,7 @@ extern "C" {
         attempts: f64,
         queued_ms: f64,
         run_ms: f64,
+        awaited: bool,
     ) -> JsValue;
 }
 
@@ -128,6 +132,7 @@ fn outcome_to_js(o: Outcome<Job, Data, Fault>) -> JsValue {
         o.attempts.into(),
         ms(o.queued_for),
         ms(o.ran_for),
+        o.job.awaited,
     )
 }
 
@@ -135,9 +140,14 @@ fn job(
     kind: String,
     input: &JsValue,
     timeout_ms: Option<f64>,
+    awaited: bool,
 ) -> Result<PoolJob<Job, Fault>, JsValue> {
     let input = Data::from_js(input).map_err(|e| JsError::new(&format!("job {kind:?}: {e}")))?;
-    let mut j = PoolJob::new(Job { kind, input });
+    let mut j = PoolJob::new(Job {
+        kind,
+        input,
+        awaited,
+    });
     if let Some(t) = timeout_ms {
         j = j.timeout(ms(t));
     }
@@ -257,14 +267,17 @@ impl PoolHandle {
     }
 
     /// Queues a job now; returns its id, or throws `"full"` / `"closed"`.
+    /// `awaited` marks a job whose outcome a `run()` call waits for.
     #[wasm_bindgen(js_name = trySubmit)]
     pub fn try_submit(
         &self,
         kind: String,
         input: JsValue,
         timeout_ms: Option<f64>,
+        awaited: Option<bool>,
     ) -> Result<f64, JsValue> {
-        match self.inner.try_submit(job(kind, &input, timeout_ms)?) {
+        let job = job(kind, &input, timeout_ms, awaited.unwrap_or(false))?;
+        match self.inner.try_submit(job) {
             Ok(id) => Ok(id as f64),
             Err(TrySendError::Full(_)) => Err(JsValue::from_str("full")),
             Err(_) => Err(JsValue::from_str("closed")),
@@ -272,14 +285,17 @@ impl PoolHandle {
     }
 
     /// Queues a job, waiting (asynchronously) for room; resolves to its id or
-    /// rejects with `"closed"`.
+    /// rejects with `"closed"`. `awaited` as for `trySubmit`: the outcome of a
+    /// job queued by a waiting sender can come out before the page sees its id,
+    /// so the mark travels with the job.
     pub fn submit(
         &self,
         kind: String,
         input: JsValue,
         timeout_ms: Option<f64>,
+        awaited: Option<bool>,
     ) -> Result<js_sys::Promise, JsValue> {
-        let job = job(kind, &input, timeout_ms)?;
+        let job = job(kind, &input, timeout_ms, awaited.unwrap_or(false))?;
         let inner = Rc::clone(&self.inner);
         Ok(future_to_promise(AssertUnwindSafe(async move {
             match inner.submit_async(job).await {
@@ -289,33 +305,12 @@ impl PoolHandle {
         })))
     }
 
-    /// Queues a job (waiting for room), calls `on_queued(id)`, and resolves to
-    /// its outcome record; rejects with `"closed"` if the pool is closed.
-    pub fn run(
-        &self,
-        kind: String,
-        input: JsValue,
-        timeout_ms: Option<f64>,
-        on_queued: js_sys::Function,
-    ) -> Result<js_sys::Promise, JsValue> {
-        let job = job(kind, &input, timeout_ms)?;
-        let inner = Rc::clone(&self.inner);
-        Ok(future_to_promise(AssertUnwindSafe(async move {
-            let handle = inner
-                .run_async(job)
-                .await
-                .map_err(|_| JsValue::from_str("closed"))?;
-            on_queued.call1(&JsValue::NULL, &JsValue::from_f64(handle.id() as f64))?;
-            Ok(outcome_to_js(handle.await))
-        })))
-    }
-
     /// Cancels job `id` (queued: it never runs; running: its context is cancelled).
     pub fn cancel(&self, id: f64) -> bool {
         self.inner.cancel(id as u64)
     }
 
-    /// Resolves to the outcomes of `submit`ted jobs that are ready, at least one
+    /// Resolves to the outcomes of submitted jobs that are ready, at least one
     /// and at most `max` (waiting for the first), or to `null` once the pool is
     /// closed and drained. One wake-up of the page serves a whole batch.
     #[wasm_bindgen(js_name = nextResults)]

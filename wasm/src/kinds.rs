@@ -19,6 +19,9 @@ pub struct Job {
     pub kind: String,
     /// The kind's input.
     pub input: Data,
+    /// Whether a `run()` call on the page awaits this job's outcome (the page
+    /// routes it there instead of to `results()`).
+    pub awaited: bool,
 }
 
 /// Why a job failed: a message, and for a JavaScript handler that threw an
@@ -268,6 +271,7 @@ mod test {
         Job {
             kind: kind.into(),
             input,
+            awaited: false,
         }
     }
 

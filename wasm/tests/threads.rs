@@ -61,7 +61,7 @@ async fn pool_serves_jobs_on_two_web_workers() {
     let pool = pool(2, 4);
     for i in 1..=20 {
         let id = JsFuture::from(
-            pool.submit("square".into(), JsValue::from(i), None)
+            pool.submit("square".into(), JsValue::from(i), None, None)
                 .unwrap(),
         )
         .await
@@ -88,12 +88,12 @@ async fn a_panicking_job_is_contained_and_the_pool_keeps_serving() {
     let input = js_sys::Object::new();
     js_sys::Reflect::set(&input, &"message".into(), &"boom".into()).unwrap();
     let input: JsValue = input.into();
-    JsFuture::from(pool.submit("panic".into(), input, None).unwrap())
+    JsFuture::from(pool.submit("panic".into(), input, None, None).unwrap())
         .await
         .unwrap();
     for i in 0..10 {
         JsFuture::from(
-            pool.submit("square".into(), JsValue::from(i), None)
+            pool.submit("square".into(), JsValue::from(i), None, None)
                 .unwrap(),
         )
         .await
