@@ -227,10 +227,17 @@ impl PoolHandle {
         if c.rayon_threads > 0 {
             crate::parallel::start(c.rayon_threads).map_err(|e| JsError::new(&e))?;
         }
+        // Without JavaScript handlers no job needs a worker's event loop, so
+        // idle workers may block, which wakes them faster.
+        let spawner = if c.handlers.is_some() {
+            WebWorkerSpawner::default()
+        } else {
+            WebWorkerSpawner::blocking()
+        };
         let mut b = brigade::Pool::builder()
             .workers(c.workers)
             .queue(c.queue)
-            .spawner(WebWorkerSpawner);
+            .spawner(spawner);
         if let Some(t) = c.timeout_ms {
             b = b.timeout(ms(t));
         }

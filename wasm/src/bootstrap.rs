@@ -6,10 +6,11 @@
 //! [`__brigade_worker_main`], which takes its task out of the registry and runs
 //! it to completion, then the Web Worker closes.
 //!
-//! `core`'s pool starts its workers through [`WebWorkerSpawner`], whose task is
-//! `Worker::run_async`: the loop drains the queue without waiting and otherwise
-//! awaits the next job, so the Web Worker's event loop (timers, `fetch`, async JS
-//! handlers) keeps running.
+//! `core`'s pool starts its workers through [`WebWorkerSpawner`]. Its task is
+//! `Worker::run_async` where jobs need the Web Worker's event loop (timers,
+//! `fetch`, async JavaScript handlers): the loop drains the queue without
+//! waiting and otherwise awaits the next job. Pools of built-in kinds only use
+//! `Worker::run`, which waits in `Atomics.wait` and wakes sooner.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -96,13 +97,35 @@ pub fn spawn(name: &str, task: Task) -> std::io::Result<()> {
 }
 
 /// Starts each pool worker on a new Web Worker sharing this module's memory.
+///
+/// By default a worker awaits its next job ([`Worker::run_async`]), so the Web
+/// Worker's event loop keeps running: JavaScript handlers, their timers and
+/// `fetch` need it. [`WebWorkerSpawner::blocking`] makes idle workers wait in
+/// `Atomics.wait` instead ([`Worker::run`]), which wakes them several times
+/// faster; for pools whose jobs never need the event loop (the built-in kinds).
 #[derive(Clone, Copy, Debug, Default)]
-pub struct WebWorkerSpawner;
+pub struct WebWorkerSpawner {
+    blocking: bool,
+}
+
+impl WebWorkerSpawner {
+    /// Workers that block while idle; see the type's docs.
+    pub fn blocking() -> Self {
+        WebWorkerSpawner { blocking: true }
+    }
+}
 
 impl Spawner for WebWorkerSpawner {
     fn spawn(&self, worker: Worker) -> std::io::Result<()> {
         let name = format!("brigade-worker-{}", worker.index());
-        spawn(&name, Box::new(move || Box::pin(worker.run_async())))
+        if self.blocking {
+            spawn(
+                &name,
+                Box::new(move || Box::pin(async move { worker.run() })),
+            )
+        } else {
+            spawn(&name, Box::new(move || Box::pin(worker.run_async())))
+        }
     }
 }
 

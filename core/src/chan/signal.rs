@@ -95,14 +95,17 @@ impl Signal {
 
     /// Called by the claiming peer once the slot transfer is done: wakes the owner.
     pub(crate) fn complete(&self) {
-        let waker = {
+        let (sleeping, waker) = {
             let mut p = lock(&self.parked);
             p.done = true;
-            if p.sleeping {
-                self.cv.notify_all();
-            }
-            p.waker.take()
+            (p.sleeping, p.waker.take())
         };
+        // Notified after the lock is released, so the owner does not wake up
+        // only to wait for `parked`. The owner holds its own `Arc` to this
+        // signal, and its `wait` re-checks `done` under the lock.
+        if sleeping {
+            self.cv.notify_one();
+        }
         if let Some(w) = waker {
             w.wake();
         }
