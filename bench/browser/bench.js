@@ -1,0 +1,327 @@
+// @ts-check
+// The page side of the browser benchmark (driven by bench/browser.mjs).
+//
+// Four ways to get a tiny job (`echo`: the output is the input, a number) from
+// the page to a worker and back, all with the same number of workers:
+//   - brigade: the pool in the shared WebAssembly memory (web/pkg);
+//   - workerpool: the npm package, `pool.exec('echo', [i])`;
+//   - a Comlink pool: N workers each exposing `echo`, called round-robin;
+//   - bare postMessage: N plain workers that post every message back, called
+//     round-robin; not a pool (no ids, no errors, no queue), the floor under any
+//     pool built on postMessage;
+//   - latency only, a shared-memory echo: one worker, one job at a time through
+//     a SharedArrayBuffer, the page awaiting Atomics.waitAsync and the worker
+//     either awaiting it too or blocking in Atomics.wait; the floor under
+//     brigade's round trip.
+// Throughput: `jobs` jobs in flight at once, clock from the first call to the
+// last output. Latency: one job at a time, awaited, clock around each call.
+// Every output is checked against its input after the clock stops; a wrong or
+// missing one throws.
+
+import * as Comlink from '/node_modules/comlink/dist/esm/comlink.min.mjs';
+
+/* global workerpool */
+
+const WORKERS_DIR = new URL('./workers/', import.meta.url);
+
+/**
+ * An open contender: `call(i)` runs one echo job and resolves to its output.
+ * @typedef {{ call: (i: number) => PromiseLike<unknown>, close: () => Promise<void> | void, pool?: any }} Contender
+ */
+
+/** @param {string} who @param {unknown} got @param {number} want */
+function mismatch(who, got, want) {
+  return new Error(`${who}: echo of ${want} returned ${JSON.stringify(got)}`);
+}
+
+/**
+ * @template T
+ * @param {Promise<T>} p @param {number} ms @param {string} what
+ * @returns {Promise<T>}
+ */
+function within(p, ms, what) {
+  /** @type {ReturnType<typeof setTimeout> | undefined} */
+  let timer;
+  const late = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms} ms`)), ms);
+  });
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
+}
+
+// --- contenders ------------------------------------------------------------------
+
+/** @param {{ workers: number, queue: number }} o @returns {Promise<Contender>} */
+async function openBrigade(o) {
+  const { Pool } = await import('/web/pkg/index.js');
+  const pool = await Pool.create({ workers: o.workers, queue: o.queue });
+  return {
+    pool,
+    call: (i) => pool.run('echo', i),
+    close: () => within(pool.drain(), 10_000, 'brigade drain()'),
+  };
+}
+
+/** @param {{ workers: number }} o @returns {Promise<Contender>} */
+async function openWorkerpool(o) {
+  // @ts-ignore: the UMD global from index.html
+  const pool = workerpool.pool(new URL('workerpool-echo.js', WORKERS_DIR).href, {
+    maxWorkers: o.workers,
+    workerType: 'web',
+  });
+  return {
+    call: (i) => pool.exec('echo', [i]),
+    close: async () => {
+      await pool.terminate();
+    },
+  };
+}
+
+/** @param {{ workers: number }} o @returns {Promise<Contender>} */
+async function openComlink(o) {
+  const workers = Array.from(
+    { length: o.workers },
+    () => new Worker(new URL('comlink-echo.js', WORKERS_DIR), { type: 'module' }),
+  );
+  const remotes = workers.map((w) => Comlink.wrap(w));
+  let next = 0;
+  return {
+    call: (i) => {
+      const r = remotes[next];
+      next = next + 1 === remotes.length ? 0 : next + 1;
+      return /** @type {any} */ (r).echo(i);
+    },
+    close: () => {
+      for (const r of remotes) r[Comlink.releaseProxy]();
+      for (const w of workers) w.terminate();
+    },
+  };
+}
+
+/** @param {{ workers: number }} o @returns {Promise<Contender>} */
+async function openPostMessage(o) {
+  // A worker answers in order, so each keeps a FIFO of the callers waiting on it.
+  const lanes = Array.from({ length: o.workers }, () => {
+    const worker = new Worker(new URL('post-echo.js', WORKERS_DIR));
+    /** @type {((v: unknown) => void)[]} */
+    const waiting = [];
+    let head = 0;
+    worker.onmessage = (e) => {
+      const resolve = waiting[head];
+      head += 1;
+      if (head === waiting.length) {
+        waiting.length = 0;
+        head = 0;
+      }
+      resolve(e.data);
+    };
+    return { worker, waiting };
+  });
+  let next = 0;
+  return {
+    call: (i) =>
+      new Promise((resolve) => {
+        const lane = lanes[next];
+        next = next + 1 === lanes.length ? 0 : next + 1;
+        lane.waiting.push(resolve);
+        lane.worker.postMessage(i);
+      }),
+    close: () => {
+      for (const l of lanes) l.worker.terminate();
+    },
+  };
+}
+
+/**
+ * @param {boolean} blocking whether the worker blocks in Atomics.wait (else awaits waitAsync)
+ * @returns {Promise<Contender>}
+ */
+async function openSharedEcho(blocking) {
+  const worker = new Worker(new URL('atomics-echo.js', WORKERS_DIR));
+  const cell = new Int32Array(new SharedArrayBuffer(16));
+  worker.postMessage({ buffer: cell.buffer, blocking });
+  let request = 0;
+  return {
+    call: async (i) => {
+      request += 1;
+      Atomics.store(cell, 2, i);
+      Atomics.store(cell, 0, request);
+      Atomics.notify(cell, 0);
+      while (Atomics.load(cell, 1) !== request) {
+        const w = Atomics.waitAsync(cell, 1, request - 1);
+        if (w.async) await w.value;
+      }
+      return Atomics.load(cell, 3);
+    },
+    close: () => {
+      Atomics.store(cell, 0, -1);
+      Atomics.notify(cell, 0);
+      worker.terminate();
+    },
+  };
+}
+
+// --- throughput: how `jobs` jobs are pushed through an open contender ------------
+
+/**
+ * Every job started at once, outputs gathered with Promise.all.
+ * @param {string} who @param {Contender} c @param {number} jobs
+ */
+async function promiseAll(who, c, jobs) {
+  const t0 = performance.now();
+  const pending = new Array(jobs);
+  for (let i = 0; i < jobs; i++) pending[i] = c.call(i);
+  const out = await Promise.all(pending);
+  const ms = performance.now() - t0;
+  for (let i = 0; i < jobs; i++) if (out[i] !== i) throw mismatch(who, out[i], i);
+  return ms;
+}
+
+/**
+ * brigade's streaming path: a producer queues the jobs (awaiting room when the
+ * queue is full) while a consumer reads `pool.results()`. With `tryFirst`, the
+ * producer calls trySubmit and awaits submit only when the queue is full.
+ * @param {string} who @param {Contender} c @param {number} jobs @param {boolean} tryFirst
+ */
+async function submitAndStream(who, c, jobs, tryFirst) {
+  const pool = c.pool;
+  const inputOf = new Map();
+  const ids = new Float64Array(jobs);
+  const values = new Array(jobs);
+  const t0 = performance.now();
+  const consumer = (async () => {
+    if (jobs === 0) return;
+    let n = 0;
+    for await (const r of pool.results()) {
+      if (!r.ok) throw new Error(`${who}: job ${r.id} failed: ${r.error?.name}: ${r.error?.message}`);
+      ids[n] = r.id;
+      values[n] = r.value;
+      n += 1;
+      if (n === jobs) return;
+    }
+    throw new Error(`${who}: results() ended after ${n} of ${jobs} results`);
+  })();
+  // If the consumer fails, stop producing instead of waiting for room forever.
+  let failed = false;
+  consumer.catch(() => {
+    failed = true;
+  });
+  for (let i = 0; i < jobs && !failed; i++) {
+    let id;
+    if (tryFirst) {
+      try {
+        id = pool.trySubmit('echo', i);
+      } catch (e) {
+        if (/** @type {Error} */ (e).name !== 'QueueFullError') throw e;
+        id = await pool.submit('echo', i);
+      }
+    } else {
+      id = await pool.submit('echo', i);
+    }
+    inputOf.set(id, i);
+  }
+  await consumer;
+  const ms = performance.now() - t0;
+  if (inputOf.size !== jobs) throw new Error(`${who}: ${inputOf.size} distinct ids for ${jobs} jobs`);
+  const seen = new Set();
+  for (let n = 0; n < jobs; n++) {
+    const want = inputOf.get(ids[n]);
+    if (want === undefined) throw new Error(`${who}: a result for unknown id ${ids[n]}`);
+    if (seen.has(ids[n])) throw new Error(`${who}: two results for id ${ids[n]}`);
+    seen.add(ids[n]);
+    if (values[n] !== want) throw mismatch(who, values[n], want);
+  }
+  return ms;
+}
+
+/**
+ * @typedef {{ key: string, open: (o: any) => Promise<Contender>, push: (who: string, c: Contender, jobs: number) => Promise<number> }} ThroughputCase
+ * @type {ThroughputCase[]}
+ */
+const THROUGHPUT = [
+  { key: 'brigade-submit', open: openBrigade, push: (w, c, n) => submitAndStream(w, c, n, false) },
+  { key: 'brigade-trysubmit', open: openBrigade, push: (w, c, n) => submitAndStream(w, c, n, true) },
+  { key: 'brigade-run', open: openBrigade, push: promiseAll },
+  { key: 'workerpool', open: openWorkerpool, push: promiseAll },
+  { key: 'comlink', open: openComlink, push: promiseAll },
+  { key: 'postmessage', open: openPostMessage, push: promiseAll },
+];
+
+/** @type {{ key: string, open: (o: any) => Promise<Contender> }[]} */
+const LATENCY = [
+  { key: 'postmessage', open: openPostMessage },
+  { key: 'brigade-run', open: openBrigade },
+  { key: 'workerpool', open: openWorkerpool },
+  { key: 'comlink', open: openComlink },
+  { key: 'shared-async', open: () => openSharedEcho(false) },
+  { key: 'shared-blocking', open: () => openSharedEcho(true) },
+];
+
+/**
+ * One job at a time: `warmup` untimed, then `n` timed round trips.
+ * @param {string} who @param {Contender} c @param {number} warmup @param {number} n
+ */
+async function roundTrips(who, c, warmup, n) {
+  for (let i = 0; i < warmup; i++) {
+    const v = await c.call(i);
+    if (v !== i) throw mismatch(who, v, i);
+  }
+  const us = new Float64Array(n);
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    const v = await c.call(i);
+    us[i] = (performance.now() - t) * 1000;
+    if (v !== i) throw mismatch(who, v, i);
+  }
+  const meanUs = ((performance.now() - t0) * 1000) / n;
+  us.sort();
+  const rank = (/** @type {number} */ q) => us[Math.min(n - 1, Math.max(0, Math.ceil(q * n) - 1))];
+  return { n, p50: rank(0.5), p99: rank(0.99), max: us[n - 1], mean: meanUs };
+}
+
+/**
+ * Runs the benchmark; resolves to plain data for the driver.
+ * @param {{ workers: number, queue: number, jobs: number, warmupJobs: number, latencyJobs: number, latencyWarmup: number, only?: string[] }} o
+ */
+async function bench(o) {
+  if (!crossOriginIsolated) throw new Error('the page is not cross-origin isolated');
+  const wanted = (/** @type {string} */ key) => !o.only || o.only.some((p) => key.startsWith(p));
+  /** @type {Record<string, { jobs: number, ms: number, perSecond: number }>} */
+  const throughput = {};
+  for (const t of THROUGHPUT) {
+    if (!wanted(t.key)) continue;
+    const c = await t.open(o);
+    try {
+      await t.push(t.key, c, o.warmupJobs);
+      const ms = await t.push(t.key, c, o.jobs);
+      throughput[t.key] = { jobs: o.jobs, ms, perSecond: (o.jobs * 1000) / ms };
+      console.log(`throughput ${t.key}: ${Math.round(throughput[t.key].perSecond)} jobs/s`);
+    } finally {
+      await c.close();
+    }
+  }
+  /** @type {Record<string, ReturnType<typeof roundTrips> extends Promise<infer R> ? R : never>} */
+  const latency = {};
+  for (const l of LATENCY) {
+    if (!wanted(l.key)) continue;
+    const c = await l.open(o);
+    try {
+      latency[l.key] = await roundTrips(l.key, c, o.latencyWarmup, o.latencyJobs);
+      console.log(`latency ${l.key}: p50 ${latency[l.key].p50.toFixed(1)} us, p99 ${latency[l.key].p99.toFixed(1)} us`);
+    } finally {
+      await c.close();
+    }
+  }
+  return {
+    throughput,
+    latency,
+    page: {
+      userAgent: navigator.userAgent,
+      hardwareConcurrency: navigator.hardwareConcurrency,
+      crossOriginIsolated,
+    },
+  };
+}
+
+// @ts-ignore: the driver's entry point
+window.bench = bench;
