@@ -14,7 +14,7 @@
 use std::fmt;
 
 use crate::loom::{lock, Arc, Mutex};
-use crate::runtime::{can_block, Duration, Instant};
+use crate::runtime::{block_on, can_block, Duration, Instant};
 use crate::{Context, ContextError};
 
 struct Bucket {
@@ -163,19 +163,7 @@ impl RateLimit {
         if !can_block() {
             return Err(RateLimitError::WouldBlockOnMainThread);
         }
-        let delay = self.reserve();
-        if delay.is_zero() {
-            return Ok(false);
-        }
-        match ctx.done().recv_timeout(delay) {
-            Err(crate::chan::RecvTimeoutError::Timeout) => Ok(true),
-            _ => {
-                self.unreserve();
-                Err(RateLimitError::Canceled(
-                    ctx.err().unwrap_or(ContextError::Canceled),
-                ))
-            }
-        }
+        block_on(self.wait_async(ctx))
     }
 
     /// Waits asynchronously for a token; resolves to whether it had to wait.
