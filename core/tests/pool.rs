@@ -865,3 +865,43 @@ fn async_handlers_retry_with_backoff() {
     );
     assert_eq!(pool.metrics().retried, 2);
 }
+
+#[test]
+fn rate_limit_wait_blocks_until_a_token_and_gives_it_back_when_cancelled() {
+    let limit = RateLimit::per_second(50.0).burst(1);
+    let bg = Context::background();
+    assert_eq!(limit.wait(&bg), Ok(false), "the burst token is there");
+    let t0 = Instant::now();
+    assert_eq!(limit.wait(&bg), Ok(true), "the next one is due in 20 ms");
+    assert!(t0.elapsed() >= Duration::from_millis(15));
+
+    // Cancelled while waiting: the reserved token goes back.
+    let (ctx, cancel) = Context::with_cancel(&bg);
+    let canceller = thread::spawn(move || {
+        thread::sleep(Duration::from_millis(5));
+        cancel.cancel();
+    });
+    assert_eq!(
+        limit.wait(&ctx),
+        Err(brigade::RateLimitError::Canceled(
+            brigade::ContextError::Canceled
+        ))
+    );
+    canceller.join().unwrap();
+    thread::sleep(Duration::from_millis(25));
+    assert!(
+        limit.try_acquire(),
+        "the token of the cancelled wait was given back"
+    );
+
+    // A thread that must not block gets an error instead of a wait.
+    let on_main = thread::spawn(move || {
+        brigade::runtime::forbid_blocking();
+        assert!(!limit.try_acquire());
+        limit.wait(&Context::background())
+    });
+    assert_eq!(
+        on_main.join().unwrap(),
+        Err(brigade::RateLimitError::WouldBlockOnMainThread)
+    );
+}
