@@ -256,7 +256,7 @@ fn test_nonblock_select_race() {
 
 #[test]
 fn test_nonblock_select_race2() {
-    for _ in 0..2000 {
+    for _ in 0..10_000 {
         let (tx1, rx1) = chans::<i32>(1);
         let (tx2, rx2) = chans::<i32>(0);
         tx1.send(1).unwrap();

@@ -16,6 +16,8 @@ pub(crate) struct SendCase<'a, T> {
     slot: Option<Slot<T>>,
     /// `Ok` once sent, `Err(value)` if the channel was closed.
     pub(crate) result: Option<Result<(), T>>,
+    /// The channel's version when the last attempt found it not ready.
+    seen: Option<u64>,
 }
 
 impl<'a, T> SendCase<'a, T> {
@@ -25,6 +27,7 @@ impl<'a, T> SendCase<'a, T> {
             value: Some(value),
             slot: None,
             result: None,
+            seen: None,
         }
     }
 }
@@ -40,10 +43,15 @@ impl<T> Case for SendCase<'_, T> {
             TrySend::Closed(v) => self.result = Some(Err(v)),
             TrySend::Full(v) => {
                 self.value = Some(v);
+                self.seen = Some(st.version);
                 return false;
             }
         }
         true
+    }
+
+    fn unchanged(&self) -> bool {
+        self.seen.is_none_or(|v| self.chan.version() == v)
     }
 
     fn register(&mut self, me: &Arc<Signal>, index: usize) -> bool {
@@ -88,6 +96,8 @@ pub(crate) struct RecvCase<'a, T> {
     slot: Option<Slot<T>>,
     /// `Ok(value)` once received, `Err(())` if the channel was closed and empty.
     pub(crate) result: Option<Result<T, ()>>,
+    /// The channel's version when the last attempt found it not ready.
+    seen: Option<u64>,
 }
 
 impl<'a, T> RecvCase<'a, T> {
@@ -96,6 +106,7 @@ impl<'a, T> RecvCase<'a, T> {
             chan,
             slot: None,
             result: None,
+            seen: None,
         }
     }
 }
@@ -106,9 +117,16 @@ impl<T> Case for RecvCase<'_, T> {
         match self.chan.try_recv(&mut st) {
             TryRecv::Received(v) => self.result = Some(Ok(v)),
             TryRecv::Closed => self.result = Some(Err(())),
-            TryRecv::Empty => return false,
+            TryRecv::Empty => {
+                self.seen = Some(st.version);
+                return false;
+            }
         }
         true
+    }
+
+    fn unchanged(&self) -> bool {
+        self.seen.is_none_or(|v| self.chan.version() == v)
     }
 
     fn register(&mut self, me: &Arc<Signal>, index: usize) -> bool {
@@ -140,7 +158,9 @@ impl<T> Case for RecvCase<'_, T> {
 
     fn restore(&mut self) {
         if let Some(Ok(v)) = self.result.take() {
-            self.chan.lock().buf.push_front(v);
+            let mut st = self.chan.lock();
+            st.buf.push_front(v);
+            st.changed();
         }
     }
 }

@@ -49,6 +49,11 @@ pub(crate) struct State<T> {
     sendq: VecDeque<Waiter<T>>,
     pub(crate) senders: usize,
     pub(crate) receivers: usize,
+    /// Counts the changes that can make a send or a receive ready (a value
+    /// in or out, a waiter queued, close): unchanged between two reads means
+    /// no case on this channel became ready in between (see
+    /// `waiting::block_on`).
+    pub(crate) version: u64,
 }
 
 pub(crate) struct Chan<T> {
@@ -71,6 +76,13 @@ pub(crate) enum TryRecv<T> {
     Closed,
 }
 
+impl<T> State<T> {
+    /// Records a change that may have made a case ready.
+    pub(crate) fn changed(&mut self) {
+        self.version = self.version.wrapping_add(1);
+    }
+}
+
 impl<T> Chan<T> {
     pub(crate) fn new(cap: usize) -> Self {
         Chan {
@@ -81,6 +93,7 @@ impl<T> Chan<T> {
                 sendq: VecDeque::new(),
                 senders: 1,
                 receivers: 1,
+                version: 0,
             }),
             cap,
         }
@@ -88,6 +101,11 @@ impl<T> Chan<T> {
 
     pub(crate) fn lock(&self) -> MutexGuard<'_, State<T>> {
         lock(&self.state)
+    }
+
+    /// The state's version (see [`State::version`]).
+    pub(crate) fn version(&self) -> u64 {
+        lock(&self.state).version
     }
 
     /// Sends `v` now if a receiver waits or the buffer has room.
@@ -99,11 +117,13 @@ impl<T> Chan<T> {
             if w.signal.try_claim(w.case) {
                 *lock(&w.slot) = Some(v);
                 w.signal.complete();
+                st.changed();
                 return TrySend::Sent;
             }
         }
         if st.buf.len() < self.cap {
             st.buf.push_back(v);
+            st.changed();
             TrySend::Sent
         } else {
             TrySend::Full(v)
@@ -113,6 +133,7 @@ impl<T> Chan<T> {
     /// Receives now from the buffer or a waiting sender.
     pub(crate) fn try_recv(&self, st: &mut State<T>) -> TryRecv<T> {
         if let Some(v) = st.buf.pop_front() {
+            st.changed();
             // Room was made: move the first waiting sender's value in behind.
             if st.buf.len() < self.cap {
                 while let Some(w) = st.sendq.pop_front() {
@@ -131,6 +152,7 @@ impl<T> Chan<T> {
             if w.signal.try_claim(w.case) {
                 let v = lock(&w.slot).take();
                 w.signal.complete();
+                st.changed();
                 if let Some(v) = v {
                     return TryRecv::Received(v);
                 }
@@ -166,10 +188,12 @@ impl<T> Chan<T> {
     /// Whether a waiting send on `me`'s behalf is still possible.
     pub(crate) fn register_send(&self, st: &mut State<T>, w: Waiter<T>) {
         st.sendq.push_back(w);
+        st.changed();
     }
 
     pub(crate) fn register_recv(&self, st: &mut State<T>, w: Waiter<T>) {
         st.recvq.push_back(w);
+        st.changed();
     }
 
     /// Removes every waiter of `me` (after it was completed or gave up).
@@ -186,6 +210,7 @@ impl<T> Chan<T> {
             return false;
         }
         st.closed = true;
+        st.changed();
         for w in st.recvq.drain(..).chain(st.sendq.drain(..)) {
             if w.signal.try_claim(w.case) {
                 w.signal.complete();

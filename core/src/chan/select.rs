@@ -89,6 +89,9 @@ impl<T> Case for RecvArm<'_, T> {
         }
         done
     }
+    fn unchanged(&self) -> bool {
+        self.case.unchanged()
+    }
     fn register(&mut self, me: &crate::loom::Arc<super::signal::Signal>, index: usize) -> bool {
         self.case.register(me, index)
     }
@@ -126,6 +129,9 @@ impl<T> Case for SendArm<'_, T> {
             self.publish();
         }
         done
+    }
+    fn unchanged(&self) -> bool {
+        self.case.unchanged()
     }
     fn register(&mut self, me: &crate::loom::Arc<super::signal::Signal>, index: usize) -> bool {
         self.case.register(me, index)

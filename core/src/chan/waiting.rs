@@ -6,7 +6,10 @@
 //! 1. Pass 1: try every case, in a fresh random order (Go's `pollorder`, which is
 //!    what makes select fair), without registering anywhere. The first that can
 //!    complete does, and the loop ends.
-//! 2. With a `default`, or past the deadline, stop here.
+//! 2. With a `default`, or past the deadline, stop here; with a `default`, only
+//!    once no channel changed since its case was tried (else back to 1), so
+//!    "nothing ready" holds at one instant, as Go's select with all channels
+//!    locked.
 //! 3. Pass 2: create one [`Signal`] and enqueue a waiter for every case. If a case
 //!    turns out ready while registering, abort the signal, unregister and go back
 //!    to 1; if the abort fails, a peer already claimed the signal, so wait for it.
@@ -27,6 +30,9 @@ use super::signal::Signal;
 pub(crate) trait Case {
     /// Tries to complete without waiting; on success the result is stored.
     fn attempt(&mut self) -> bool;
+    /// Whether no one has locked the channel since the last failed `attempt`
+    /// (so it is still not ready).
+    fn unchanged(&self) -> bool;
     /// Under the channel's lock: returns `true` if the case is ready now (and then
     /// registers nothing), else enqueues a waiter for `me` as case `index`.
     fn register(&mut self, me: &Arc<Signal>, index: usize) -> bool;
@@ -133,7 +139,12 @@ pub(crate) fn block_on(cases: &mut [&mut dyn Case], limit: Limit) -> Ended {
             return Ended::Case(i);
         }
         let deadline = match limit {
-            Limit::NoWait => return Ended::TimedOut,
+            // Nothing is ready only if nothing was at one instant: if no
+            // channel changed since its case was tried, then at this instant
+            // every case is as it was found (Go locks every channel at once
+            // for this; a second look costs less). Otherwise try again.
+            Limit::NoWait if order.iter().all(|&i| cases[i].unchanged()) => return Ended::TimedOut,
+            Limit::NoWait => continue,
             Limit::Until(d) if Instant::now() >= d => return Ended::TimedOut,
             Limit::Until(d) => Some(d),
             Limit::Forever => None,
