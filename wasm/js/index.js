@@ -489,9 +489,7 @@ export class Pool extends EventTarget {
     try {
       for (let b = this.#backlog.peek(); b !== undefined; b = this.#backlog.peek()) {
         try {
-          /** @type {number} */
-          let id;
-          id = this.#hasRoom()
+          const id = this.#hasRoom()
             ? this.#handle.trySubmit(b.kind, b.input, b.timeoutMs, b.awaited)
             : await this.#handle.submit(b.kind, b.input, b.timeoutMs, b.awaited);
           b.resolve(id);
