@@ -187,6 +187,28 @@ test('run() and submit() share the queue: 5,000 run() calls through a queue of 4
   );
 });
 
+test('without Atomics.waitAsync the results loop falls back to awaiting the pool, and nothing is lost', async () => {
+  const r = await inPage(async ({ Pool }) => {
+    const waitAsync = Atomics.waitAsync;
+    // @ts-ignore: as in a browser that lacks it, while the pool is made
+    delete Atomics.waitAsync;
+    let pool;
+    try {
+      pool = await Pool.create({ workers: 2, queue: 4 });
+    } finally {
+      Atomics.waitAsync = waitAsync;
+    }
+    const runs = await Promise.all(Array.from({ length: 500 }, (_, i) => pool.run('square', i)));
+    for (let i = 0; i < 50; i++) await pool.submit('echo', i);
+    pool.close();
+    let streamed = 0;
+    for await (const rec of pool.results()) streamed += rec.ok ? 1 : 0;
+    return { squares: runs.every((v, i) => v === i * i), streamed };
+  });
+  assert.equal(r.squares, true, 'every run() resolved to its own output');
+  assert.equal(r.streamed, 50, 'results() carried every submitted job');
+});
+
 test('AbortSignal cancels a queued job and a running one, with the reason as cause', async () => {
   const r = await inPage(async ({ Pool }) => {
     const pool = await Pool.create({ workers: 1, queue: 4 });

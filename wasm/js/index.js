@@ -342,10 +342,17 @@ export class Pool extends EventTarget {
   /** results() iterations waiting for a record. @type {(() => void)[]} */
   #takers = [];
 
+  /**
+   * The pool's bell (see pollResults), where the browser has Atomics.waitAsync.
+   * @type {Int32Array | null}
+   */
+  #bell;
+
   /** @param {PoolHandle} handle */
   constructor(handle) {
     super();
     this.#handle = handle;
+    this.#bell = typeof Atomics.waitAsync === 'function' ? handle.resultsBell() : null;
   }
 
   /**
@@ -417,8 +424,7 @@ export class Pool extends EventTarget {
     this.#pumping = true;
     (async () => {
       for (;;) {
-        /** @type {JobResult[] | null} */
-        const batch = await this.#handle.nextResults(1024);
+        const batch = await this.#nextBatch();
         if (batch === null) break;
         for (const r of batch) {
           if (!(/** @type {any} */ (r)[AWAITED])) {
@@ -440,6 +446,26 @@ export class Pool extends EventTarget {
       this.#ended = true;
       this.#wakeTakers();
     })();
+  }
+
+
+  /**
+   * The next batch of outcomes, or null once the pool is closed and drained.
+   * Polls the pool and, while nothing is ready, awaits its bell: one
+   * Atomics.waitAsync per sleep, rung by the worker that completes the wait.
+   * @returns {Promise<JobResult[] | null>}
+   */
+  async #nextBatch() {
+    const bell = this.#bell;
+    if (bell === null) return this.#handle.nextResults(1024);
+    for (;;) {
+      const seen = Atomics.load(bell, 0);
+      /** @type {JobResult[] | null | undefined} */
+      const batch = this.#handle.pollResults(1024);
+      if (batch !== undefined) return batch;
+      const wait = Atomics.waitAsync(bell, 0, seen);
+      if (wait.async) await wait.value;
+    }
   }
 
   #wakeTakers() {

@@ -2,11 +2,16 @@
 //! `Pool` class (error classes, AbortSignal, async iteration, events, option
 //! checking); this file only converts between JavaScript and `core`.
 
+use std::cell::RefCell;
+use std::future::Future;
 use std::panic::AssertUnwindSafe;
+use std::pin::Pin;
 use std::rc::Rc;
+use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::Arc;
+use std::task::{Context as TaskContext, Poll, Wake, Waker};
 
-use brigade::chan::TrySendError;
+use brigade::chan::{RecvError, TrySendError};
 use brigade::pool::{Failure, Job as PoolJob, Metrics, Quantiles};
 use brigade::runtime::Duration;
 use brigade::{Outcome, RateLimit, Retry};
@@ -69,6 +74,35 @@ pub struct PoolHandle {
     // A panic in a binding call cannot leave the pool half-updated: every
     // state change in core happens under a lock, before anything can panic.
     inner: AssertUnwindSafe<Rc<Inner>>,
+    /// The page's wait for the next outcome, kept between `pollResults` calls.
+    /// (A panic in a poll leaves at worst a wait that is dropped and
+    /// started again: the channel restores a value handed to it.)
+    next: AssertUnwindSafe<RefCell<Option<NextOutcome>>>,
+    bell: Arc<Bell>,
+    waker: Waker,
+}
+
+type NextOutcome = Pin<Box<dyn Future<Output = Result<Outcome<Job, Data, Fault>, RecvError>>>>;
+
+/// What wakes the page's results loop: a counter in shared memory. The waker
+/// of the page's wait bumps it and notifies it, on whichever worker completes
+/// the wait, and the page awaits `Atomics.waitAsync` on it. That is one
+/// promise per sleep and no executor in between, the same path as a bare
+/// shared-memory echo.
+struct Bell(AtomicI32);
+
+impl Wake for Bell {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+        // SAFETY: the address is that of a live `AtomicI32` (the `Arc` is held).
+        unsafe {
+            core::arch::wasm32::memory_atomic_notify(self.0.as_ptr(), u32::MAX);
+        }
+    }
 }
 
 #[wasm_bindgen(inline_js = "
@@ -268,8 +302,12 @@ impl PoolHandle {
                 }
             })
             .map_err(|e| JsError::new(&e.to_string()))?;
+        let bell = Arc::new(Bell(AtomicI32::new(0)));
         Ok(PoolHandle {
             inner: AssertUnwindSafe(Rc::new(inner)),
+            next: AssertUnwindSafe(RefCell::new(None)),
+            waker: Waker::from(Arc::clone(&bell)),
+            bell,
         })
     }
 
@@ -335,6 +373,50 @@ impl PoolHandle {
             }
             Ok(batch.into())
         }))
+    }
+
+    /// A one-element view of the bell: `pollResults` returning `undefined`
+    /// means "wait until this changes from what it was before the call".
+    #[wasm_bindgen(js_name = resultsBell)]
+    pub fn results_bell(&self) -> js_sys::Int32Array {
+        let memory: js_sys::WebAssembly::Memory = wasm_bindgen::memory().unchecked_into();
+        // Shared memory never detaches its buffer, so the view stays valid
+        // when the memory grows.
+        js_sys::Int32Array::new_with_byte_offset_and_length(
+            &memory.buffer(),
+            self.bell.0.as_ptr() as u32,
+            1,
+        )
+    }
+
+    /// The outcomes that are ready, at least one and at most `max`; `null`
+    /// once the pool is closed and drained; `undefined` if none is ready yet,
+    /// and then the bell rings when one is. Read the bell before calling, and
+    /// wait with `Atomics.waitAsync(bell, 0, before)`, so a ring between the
+    /// call and the wait is not missed.
+    #[wasm_bindgen(js_name = pollResults)]
+    pub fn poll_results(&self, max: usize) -> JsValue {
+        let mut next = self.next.borrow_mut();
+        let fut = next.get_or_insert_with(|| {
+            let inner = Rc::clone(&self.inner);
+            Box::pin(async move { inner.results().recv_async().await })
+        });
+        let first = match fut.as_mut().poll(&mut TaskContext::from_waker(&self.waker)) {
+            Poll::Pending => return JsValue::UNDEFINED,
+            Poll::Ready(r) => {
+                *next = None;
+                match r {
+                    Ok(o) => o,
+                    Err(_) => return JsValue::NULL,
+                }
+            }
+        };
+        let batch = js_sys::Array::new();
+        batch.push(&outcome_to_js(first));
+        for o in self.inner.results().try_iter().take(max.saturating_sub(1)) {
+            batch.push(&outcome_to_js(o));
+        }
+        batch.into()
     }
 
     /// A snapshot of the pool's metrics (times in milliseconds).

@@ -40,6 +40,12 @@
 //! The page's main thread only uses `try_*` and `async` operations of `core`;
 //! a future waiting for a result or for room in the queue is woken through
 //! `Atomics.waitAsync` (wasm-bindgen-futures does this when built with atomics).
+//! The page's results loop skips the executor: its wait's waker notifies a
+//! counter in shared memory that the page awaits with `Atomics.waitAsync`
+//! directly (`PoolHandle::poll_results`).
+
+// `memory_atomic_notify` for that waker; the wasm build uses the pinned nightly.
+#![cfg_attr(target_arch = "wasm32", feature(stdarch_wasm_atomic_wait))]
 
 #[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
 compile_error!(
