@@ -22,11 +22,20 @@
 //! 3. Once `closed`, it stays closed and both queues are empty after the close.
 //! 4. A value is in exactly one place: the caller, `buf`, or one slot.
 //!
+//! # Waking after unlocking
+//! A peer that claims a waiter finishes the transfer under the channel lock but
+//! wakes the waiter only after releasing it ([`Guard`]), as Go's `chan.go`
+//! unlocks before `goready`: woken under the lock, the waiter's first step
+//! (unregistering from this channel) would find the lock held and block again.
+//!
 //! # Deadlock safety
-//! Each call takes exactly one channel lock, then possibly a slot lock and a
-//! signal's lock (`signal.rs` gives the order). No call holds two channel locks.
+//! Each call takes exactly one channel lock, then possibly a slot lock. A
+//! signal's lock is taken after the channel lock is released (`signal.rs`
+//! gives the order). No call holds two channel locks.
 
 use std::collections::VecDeque;
+
+use std::ops::{Deref, DerefMut};
 
 use crate::loom::{lock, Arc, Mutex, MutexGuard};
 
@@ -54,6 +63,67 @@ pub(crate) struct State<T> {
     /// no case on this channel became ready in between (see
     /// `waiting::block_on`).
     pub(crate) version: u64,
+    /// Waiters claimed and served under this lock, woken once it is released.
+    wake: Wakes,
+}
+
+/// The signals to complete when the lock is released: one in the common case,
+/// without allocating; any number when a channel closes.
+#[derive(Default)]
+struct Wakes {
+    one: Option<Arc<Signal>>,
+    more: Vec<Arc<Signal>>,
+}
+
+impl Wakes {
+    fn push(&mut self, s: Arc<Signal>) {
+        if self.one.is_none() {
+            self.one = Some(s);
+        } else {
+            self.more.push(s);
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.one.is_none()
+    }
+
+    fn complete(self) {
+        for s in self.one.into_iter().chain(self.more) {
+            s.complete();
+        }
+    }
+}
+
+/// The locked state of a channel. Dropping it releases the lock, then wakes the
+/// waiters served while it was held.
+pub(crate) struct Guard<'a, T> {
+    st: Option<MutexGuard<'a, State<T>>>,
+}
+
+impl<T> Deref for Guard<'_, T> {
+    type Target = State<T>;
+    fn deref(&self) -> &State<T> {
+        self.st.as_ref().expect("held until dropped")
+    }
+}
+
+impl<T> DerefMut for Guard<'_, T> {
+    fn deref_mut(&mut self) -> &mut State<T> {
+        self.st.as_mut().expect("held until dropped")
+    }
+}
+
+impl<T> Drop for Guard<'_, T> {
+    fn drop(&mut self) {
+        let Some(mut st) = self.st.take() else { return };
+        if st.wake.is_empty() {
+            return;
+        }
+        let wake = std::mem::take(&mut st.wake);
+        drop(st);
+        wake.complete();
+    }
 }
 
 pub(crate) struct Chan<T> {
@@ -81,6 +151,11 @@ impl<T> State<T> {
     pub(crate) fn changed(&mut self) {
         self.version = self.version.wrapping_add(1);
     }
+
+    /// `w` was claimed and its transfer done: wake it once the lock is released.
+    fn served(&mut self, w: Waiter<T>) {
+        self.wake.push(w.signal);
+    }
 }
 
 impl<T> Chan<T> {
@@ -94,13 +169,16 @@ impl<T> Chan<T> {
                 senders: 1,
                 receivers: 1,
                 version: 0,
+                wake: Wakes::default(),
             }),
             cap,
         }
     }
 
-    pub(crate) fn lock(&self) -> MutexGuard<'_, State<T>> {
-        lock(&self.state)
+    pub(crate) fn lock(&self) -> Guard<'_, T> {
+        Guard {
+            st: Some(lock(&self.state)),
+        }
     }
 
     /// The state's version (see [`State::version`]).
@@ -116,7 +194,7 @@ impl<T> Chan<T> {
         while let Some(w) = st.recvq.pop_front() {
             if w.signal.try_claim(w.case) {
                 *lock(&w.slot) = Some(v);
-                w.signal.complete();
+                st.served(w);
                 st.changed();
                 return TrySend::Sent;
             }
@@ -141,7 +219,7 @@ impl<T> Chan<T> {
                         if let Some(sv) = lock(&w.slot).take() {
                             st.buf.push_back(sv);
                         }
-                        w.signal.complete();
+                        st.served(w);
                         break;
                     }
                 }
@@ -151,7 +229,7 @@ impl<T> Chan<T> {
         while let Some(w) = st.sendq.pop_front() {
             if w.signal.try_claim(w.case) {
                 let v = lock(&w.slot).take();
-                w.signal.complete();
+                st.served(w);
                 st.changed();
                 if let Some(v) = v {
                     return TryRecv::Received(v);
@@ -211,10 +289,14 @@ impl<T> Chan<T> {
         }
         st.closed = true;
         st.changed();
-        for w in st.recvq.drain(..).chain(st.sendq.drain(..)) {
-            if w.signal.try_claim(w.case) {
-                w.signal.complete();
-            }
+        let claimed: Vec<Waiter<T>> = st
+            .recvq
+            .drain(..)
+            .chain(st.sendq.drain(..))
+            .filter(|w| w.signal.try_claim(w.case))
+            .collect();
+        for w in claimed {
+            st.served(w);
         }
         true
     }

@@ -12,8 +12,9 @@
 //!    cancellation or when it found a case ready while registering) or to
 //!    `FIRST_CASE + i` (by a peer, or by a closing channel, for case `i`).
 //! 2. Only the party that moved `state` out of `WAITING` to a case calls
-//!    [`Signal::complete`], and it does so while holding the lock of the channel
-//!    whose queue held the entry, after the slot transfer.
+//!    [`Signal::complete`], once, after the slot transfer, which it did under
+//!    the lock of the channel whose queue held the entry (the completion itself
+//!    waits until that lock is released: `hchan.rs`).
 //! 3. The owner reads the slot only after it observed `done`.
 //!
 //! # Memory ordering
@@ -23,8 +24,8 @@
 //! everything the owner wrote before registering.
 //!
 //! # Deadlock safety
-//! Lock order is: channel state, then slot, then `parked`. The owner takes
-//! `parked` alone (to wait), and never holds it while taking a channel lock.
+//! Lock order is: channel state, then slot; `parked` is taken alone (by the
+//! owner to wait, by the peer to complete after releasing the channel lock).
 
 use std::task::Waker;
 
@@ -159,7 +160,7 @@ impl Signal {
         true
     }
 
-    /// Waits for a claiming peer to finish its (short, lock-held) transfer without
+    /// Waits for a claiming peer to finish its (short) transfer and wake-up without
     /// parking: used where blocking is not allowed, after `try_abort` failed.
     pub(crate) fn spin_until_done(&self) {
         while !self.is_done() {

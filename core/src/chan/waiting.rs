@@ -168,7 +168,7 @@ pub(crate) fn block_on(cases: &mut [&mut dyn Case], limit: Limit) -> Ended {
                 unregister(cases, registered, &me);
                 return Ended::TimedOut;
             }
-            // A peer claimed us just now; it finishes under its channel lock.
+            // A peer claimed us just now; it completes the signal shortly.
             me.wait(None);
         }
         unregister(cases, registered, &me);
