@@ -283,7 +283,6 @@ impl<J, O, E> Shared<J, O, E> {
             return never(task, Failure::TimedOut(Phase::Queued));
         }
 
-        // The job's own context: under the submitter's, else the pool's.
         // The job's own context: under the submitter's, else the pool's. A job
         // with no deadline of its own reuses its worker's context, as long as
         // no cancellation has touched it (the common case costs no allocation).
