@@ -139,6 +139,12 @@ impl<T> Sender<T> {
     ///
     /// Both hand `v` back.
     pub fn send(&self, v: T) -> Result<(), SendError<T>> {
+        // Fast path: done at once unless the channel is full.
+        let v = match self.chan.try_send(&mut self.chan.lock(), v) {
+            TrySend::Sent => return Ok(()),
+            TrySend::Closed(v) => return Err(SendError::Closed(v)),
+            TrySend::Full(v) => v,
+        };
         let mut c = SendCase::new(&self.chan, v);
         match block_on(&mut [&mut c], Limit::Forever) {
             Ended::Case(_) => c
@@ -268,6 +274,12 @@ impl<T> Receiver<T> {
     /// - [`RecvError::WouldBlockOnMainThread`] if it would have to wait on a thread
     ///   that must not block.
     pub fn recv(&self) -> Result<T, RecvError> {
+        // Fast path: done at once unless the channel is empty.
+        match self.chan.try_recv(&mut self.chan.lock()) {
+            TryRecv::Received(v) => return Ok(v),
+            TryRecv::Closed => return Err(RecvError::Closed),
+            TryRecv::Empty => {}
+        }
         let mut c = RecvCase::new(&self.chan);
         match block_on(&mut [&mut c], Limit::Forever) {
             Ended::Case(_) => c
