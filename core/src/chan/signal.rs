@@ -40,6 +40,7 @@ use crate::runtime::Instant;
 /// 315 with 1, 303 with 3, 327 with 8 on 2 cores). Unlike spinning, yielding
 /// hands the core to the thread the owner waits for, so it does not slow the
 /// select stress tests (`core/tests/golang.rs` runs faster with it).
+#[cfg(not(any(loom, target_arch = "wasm32")))]
 const YIELDS: usize = 3;
 const WAITING: usize = 0;
 const ABORTED: usize = 1;
