@@ -449,7 +449,6 @@ export class Pool extends EventTarget {
     })();
   }
 
-
   /**
    * The next batch of outcomes, or null once the pool is closed and drained.
    * Polls the pool and, while nothing is ready, awaits its bell: one
