@@ -170,6 +170,17 @@ fn outcome_to_js(o: Outcome<Job, Data, Fault>) -> JsValue {
     )
 }
 
+/// `first` and the outcomes ready behind it, at most `max` in all, as an array
+/// of records.
+fn batch(pool: &Inner, first: Outcome<Job, Data, Fault>, max: usize) -> JsValue {
+    let batch = js_sys::Array::new();
+    batch.push(&outcome_to_js(first));
+    for o in pool.results().try_iter().take(max.saturating_sub(1)) {
+        batch.push(&outcome_to_js(o));
+    }
+    batch.into()
+}
+
 fn job(
     kind: String,
     input: &JsValue,
@@ -362,16 +373,10 @@ impl PoolHandle {
     pub fn next_results(&self, max: usize) -> js_sys::Promise {
         let inner = Rc::clone(&self.inner);
         future_to_promise(AssertUnwindSafe(async move {
-            let results = inner.results();
-            let Ok(first) = results.recv_async().await else {
+            let Ok(first) = inner.results().recv_async().await else {
                 return Ok(JsValue::NULL);
             };
-            let batch = js_sys::Array::new();
-            batch.push(&outcome_to_js(first));
-            for o in results.try_iter().take(max.saturating_sub(1)) {
-                batch.push(&outcome_to_js(o));
-            }
-            Ok(batch.into())
+            Ok(batch(&inner, first, max))
         }))
     }
 
@@ -411,12 +416,7 @@ impl PoolHandle {
                 }
             }
         };
-        let batch = js_sys::Array::new();
-        batch.push(&outcome_to_js(first));
-        for o in self.inner.results().try_iter().take(max.saturating_sub(1)) {
-            batch.push(&outcome_to_js(o));
-        }
-        batch.into()
+        batch(&self.inner, first, max)
     }
 
     /// A snapshot of the pool's metrics (times in milliseconds).

@@ -140,10 +140,10 @@ impl<T> Sender<T> {
     /// Both hand `v` back.
     pub fn send(&self, v: T) -> Result<(), SendError<T>> {
         // Fast path: done at once unless the channel is full.
-        let v = match self.chan.try_send(&mut self.chan.lock(), v) {
-            TrySend::Sent => return Ok(()),
-            TrySend::Closed(v) => return Err(SendError::Closed(v)),
-            TrySend::Full(v) => v,
+        let v = match self.try_send(v) {
+            Ok(()) => return Ok(()),
+            Err(TrySendError::Closed(v)) => return Err(SendError::Closed(v)),
+            Err(TrySendError::Full(v)) => v,
         };
         let mut c = SendCase::new(&self.chan, v);
         match block_on(&mut [&mut c], Limit::Forever) {
@@ -275,10 +275,10 @@ impl<T> Receiver<T> {
     ///   that must not block.
     pub fn recv(&self) -> Result<T, RecvError> {
         // Fast path: done at once unless the channel is empty.
-        match self.chan.try_recv(&mut self.chan.lock()) {
-            TryRecv::Received(v) => return Ok(v),
-            TryRecv::Closed => return Err(RecvError::Closed),
-            TryRecv::Empty => {}
+        match self.try_recv() {
+            Ok(v) => return Ok(v),
+            Err(TryRecvError::Closed) => return Err(RecvError::Closed),
+            Err(TryRecvError::Empty) => {}
         }
         let mut c = RecvCase::new(&self.chan);
         match block_on(&mut [&mut c], Limit::Forever) {
