@@ -71,6 +71,15 @@ fn bad_parameters_fail_at_build() {
         .build(h)
         .unwrap_err();
     assert_eq!(err.to_string(), "timeout must be longer than zero");
+    let err = Pool::builder()
+        .workers(1)
+        .saturation_window(Duration::ZERO)
+        .build(h)
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "saturation_window must be longer than zero"
+    );
     let pool = Pool::builder().workers(1).build(h).unwrap();
     assert_eq!(pool.resize(0), Err(BuildError::Workers(0)));
 }
@@ -622,8 +631,63 @@ fn metrics_add_up_at_quiescence() {
         text.contains("brigade_pool_jobs_total{outcome=\"submitted\"} 100"),
         "{text}"
     );
-    assert!(text.contains("# TYPE brigade_pool_run_seconds summary"));
+    assert!(text.contains("# TYPE brigade_pool_run_seconds histogram"));
     assert!(text.contains("brigade_pool_retries_total 25"));
+    assert!(
+        text.contains(&format!(
+            "brigade_pool_run_seconds_bucket{{le=\"+Inf\"}} {}\n",
+            m.run.count
+        )),
+        "{text}"
+    );
+    // Cumulative buckets: never decreasing, never above the count.
+    let counts: Vec<u64> = m.run.buckets.iter().map(|&(_, n)| n).collect();
+    assert!(counts.windows(2).all(|w| w[0] <= w[1]), "{counts:?}");
+    assert!(counts.last().is_some_and(|&n| n <= m.run.count));
+}
+
+#[test]
+fn saturation_follows_busy_workers_window_by_window() {
+    let window = Duration::from_millis(25);
+    let (open_a, gate_a) = chan::bounded::<()>(0);
+    let (open_b, gate_b) = chan::bounded::<()>(0);
+    let (a, b) = (gated(gate_a), gated(gate_b));
+    let pool = Pool::builder()
+        .workers(2)
+        .queue(0)
+        .saturation_window(window)
+        .build(move |n: &u32, ctx: &Context| if *n == 0 { a(n, ctx) } else { b(n, ctx) })
+        .unwrap();
+    // The window before the current one, once a phase has lasted 3+ windows,
+    // lies wholly inside it; its saturation is then exact.
+    let settled = || {
+        thread::sleep(4 * window);
+        let m = pool.metrics();
+        let s = &m.saturation_series;
+        assert!(s.len() >= 2 && s.len() <= brigade::pool::SATURATION_WINDOWS);
+        (s[s.len() - 2], m)
+    };
+
+    pool.submit(0).unwrap();
+    pool.submit(1).unwrap();
+    wait_until("both jobs run", || pool.busy() == 2);
+    let (both, m1) = settled();
+    assert_eq!(both, 1.0, "both workers busy: {:?}", m1.saturation_series);
+    assert!(m1.busy_time > Duration::ZERO, "running jobs count as busy");
+
+    drop(open_a);
+    assert_eq!(pool.results().recv().unwrap().job, 0);
+    let (one, m2) = settled();
+    assert_eq!(one, 0.5, "one of two busy: {:?}", m2.saturation_series);
+
+    drop(open_b);
+    assert_eq!(pool.results().recv().unwrap().job, 1);
+    let (none, m3) = settled();
+    assert_eq!(none, 0.0, "both idle: {:?}", m3.saturation_series);
+    assert!(m3.saturation < m1.saturation && m3.saturation > 0.0);
+    assert!(m3.worker_time >= 2 * 12 * window, "{:?}", m3.worker_time);
+    assert!(m3.busy_time <= m3.worker_time);
+    assert_eq!(m3.saturation_window, window);
 }
 
 #[test]

@@ -61,6 +61,7 @@ test('bad options reject with TypeError or RangeError naming the option', async 
       { handlers: 'data:text/javascript,throw new Error("broken module")' },
       { handlers: 'export const answer = 42;' },
       { handlers: 42 },
+      { saturationWindowMs: 0 },
     ]) {
       try {
         await Pool.create(options);
@@ -81,6 +82,7 @@ test('bad options reject with TypeError or RangeError naming the option', async 
   assert.match(r[7], /^TypeError: option "handlers": the module could not be imported: broken module/);
   assert.match(r[8], /^TypeError: option "handlers": the module exports no functions/);
   assert.match(r[9], /^TypeError: option "handlers" must be a URL or the source text of an ES module/);
+  assert.match(r[10], /^RangeError: option "saturationWindowMs"/);
 });
 
 test('built-in kinds run on the workers and typed arrays cross as typed arrays', async () => {
@@ -443,6 +445,29 @@ test('resize, stats, metricsText, events, close, drain and terminate', async () 
   assert.ok(r.seen.result >= 8 && r.seen.error === 1 && r.seen.idle >= 1, JSON.stringify(r.seen));
   assert.match(r.text, /brigade_pool_jobs_total\{outcome="submitted"\} 10/);
   assert.deepEqual(r.terminated, ['AbortError', 'AbortError', 'AbortError']);
+});
+
+test('stats().saturationSeries: 1 while both workers sleep, 0 once they are done', async () => {
+  const r = await inPage(async ({ Pool }) => {
+    const windowMs = 50;
+    const pool = await Pool.create({ workers: 2, saturationWindowMs: windowMs });
+    const pause = (ms) => new Promise((r) => setTimeout(r, ms));
+    // The window before the current one, 3+ windows into a phase, lies
+    // wholly inside it: its saturation is exact.
+    const settled = () => pause(4 * windowMs).then(() => pool.stats());
+    const sleeping = [0, 1].map(() => pool.run('sleep', { ms: 8 * windowMs }));
+    while (pool.stats().busy < 2) await pause(5);
+    const busy = await settled();
+    await Promise.all(sleeping);
+    const idle = await settled();
+    pool.terminate();
+    return { busy, idle };
+  });
+  const prev = (s) => s.saturationSeries[s.saturationSeries.length - 2];
+  assert.equal(prev(r.busy), 1, JSON.stringify(r.busy.saturationSeries));
+  assert.equal(prev(r.idle), 0, JSON.stringify(r.idle.saturationSeries));
+  assert.equal(r.idle.saturationWindowMs, 50);
+  assert.ok(r.idle.saturation > 0 && r.idle.saturation < r.busy.saturation, JSON.stringify(r));
 });
 
 test('exactly once: 100,000 jobs with failures and cancellations from the page', async () => {

@@ -100,6 +100,7 @@ export async function initialize(moduleOrPath) {
  * @property {number} [workers] Web Workers (default: navigator.hardwareConcurrency)
  * @property {number} [queue] queue capacity; 0 makes submit a rendezvous (default: 2 × workers)
  * @property {number} [timeoutMs] default run-time limit of each job
+ * @property {number} [saturationWindowMs] width of a window of `stats().saturationSeries` (default 1000)
  * @property {RetryOptions} [retry] retry failing jobs with exponential backoff
  * @property {RateLimitOptions} [rateLimit] limit how often jobs start
  * @property {number} [rayonThreads] start a rayon pool of this many Web Workers (once per page,
@@ -155,7 +156,7 @@ function object(v, name) {
   return /** @type {Record<string, unknown>} */ (v);
 }
 
-const KNOWN = ['workers', 'queue', 'timeoutMs', 'retry', 'rateLimit', 'handlers', 'rayonThreads'];
+const KNOWN = ['workers', 'queue', 'timeoutMs', 'saturationWindowMs', 'retry', 'rateLimit', 'handlers', 'rayonThreads'];
 const DAY_MS = 86_400_000;
 
 /** @param {PoolOptions} options */
@@ -171,6 +172,7 @@ function config(options) {
     workers,
     queue: num(o, '', 'queue', { min: 0, max: 1 << 24, integer: true }, 2 * workers),
     timeoutMs: num(o, '', 'timeoutMs', { min: 0.001, max: DAY_MS }),
+    saturationWindowMs: num(o, '', 'saturationWindowMs', { min: 1, max: DAY_MS }),
     rayonThreads: num(o, '', 'rayonThreads', { min: 0, max: 256, integer: true }, 0),
     retry: /** @type {object | undefined} */ (undefined),
     rateLimit: /** @type {object | undefined} */ (undefined),

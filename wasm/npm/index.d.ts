@@ -28,6 +28,8 @@ export interface PoolOptions {
   queue?: number;
   /** Default run-time limit of each job, in ms. */
   timeoutMs?: number;
+  /** Width of a window of `stats().saturationSeries`, in ms (default 1000). */
+  saturationWindowMs?: number;
   retry?: RetryOptions;
   rateLimit?: RateLimitOptions;
   /**
@@ -101,7 +103,14 @@ export interface Stats {
   wait: Percentiles;
   /** Run time, ms. */
   run: Percentiles;
+  /** Share of worker time spent running jobs since the pool started (0..1). */
   saturation: number;
+  /**
+   * Saturation per window of `saturationWindowMs`, oldest first (at most 60);
+   * the last entry is the window in progress.
+   */
+  saturationSeries: number[];
+  saturationWindowMs: number;
 }
 
 export interface Group {

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::task::{Context as TaskContext, Poll, Wake, Waker};
 
 use brigade::chan::{RecvError, TrySendError};
-use brigade::pool::{Failure, Job as PoolJob, Metrics, Quantiles};
+use brigade::pool::{Distribution, Failure, Job as PoolJob, Metrics};
 use brigade::runtime::Duration;
 use brigade::{Outcome, RateLimit, Retry};
 use serde::{Deserialize, Serialize};
@@ -33,6 +33,7 @@ struct Config {
     workers: usize,
     queue: usize,
     timeout_ms: Option<f64>,
+    saturation_window_ms: Option<f64>,
     retry: Option<RetryConfig>,
     rate_limit: Option<RateConfig>,
     handlers: Option<HandlersConfig>,
@@ -206,8 +207,8 @@ struct Percentiles {
     p99: f64,
 }
 
-impl From<&Quantiles> for Percentiles {
-    fn from(q: &Quantiles) -> Self {
+impl From<&Distribution> for Percentiles {
+    fn from(q: &Distribution) -> Self {
         let f = |d: Duration| d.as_secs_f64() * 1000.0;
         Percentiles {
             p50: f(q.p50),
@@ -236,6 +237,8 @@ struct Stats {
     wait: Percentiles,
     run: Percentiles,
     saturation: f64,
+    saturation_series: Vec<f64>,
+    saturation_window_ms: f64,
 }
 
 impl From<&Metrics> for Stats {
@@ -257,6 +260,8 @@ impl From<&Metrics> for Stats {
             wait: (&m.wait).into(),
             run: (&m.run).into(),
             saturation: m.saturation,
+            saturation_series: m.saturation_series.clone(),
+            saturation_window_ms: m.saturation_window.as_secs_f64() * 1000.0,
         }
     }
 }
@@ -285,6 +290,9 @@ impl PoolHandle {
             .spawner(spawner);
         if let Some(t) = c.timeout_ms {
             b = b.timeout(ms(t));
+        }
+        if let Some(w) = c.saturation_window_ms {
+            b = b.saturation_window(ms(w));
         }
         if let Some(r) = c.retry {
             b = b.retry(

@@ -14,8 +14,11 @@
 //!    before looking at the slots: one of the two always sees the other.
 //!
 //! # Deadlock safety
-//! Locks are never nested, except slot → context (cancelling a job's context
-//! while holding its slot), and contexts never take slot locks.
+//! Locks are never nested, except:
+//! - slot → context (cancelling a job's context while holding its slot), and
+//!   contexts never take slot locks;
+//! - slots → retired and slots → slot → retired (a snapshot and a worker's
+//!   exit): both hold the slots lock first, so they never meet half-way.
 
 use std::collections::HashSet;
 use std::future::{poll_fn, Future};
@@ -31,7 +34,7 @@ use crate::rate_limit::RateLimitError;
 use crate::runtime::{Duration, Instant};
 use crate::{CancelFunc, Context, ContextError, RateLimit, Retry, WaitGroup};
 
-use super::metrics::{Counters, Histograms};
+use super::metrics::{Counters, Distribution, Metrics, Record};
 use super::outcome::{CancelReason, Failure, JobId, Outcome, Phase};
 
 /// The future an async handler returns, type-erased. It is polled only on the
@@ -68,17 +71,28 @@ pub(crate) struct JobOptions<E> {
     pub(crate) retry: Option<Retry<E>>,
 }
 
-/// One worker's slot: the job it runs now and its histograms.
+/// One worker's slot: the job it runs now and what the worker measured.
 pub(crate) struct Slot {
-    pub(crate) current: Mutex<Option<(JobId, CancelFunc)>>,
-    pub(crate) histograms: Mutex<Histograms>,
+    pub(crate) state: Mutex<SlotState>,
+    /// When the worker was started, on the pool's clock.
+    born: Duration,
+}
+
+pub(crate) struct SlotState {
+    /// The job running now: its id, its context's cancel and its start on
+    /// the pool's clock.
+    current: Option<(JobId, CancelFunc, Duration)>,
+    record: Record,
 }
 
 impl Slot {
-    pub(crate) fn new() -> Self {
+    pub(crate) fn new(born: Duration, window: Duration) -> Self {
         Slot {
-            current: Mutex::new(None),
-            histograms: Mutex::new(Histograms::new()),
+            state: Mutex::new(SlotState {
+                current: None,
+                record: Record::new(window),
+            }),
+            born,
         }
     }
 }
@@ -101,8 +115,10 @@ pub(crate) struct Shared<J, O, E> {
     pub(crate) cancelled: Mutex<HashSet<JobId>>,
     pub(crate) any_cancelled: AtomicUsize,
     pub(crate) slots: Mutex<Vec<Arc<Slot>>>,
-    /// Histograms of workers that have exited.
-    pub(crate) retired: Mutex<Histograms>,
+    /// What the workers that have exited measured.
+    pub(crate) retired: Mutex<Record>,
+    /// The width of a window of the saturation series.
+    pub(crate) window: Duration,
     pub(crate) live: AtomicUsize,
     /// Workers asked to retire by `Pool::resize` and not retired yet.
     pub(crate) retire: AtomicUsize,
@@ -240,7 +256,7 @@ impl<J, O, E> Shared<J, O, E> {
         let slots: Vec<Arc<Slot>> = lock(&self.slots).clone();
         let mut n = 0;
         for slot in slots {
-            if let Some((id, cancel)) = &*lock(&slot.current) {
+            if let Some((id, cancel, _)) = &lock(&slot.state).current {
                 if pick(*id) {
                     cancel.cancel();
                     n += 1;
@@ -262,6 +278,7 @@ impl<J, O, E> Shared<J, O, E> {
     ) {
         let start = Instant::now();
         let queued_for = start - task.submitted;
+        let start_at = start.saturating_duration_since(self.started);
         let never = |task: Task<J, O, E>, f: Failure<E>| {
             task.finish(Err(f), 0, Duration::ZERO, None, queued_for)
         };
@@ -302,7 +319,7 @@ impl<J, O, E> Shared<J, O, E> {
             (None, Some(kept)) if !fresh && !kept.0.is_done() => kept,
             (None, _) => Context::with_cancel(parent),
         };
-        *lock(&slot.current) = Some((task.id, cancel.clone()));
+        lock(&slot.state).current = Some((task.id, cancel.clone(), start_at));
         if self.is_cancelled(task.id) || self.pool_done() {
             cancel.cancel(); // a cancel(id) or abort that raced the start
         }
@@ -318,17 +335,16 @@ impl<J, O, E> Shared<J, O, E> {
         }
         let ran_for = start.elapsed();
         self.counters.busy.fetch_sub(1, Ordering::Relaxed);
-        self.counters
-            .busy_nanos
-            .fetch_add(ran_for.as_nanos() as u64, Ordering::Relaxed);
-
-        *lock(&slot.current) = None;
+        {
+            let mut state = lock(&slot.state);
+            state.current = None;
+            state.record.job(queued_for, start_at, start_at + ran_for);
+        }
         if fresh || ctx.is_done() {
             cancel.cancel(); // releases the context's timer, as Go's `defer cancel()`
         } else if reuse.is_none() {
             *reuse = Some((ctx, cancel));
         }
-        lock(&slot.histograms).record(queued_for, ran_for);
         #[cfg(feature = "metrics")]
         {
             metrics::histogram!("brigade_job_wait_seconds").record(queued_for.as_secs_f64());
@@ -424,11 +440,19 @@ impl<J, O, E> Shared<J, O, E> {
         }
     }
 
-    /// A worker is leaving: keep its histograms, and close the results after the
-    /// last one once the pool no longer takes jobs.
+    /// A worker is leaving: keep what it measured, and close the results after
+    /// the last one once the pool no longer takes jobs.
     pub(crate) fn worker_exit(&self, slot: &Arc<Slot>) {
-        lock(&self.retired).merge(&lock(&slot.histograms));
-        lock(&self.slots).retain(|s| !Arc::ptr_eq(s, slot));
+        {
+            // Under the slots lock, as a snapshot reads them: the worker's
+            // record moves to `retired` unseen, never counted twice or missed.
+            let now = self.uptime();
+            let mut slots = lock(&self.slots);
+            slots.retain(|s| !Arc::ptr_eq(s, slot));
+            let mut state = lock(&slot.state);
+            state.record.alive_for(slot.born, now);
+            lock(&self.retired).merge(&state.record);
+        }
         let left = self.live.fetch_sub(1, Ordering::AcqRel) - 1;
         if left == 0 && self.closed.load(Ordering::Acquire) {
             self.results.close();
@@ -445,6 +469,54 @@ impl<J, O, E> Shared<J, O, E> {
 
     pub(crate) fn uptime(&self) -> Duration {
         self.started.elapsed()
+    }
+
+    /// A snapshot of the counters and of every worker's record, with the
+    /// time of the workers alive and the jobs running now added in.
+    pub(crate) fn metrics(&self, queued: usize, capacity: usize) -> Metrics {
+        let c = &self.counters;
+        let mut all = Record::new(self.window);
+        let now = {
+            let slots = lock(&self.slots);
+            let now = self.uptime();
+            all.merge(&lock(&self.retired));
+            for slot in slots.iter() {
+                let state = lock(&slot.state);
+                all.merge(&state.record);
+                all.alive_for(slot.born, now);
+                if let Some((_, _, start)) = state.current {
+                    all.busy_for(start, now);
+                }
+            }
+            now
+        };
+        let (saturation_series, saturation) = all.saturation(now);
+        let (busy_time, worker_time) = all.totals();
+        let workers = self.live.load(Ordering::Acquire);
+        let busy = c.busy.load(Ordering::Relaxed).min(workers);
+        let load = |c: &std::sync::atomic::AtomicU64| c.load(Ordering::Relaxed);
+        Metrics {
+            workers,
+            busy,
+            idle: workers - busy,
+            queued,
+            capacity,
+            submitted: load(&c.submitted),
+            succeeded: load(&c.succeeded),
+            failed: load(&c.failed),
+            canceled: load(&c.canceled),
+            timed_out: load(&c.timed_out),
+            panicked: load(&c.panicked),
+            retried: load(&c.retried),
+            rate_limited_waits: load(&c.rate_limited_waits),
+            wait: Distribution::of(all.wait()),
+            run: Distribution::of(all.run()),
+            busy_time,
+            worker_time,
+            saturation,
+            saturation_series,
+            saturation_window: self.window,
+        }
     }
 }
 

@@ -1,9 +1,16 @@
-//! Pool metrics: counters, gauges and wait/run-time distributions.
+//! Pool metrics: counters, gauges, wait/run-time distributions and saturation.
 //!
-//! Counters are atomics bumped where outcomes are delivered. Each worker records
-//! wait and run times into its own HDR histogram (hdrhistogram crate: 3
-//! significant figures, microsecond resolution), behind a lock only that worker
-//! and `Pool::metrics` take, so recording is uncontended; a snapshot merges them.
+//! Counters are atomics bumped where outcomes are delivered. Each worker keeps
+//! its own [`Record`]: HDR histograms of wait and run times (hdrhistogram
+//! crate: 3 significant figures, microsecond resolution) and its busy and
+//! alive time, in total and per window of the pool's clock. The record sits
+//! behind a lock only that worker, `Pool::cancel` and a snapshot take, so
+//! recording is uncontended; a snapshot merges all records and adds the time
+//! of jobs still running.
+//!
+//! Both exporters, [`Metrics::to_prometheus`] and (feature `prometheus`)
+//! [`PoolCollector`](super::PoolCollector), render the one list of families
+//! that [`Metrics::families`] builds, so they cannot drift apart.
 
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -11,6 +18,29 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use hdrhistogram::Histogram;
 
 use crate::runtime::Duration;
+
+/// How many windows [`Metrics::saturation_series`] covers.
+pub const SATURATION_WINDOWS: usize = 60;
+
+/// The upper bounds of the buckets of [`Distribution::buckets`].
+pub const BUCKETS: [Duration; 16] = [
+    Duration::from_micros(100),
+    Duration::from_micros(250),
+    Duration::from_micros(500),
+    Duration::from_millis(1),
+    Duration::from_micros(2_500),
+    Duration::from_millis(5),
+    Duration::from_millis(10),
+    Duration::from_millis(25),
+    Duration::from_millis(50),
+    Duration::from_millis(100),
+    Duration::from_millis(250),
+    Duration::from_millis(500),
+    Duration::from_secs(1),
+    Duration::from_millis(2_500),
+    Duration::from_secs(10),
+    Duration::from_secs(60),
+];
 
 #[derive(Default)]
 pub(crate) struct Counters {
@@ -23,7 +53,6 @@ pub(crate) struct Counters {
     pub(crate) retried: AtomicU64,
     pub(crate) rate_limited_waits: AtomicU64,
     pub(crate) busy: AtomicUsize,
-    pub(crate) busy_nanos: AtomicU64,
 }
 
 impl Counters {
@@ -32,30 +61,154 @@ impl Counters {
     }
 }
 
-/// Wait- and run-time histograms of one worker.
-pub(crate) struct Histograms {
-    pub(crate) wait: Histogram<u64>,
-    pub(crate) run: Histogram<u64>,
+/// Nanoseconds per window of the pool's clock (time since the pool started),
+/// for the last [`SATURATION_WINDOWS`] windows. Each entry carries the window
+/// it counts for, so a ring entry left from an older lap reads as zero.
+#[derive(Clone)]
+pub(crate) struct Windows {
+    width: u64,
+    /// (window + 1, nanoseconds); window 0 is the pool's first.
+    ring: [(u64, u64); SATURATION_WINDOWS],
 }
 
-impl Histograms {
-    pub(crate) fn new() -> Self {
-        let h = || Histogram::new_with_bounds(1, 3_600_000_000, 3).expect("valid histogram bounds");
-        Histograms {
-            wait: h(),
-            run: h(),
+impl Windows {
+    fn new(width: Duration) -> Self {
+        Windows {
+            width: nanos(width).max(1),
+            ring: [(0, 0); SATURATION_WINDOWS],
         }
     }
 
-    pub(crate) fn record(&mut self, wait: Duration, run: Duration) {
-        self.wait.saturating_record(micros(wait));
-        self.run.saturating_record(micros(run));
+    fn put(&mut self, window: u64, n: u64) {
+        let e = &mut self.ring[(window % SATURATION_WINDOWS as u64) as usize];
+        if e.0 < window + 1 {
+            *e = (window + 1, 0);
+        }
+        if e.0 == window + 1 {
+            e.1 += n;
+        }
     }
 
-    pub(crate) fn merge(&mut self, other: &Histograms) {
+    /// Counts the interval `[from, to)` (nanoseconds on the pool's clock),
+    /// split over the windows it spans.
+    fn add(&mut self, from: u64, to: u64) {
+        let last = to / self.width;
+        let kept = last.saturating_sub(SATURATION_WINDOWS as u64 - 1) * self.width;
+        let mut t = from.max(kept);
+        while t < to {
+            let w = t / self.width;
+            let end = ((w + 1) * self.width).min(to);
+            self.put(w, end - t);
+            t = end;
+        }
+    }
+
+    fn merge(&mut self, other: &Windows) {
+        for &(tag, n) in &other.ring {
+            if tag > 0 {
+                self.put(tag - 1, n);
+            }
+        }
+    }
+
+    fn get(&self, window: u64) -> u64 {
+        let e = self.ring[(window % SATURATION_WINDOWS as u64) as usize];
+        if e.0 == window + 1 {
+            e.1
+        } else {
+            0
+        }
+    }
+}
+
+/// What one worker measured (or, merged, a whole pool).
+pub(crate) struct Record {
+    wait: Histogram<u64>,
+    run: Histogram<u64>,
+    busy: Windows,
+    alive: Windows,
+    busy_total: u64,
+    alive_total: u64,
+}
+
+impl Record {
+    pub(crate) fn new(window: Duration) -> Self {
+        let h = || Histogram::new_with_bounds(1, 3_600_000_000, 3).expect("valid histogram bounds");
+        Record {
+            wait: h(),
+            run: h(),
+            busy: Windows::new(window),
+            alive: Windows::new(window),
+            busy_total: 0,
+            alive_total: 0,
+        }
+    }
+
+    /// Records a job that waited `wait` and ran over `[start, end)` on the
+    /// pool's clock.
+    pub(crate) fn job(&mut self, wait: Duration, start: Duration, end: Duration) {
+        let run = end.saturating_sub(start);
+        self.wait.saturating_record(micros(wait));
+        self.run.saturating_record(micros(run));
+        self.busy_for(start, end);
+    }
+
+    /// Counts `[start, end)` as busy time (a job that ended or is running).
+    pub(crate) fn busy_for(&mut self, start: Duration, end: Duration) {
+        let (a, b) = (nanos(start), nanos(end));
+        self.busy.add(a, b);
+        self.busy_total += b.saturating_sub(a);
+    }
+
+    /// Counts `[born, end)` as a worker's lifetime.
+    pub(crate) fn alive_for(&mut self, born: Duration, end: Duration) {
+        let (a, b) = (nanos(born), nanos(end));
+        self.alive.add(a, b);
+        self.alive_total += b.saturating_sub(a);
+    }
+
+    pub(crate) fn merge(&mut self, other: &Record) {
         // Same bounds on both sides: adding cannot fail.
         let _ = self.wait.add(&other.wait);
         let _ = self.run.add(&other.run);
+        self.busy.merge(&other.busy);
+        self.alive.merge(&other.alive);
+        self.busy_total += other.busy_total;
+        self.alive_total += other.alive_total;
+    }
+
+    pub(crate) fn wait(&self) -> &Histogram<u64> {
+        &self.wait
+    }
+
+    pub(crate) fn run(&self) -> &Histogram<u64> {
+        &self.run
+    }
+
+    /// Busy and alive time in total.
+    pub(crate) fn totals(&self) -> (Duration, Duration) {
+        (
+            Duration::from_nanos(self.busy_total),
+            Duration::from_nanos(self.alive_total),
+        )
+    }
+
+    /// Saturation (busy ÷ alive time) of each window up to the one holding
+    /// `now`, oldest first, and in total.
+    pub(crate) fn saturation(&self, now: Duration) -> (Vec<f64>, f64) {
+        let ratio = |busy: u64, alive: u64| {
+            if alive == 0 {
+                0.0
+            } else {
+                (busy as f64 / alive as f64).min(1.0)
+            }
+        };
+        let last = nanos(now) / self.busy.width;
+        let first = last.saturating_sub(SATURATION_WINDOWS as u64 - 1);
+        let series = (first..=last)
+            .map(|w| ratio(self.busy.get(w), self.alive.get(w)))
+            .collect();
+        (series, ratio(self.busy_total, self.alive_total))
     }
 }
 
@@ -63,12 +216,18 @@ fn micros(d: Duration) -> u64 {
     (d.as_micros().min(u128::from(u64::MAX)) as u64).max(1)
 }
 
-/// Percentiles of a time distribution.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
+fn nanos(d: Duration) -> u64 {
+    d.as_nanos().min(u128::from(u64::MAX)) as u64
+}
+
+/// A time distribution: percentiles, and counts per bucket for exporters.
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
-pub struct Quantiles {
+pub struct Distribution {
     /// How many samples.
     pub count: u64,
+    /// The samples added up (to the histogram's precision, 3 digits).
+    pub sum: Duration,
     /// Median.
     pub p50: Duration,
     /// 90th percentile.
@@ -77,17 +236,26 @@ pub struct Quantiles {
     pub p99: Duration,
     /// Largest sample.
     pub max: Duration,
+    /// For each bound of [`BUCKETS`], the samples at or below it (cumulative,
+    /// as Prometheus counts them); `count` is the `+Inf` bucket.
+    pub buckets: Vec<(Duration, u64)>,
 }
 
-impl Quantiles {
+impl Distribution {
     pub(crate) fn of(h: &Histogram<u64>) -> Self {
         let at = |q: f64| Duration::from_micros(h.value_at_quantile(q));
-        Quantiles {
+        let sum = (h.mean() * h.len() as f64).round();
+        Distribution {
             count: h.len(),
+            sum: Duration::from_micros(sum as u64),
             p50: at(0.5),
             p90: at(0.9),
             p99: at(0.99),
             max: Duration::from_micros(h.max()),
+            buckets: BUCKETS
+                .iter()
+                .map(|&b| (b, h.count_between(0, micros(b))))
+                .collect(),
         }
     }
 }
@@ -125,11 +293,57 @@ pub struct Metrics {
     /// Job starts that had to wait for the rate limit.
     pub rate_limited_waits: u64,
     /// Time from submission to start.
-    pub wait: Quantiles,
+    pub wait: Distribution,
     /// Time from start to end.
-    pub run: Quantiles,
-    /// Share of worker time spent running jobs since the pool started (0..=1).
+    pub run: Distribution,
+    /// Worker time spent running jobs since the pool started, jobs still
+    /// running included.
+    pub busy_time: Duration,
+    /// Worker time since the pool started: each worker's lifetime, added up.
+    pub worker_time: Duration,
+    /// `busy_time / worker_time` (0..=1).
     pub saturation: f64,
+    /// Saturation per window of [`saturation_window`](Self::saturation_window)
+    /// on the pool's clock, oldest first, at most [`SATURATION_WINDOWS`]; the
+    /// last entry is the window in progress.
+    pub saturation_series: Vec<f64>,
+    /// The width of a window of `saturation_series`.
+    pub saturation_window: Duration,
+}
+
+/// A number as an exporter writes it.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Num {
+    Int(u64),
+    Real(f64),
+}
+
+impl std::fmt::Display for Num {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Num::Int(n) => write!(f, "{n}"),
+            Num::Real(x) => write!(f, "{x}"),
+        }
+    }
+}
+
+/// The value of one metric family.
+pub(crate) enum Value<'a> {
+    Gauge(Num),
+    /// Rendered with the `_total` suffix.
+    Counter(Num),
+    /// A counter per outcome, labelled `outcome`, rendered as `jobs_total`.
+    Outcomes([(&'static str, u64); 6]),
+    /// In seconds.
+    Histogram(&'a Distribution),
+}
+
+/// One metric family: its name (after the exporter's prefix, before any
+/// suffix), help text and value.
+pub(crate) struct Family<'a> {
+    pub(crate) name: &'static str,
+    pub(crate) help: &'static str,
+    pub(crate) value: Value<'a>,
 }
 
 impl Metrics {
@@ -138,78 +352,171 @@ impl Metrics {
         self.succeeded + self.failed + self.canceled + self.timed_out + self.panicked
     }
 
+    /// The families both exporters render. Saturation over any window is
+    /// `rate(busy_seconds_total) / rate(worker_seconds_total)`, which is why
+    /// those two are counters and the series is not exported.
+    pub(crate) fn families(&self) -> Vec<Family<'_>> {
+        let int = |n: usize| Num::Int(n as u64);
+        let family = |name, help, value| Family { name, help, value };
+        vec![
+            family(
+                "workers",
+                "Workers running now.",
+                Value::Gauge(int(self.workers)),
+            ),
+            family(
+                "busy_workers",
+                "Workers running a job now.",
+                Value::Gauge(int(self.busy)),
+            ),
+            family(
+                "queued_jobs",
+                "Jobs waiting in the queue.",
+                Value::Gauge(int(self.queued)),
+            ),
+            family(
+                "queue_capacity",
+                "Capacity of the job queue.",
+                Value::Gauge(int(self.capacity)),
+            ),
+            family(
+                "saturation",
+                "Share of worker time spent running jobs since the pool started.",
+                Value::Gauge(Num::Real(self.saturation)),
+            ),
+            family(
+                "jobs",
+                "Jobs by outcome; submitted counts every accepted job.",
+                Value::Outcomes([
+                    ("submitted", self.submitted),
+                    ("succeeded", self.succeeded),
+                    ("failed", self.failed),
+                    ("canceled", self.canceled),
+                    ("timed_out", self.timed_out),
+                    ("panicked", self.panicked),
+                ]),
+            ),
+            family(
+                "retries",
+                "Retries made.",
+                Value::Counter(Num::Int(self.retried)),
+            ),
+            family(
+                "rate_limited_waits",
+                "Job starts that waited for the rate limit.",
+                Value::Counter(Num::Int(self.rate_limited_waits)),
+            ),
+            family(
+                "busy_seconds",
+                "Worker time spent running jobs.",
+                Value::Counter(Num::Real(self.busy_time.as_secs_f64())),
+            ),
+            family(
+                "worker_seconds",
+                "Worker time, each worker's lifetime added up.",
+                Value::Counter(Num::Real(self.worker_time.as_secs_f64())),
+            ),
+            family(
+                "wait_seconds",
+                "Time from submission to start.",
+                Value::Histogram(&self.wait),
+            ),
+            family(
+                "run_seconds",
+                "Time from start to end.",
+                Value::Histogram(&self.run),
+            ),
+        ]
+    }
+
     /// Renders the snapshot in Prometheus' text exposition format (version
-    /// 0.0.4), every name starting with `prefix` (e.g. `brigade_pool`).
+    /// 0.0.4), every name starting with `prefix` (e.g. `brigade_pool`). Needs
+    /// no feature; to serve a pool from a `prometheus-client` registry, see
+    /// [`PoolCollector`](super::PoolCollector) (feature `prometheus`).
     pub fn to_prometheus(&self, prefix: &str) -> String {
         let mut out = String::new();
-        let mut gauge = |name: &str, help: &str, v: f64| {
-            let _ = writeln!(
-                out,
-                "# HELP {prefix}_{name} {help}\n# TYPE {prefix}_{name} gauge\n{prefix}_{name} {v}"
-            );
-        };
-        gauge("workers", "Workers running now.", self.workers as f64);
-        gauge(
-            "busy_workers",
-            "Workers running a job now.",
-            self.busy as f64,
-        );
-        gauge(
-            "queued_jobs",
-            "Jobs waiting in the queue.",
-            self.queued as f64,
-        );
-        gauge(
-            "queue_capacity",
-            "Capacity of the job queue.",
-            self.capacity as f64,
-        );
-        gauge(
-            "saturation",
-            "Share of worker time spent running jobs.",
-            self.saturation,
-        );
-        let _ = writeln!(
-            out,
-            "# HELP {prefix}_jobs_total Jobs by outcome.\n# TYPE {prefix}_jobs_total counter"
-        );
-        for (outcome, v) in [
-            ("submitted", self.submitted),
-            ("succeeded", self.succeeded),
-            ("failed", self.failed),
-            ("canceled", self.canceled),
-            ("timed_out", self.timed_out),
-            ("panicked", self.panicked),
-        ] {
-            let _ = writeln!(out, "{prefix}_jobs_total{{outcome=\"{outcome}\"}} {v}");
-        }
-        for (name, help, v) in [
-            ("retries_total", "Retries made.", self.retried),
-            (
-                "rate_limited_waits_total",
-                "Job starts that waited for the rate limit.",
-                self.rate_limited_waits,
-            ),
-        ] {
-            let _ = writeln!(out, "# HELP {prefix}_{name} {help}\n# TYPE {prefix}_{name} counter\n{prefix}_{name} {v}");
-        }
-        for (name, help, q) in [
-            ("wait_seconds", "Time from submission to start.", &self.wait),
-            ("run_seconds", "Time from start to end.", &self.run),
-        ] {
-            let _ = writeln!(
-                out,
-                "# HELP {prefix}_{name} {help}\n# TYPE {prefix}_{name} summary"
-            );
-            for (quantile, d) in [("0.5", q.p50), ("0.9", q.p90), ("0.99", q.p99)] {
-                let _ = writeln!(
-                    out,
-                    "{prefix}_{name}{{quantile=\"{quantile}\"}} {}",
-                    d.as_secs_f64()
-                );
+        for f in self.families() {
+            let (kind, name) = match f.value {
+                Value::Gauge(_) => ("gauge", format!("{prefix}_{}", f.name)),
+                Value::Counter(_) | Value::Outcomes(_) => {
+                    ("counter", format!("{prefix}_{}_total", f.name))
+                }
+                Value::Histogram(_) => ("histogram", format!("{prefix}_{}", f.name)),
+            };
+            let _ = writeln!(out, "# HELP {name} {}\n# TYPE {name} {kind}", f.help);
+            match f.value {
+                Value::Gauge(v) | Value::Counter(v) => {
+                    let _ = writeln!(out, "{name} {v}");
+                }
+                Value::Outcomes(counts) => {
+                    for (outcome, n) in counts {
+                        let _ = writeln!(out, "{name}{{outcome=\"{outcome}\"}} {n}");
+                    }
+                }
+                Value::Histogram(d) => {
+                    for (bound, n) in &d.buckets {
+                        let _ =
+                            writeln!(out, "{name}_bucket{{le=\"{}\"}} {n}", bound.as_secs_f64());
+                    }
+                    let _ = writeln!(
+                        out,
+                        "{name}_bucket{{le=\"+Inf\"}} {}\n{name}_sum {}\n{name}_count {}",
+                        d.count,
+                        d.sum.as_secs_f64(),
+                        d.count
+                    );
+                }
             }
-            let _ = writeln!(out, "{prefix}_{name}_count {}", q.count);
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const N: u64 = SATURATION_WINDOWS as u64;
+
+    #[test]
+    fn an_interval_is_split_over_the_windows_it_spans() {
+        let mut w = Windows::new(Duration::from_nanos(10));
+        w.add(5, 32);
+        assert_eq!((w.get(0), w.get(1), w.get(2), w.get(3)), (5, 10, 10, 2));
+        assert_eq!(w.get(4), 0);
+    }
+
+    #[test]
+    fn a_window_a_lap_old_reads_zero_and_is_replaced() {
+        let mut w = Windows::new(Duration::from_nanos(10));
+        w.add(0, 10);
+        w.add(10 * N, 10 * N + 3); // same ring entry, next lap
+        assert_eq!((w.get(0), w.get(N)), (0, 3));
+        w.add(0, 10); // older than the entry now there: dropped
+        assert_eq!((w.get(0), w.get(N)), (0, 3));
+    }
+
+    #[test]
+    fn a_long_interval_keeps_only_the_last_windows() {
+        let mut w = Windows::new(Duration::from_nanos(10));
+        w.add(0, 10 * (2 * N) + 4);
+        assert_eq!(w.get(2 * N), 4);
+        assert_eq!(w.get(N + 1), 10, "the oldest window kept");
+        assert_eq!(w.get(N), 0, "a window too old to keep");
+    }
+
+    #[test]
+    fn merged_windows_add_up_and_saturation_divides_them() {
+        let width = Duration::from_nanos(10);
+        let mut a = Record::new(width);
+        a.alive_for(Duration::ZERO, Duration::from_nanos(30));
+        a.busy_for(Duration::from_nanos(10), Duration::from_nanos(20));
+        let mut b = Record::new(width);
+        b.alive_for(Duration::from_nanos(10), Duration::from_nanos(30));
+        b.busy_for(Duration::from_nanos(10), Duration::from_nanos(25));
+        a.merge(&b);
+        let (series, total) = a.saturation(Duration::from_nanos(29));
+        assert_eq!(series, vec![0.0, 1.0, 0.25]);
+        assert_eq!(total, 25.0 / 50.0);
     }
 }

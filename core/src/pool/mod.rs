@@ -48,6 +48,8 @@
 mod engine;
 mod metrics;
 mod outcome;
+#[cfg(feature = "prometheus")]
+mod prometheus;
 mod worker;
 
 use std::collections::HashSet;
@@ -62,10 +64,12 @@ use crate::runtime::{Duration, Instant};
 use crate::{Context, RateLimit, Retry, WaitGroup};
 
 use engine::{Handler, JobOptions, PanicHook, Shared, Slot, Task};
-use metrics::Histograms;
+use metrics::Record;
 
-pub use metrics::{Metrics, Quantiles};
+pub use metrics::{Distribution, Metrics, BUCKETS, SATURATION_WINDOWS};
 pub use outcome::{CancelReason, Failure, HandleError, JobHandle, JobId, Outcome, Phase};
+#[cfg(feature = "prometheus")]
+pub use prometheus::PoolCollector;
 pub use worker::{Spawner, ThreadSpawner, Worker};
 
 /// The most workers a pool accepts.
@@ -166,6 +170,7 @@ pub struct Builder<E> {
     retry: Option<Retry<E>>,
     rate_limit: Option<RateLimit>,
     on_panic: Option<PanicHook>,
+    saturation_window: Duration,
 }
 
 impl<E> fmt::Debug for Builder<E> {
@@ -233,6 +238,13 @@ impl<E> Builder<E> {
     /// Called with the job id and panic message whenever a handler panics.
     pub fn on_panic(mut self, hook: impl Fn(JobId, &str) + Send + Sync + 'static) -> Self {
         self.on_panic = Some(Arc::new(hook));
+        self
+    }
+
+    /// The width of a window of [`Metrics::saturation_series`] (default 1 s;
+    /// the series keeps the last [`SATURATION_WINDOWS`]).
+    pub fn saturation_window(mut self, width: Duration) -> Self {
+        self.saturation_window = width;
         self
     }
 
@@ -309,6 +321,9 @@ impl<E> Builder<E> {
         if self.max_queue_wait.is_some_and(|t| t.is_zero()) {
             return Err(BuildError::ZeroDuration("max_queue_wait"));
         }
+        if self.saturation_window.is_zero() {
+            return Err(BuildError::ZeroDuration("saturation_window"));
+        }
         let (jobs_tx, jobs_rx) = chan::bounded(queue);
         let (results_tx, results_rx) = chan::unbounded();
         let (control_tx, control_rx) = chan::unbounded();
@@ -328,7 +343,8 @@ impl<E> Builder<E> {
             cancelled: Mutex::new(HashSet::new()),
             any_cancelled: AtomicUsize::new(0),
             slots: Mutex::new(Vec::new()),
-            retired: Mutex::new(Histograms::new()),
+            retired: Mutex::new(Record::new(self.saturation_window)),
+            window: self.saturation_window,
             live: AtomicUsize::new(0),
             retire: AtomicUsize::new(0),
             running: WaitGroup::new(),
@@ -395,6 +411,7 @@ impl Pool<(), (), ()> {
             retry: None,
             rate_limit: None,
             on_panic: None,
+            saturation_window: Duration::from_secs(1),
         }
     }
 }
@@ -409,7 +426,7 @@ where
         let mut target = lock(&self.target);
         for _ in 0..n {
             let index = self.next_index.fetch_add(1, Ordering::Relaxed);
-            let slot = Arc::new(Slot::new());
+            let slot = Arc::new(Slot::new(self.shared.uptime(), self.shared.window));
             lock(&self.shared.slots).push(slot.clone());
             self.shared.live.fetch_add(1, Ordering::AcqRel);
             self.shared.running.add(1);
@@ -689,36 +706,22 @@ where
         self.capacity
     }
 
-    /// A snapshot of the pool's counters, gauges and time distributions.
+    /// A snapshot of the pool's counters, gauges, time distributions and
+    /// saturation.
     pub fn metrics(&self) -> Metrics {
-        let c = &self.shared.counters;
-        let mut h = Histograms::new();
-        h.merge(&lock(&self.shared.retired));
-        for slot in lock(&self.shared.slots).iter() {
-            h.merge(&lock(&slot.histograms));
-        }
-        let workers = self.shared.live.load(Ordering::Acquire);
-        let busy = c.busy.load(Ordering::Relaxed).min(workers);
-        let worker_time =
-            self.shared.uptime().as_nanos() as f64 * (*lock(&self.target)).max(1) as f64;
-        Metrics {
-            workers,
-            busy,
-            idle: workers - busy,
-            queued: self.jobs.len(),
-            capacity: self.capacity,
-            submitted: c.submitted.load(Ordering::Relaxed),
-            succeeded: c.succeeded.load(Ordering::Relaxed),
-            failed: c.failed.load(Ordering::Relaxed),
-            canceled: c.canceled.load(Ordering::Relaxed),
-            timed_out: c.timed_out.load(Ordering::Relaxed),
-            panicked: c.panicked.load(Ordering::Relaxed),
-            retried: c.retried.load(Ordering::Relaxed),
-            rate_limited_waits: c.rate_limited_waits.load(Ordering::Relaxed),
-            wait: Quantiles::of(&h.wait),
-            run: Quantiles::of(&h.run),
-            saturation: (c.busy_nanos.load(Ordering::Relaxed) as f64 / worker_time).min(1.0),
-        }
+        self.shared.metrics(self.jobs.len(), self.capacity)
+    }
+
+    /// This pool's metrics as a `prometheus-client` collector, every name
+    /// starting with `prefix` (e.g. `brigade_pool`): register it with
+    /// `Registry::register_collector` and each scrape reads a fresh snapshot.
+    /// The collector does not keep the pool open.
+    #[cfg(feature = "prometheus")]
+    pub fn collector(&self, prefix: &str) -> PoolCollector {
+        let shared = self.shared.clone();
+        let jobs = self.jobs_rx.clone();
+        let capacity = self.capacity;
+        PoolCollector::new(prefix, move || shared.metrics(jobs.len(), capacity))
     }
 }
 
