@@ -141,6 +141,27 @@ fn the_unchosen_send_value_is_not_sent() {
 }
 
 #[test]
+fn the_unchosen_send_value_is_dropped_before_the_body_runs() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static DROPS: AtomicUsize = AtomicUsize::new(0);
+    struct Counted;
+    impl Drop for Counted {
+        fn drop(&mut self) {
+            DROPS.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+    let (tx, rx) = chan::bounded::<u8>(1);
+    tx.send(1).unwrap();
+    let (never_tx, _never_rx) = chan::bounded::<Counted>(0); // no receiver waits
+    let seen = select! {
+        recv(rx) -> v => { assert_eq!(v, Ok(1)); DROPS.load(Ordering::SeqCst) },
+        send(never_tx, Counted) -> _ => panic!("nobody receives"),
+    };
+    assert_eq!(seen, 1, "dropped once, before the body");
+    assert_eq!(DROPS.load(Ordering::SeqCst), 1);
+}
+
+#[test]
 fn closing_a_channel_completes_a_blocked_select() {
     let (tx, rx) = chan::bounded::<i32>(0);
     let (_other_tx, other_rx) = chan::bounded::<i32>(0);

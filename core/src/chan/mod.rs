@@ -71,6 +71,8 @@ use waiting::{block_on, Ended, Limit, Registration};
 pub use error::{
     RecvError, RecvTimeoutError, SendError, SendTimeoutError, TryRecvError, TrySendError,
 };
+#[doc(hidden)]
+pub use select::internal as __select;
 pub use select::{Select, Selected};
 pub use time::{after, never, tick};
 

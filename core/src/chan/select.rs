@@ -269,6 +269,78 @@ impl Drop for SelectFuture<'_, '_> {
     }
 }
 
+/// What [`select!`](crate::select) expands to: its cases live on the caller's
+/// stack and the wait runs on a slice of them, so a `select!` allocates nothing
+/// unless it has to wait. Not a public API.
+#[doc(hidden)]
+pub mod internal {
+    use crate::runtime::Duration;
+
+    use super::super::case::{RecvCase, SendCase};
+    use super::super::waiting::{block_on_arms, Ended, Limit};
+    use super::{Receiver, RecvError, SendError, Sender};
+
+    pub use super::super::waiting::Arm;
+
+    pub struct Recv<'a, T>(RecvCase<'a, T>);
+
+    pub fn recv<T>(rx: &Receiver<T>) -> Recv<'_, T> {
+        Recv(RecvCase::new(&rx.chan))
+    }
+
+    impl<T> Recv<'_, T> {
+        pub fn arm(&mut self) -> Arm<'_> {
+            Arm(&mut self.0)
+        }
+
+        pub fn take(&mut self) -> Result<T, RecvError> {
+            let r = self.0.result.take().expect("the chosen case has a result");
+            r.map_err(|()| RecvError::Closed)
+        }
+    }
+
+    pub struct Send<'a, T>(SendCase<'a, T>);
+
+    pub fn send<T>(tx: &Sender<T>, v: T) -> Send<'_, T> {
+        Send(SendCase::new(&tx.chan, v))
+    }
+
+    impl<T> Send<'_, T> {
+        pub fn arm(&mut self) -> Arm<'_> {
+            Arm(&mut self.0)
+        }
+
+        pub fn take(&mut self) -> Result<(), SendError<T>> {
+            let r = self.0.result.take().expect("the chosen case has a result");
+            r.map_err(SendError::Closed)
+        }
+    }
+
+    #[track_caller]
+    pub fn wait(arms: &mut [Arm<'_>]) -> usize {
+        match block_on_arms(arms, Limit::Forever) {
+            Ended::Case(i) => i,
+            _ => panic!("select! would block on a thread that must not block: add a default arm or use Select::wait_async"),
+        }
+    }
+
+    pub fn try_wait(arms: &mut [Arm<'_>]) -> Option<usize> {
+        match block_on_arms(arms, Limit::NoWait) {
+            Ended::Case(i) => Some(i),
+            _ => None,
+        }
+    }
+
+    #[track_caller]
+    pub fn wait_timeout(arms: &mut [Arm<'_>], timeout: Duration) -> Option<usize> {
+        match block_on_arms(arms, Limit::Until(crate::runtime::Instant::now() + timeout)) {
+            Ended::Case(i) => Some(i),
+            Ended::TimedOut => None,
+            Ended::WouldBlock => panic!("select! would block on a thread that must not block: use default instead of a timeout, or Select::wait_async"),
+        }
+    }
+}
+
 /// Waits on several channel operations, like Go's `select` statement.
 ///
 /// Arms, in any order and number:
@@ -301,10 +373,9 @@ impl Drop for SelectFuture<'_, '_> {
 /// [`Select::wait_async`].
 #[macro_export]
 macro_rules! select {
-    (@parse [$($arms:tt)*] [$($def:tt)*]) => {{
-        let mut __sel = $crate::chan::Select::new();
-        $crate::select!(@build __sel [$($def)*] [] $($arms)*)
-    }};
+    (@parse [$($arms:tt)*] [$($def:tt)*]) => {
+        $crate::select!(@build [$($def)*] [0] [] $($arms)*)
+    };
     (@parse [$($arms:tt)*] [$($def:tt)*] recv($rx:expr) -> $res:pat => $body:block, $($rest:tt)*) => {
         $crate::select!(@parse [$($arms)* (recv ($rx) $res => $body)] [$($def)*] $($rest)*)
     };
@@ -345,44 +416,36 @@ macro_rules! select {
         compile_error!("select! takes at most one default arm")
     };
 
-    (@build $sel:ident [$($def:tt)*] [$($done:tt)*] (recv ($rx:expr) $res:pat => $body:block) $($rest:tt)*) => {{
-        let __case = $sel.recv(&$rx);
-        $crate::select!(@build $sel [$($def)*] [$($done)* (__case $res => $body)] $($rest)*)
+    // Each case is a local on the caller's stack (`__case`, one per arm: macro
+    // hygiene keeps them apart) carrying its index as a constant expression.
+    (@build [$($def:tt)*] [$($n:tt)*] [$($done:tt)*] (recv ($rx:expr) $res:pat => $body:block) $($rest:tt)*) => {{
+        let mut __case = $crate::chan::__select::recv(&$rx);
+        $crate::select!(@build [$($def)*] [$($n)* + 1] [$($done)* (__case ($($n)*) $res => $body)] $($rest)*)
     }};
-    (@build $sel:ident [$($def:tt)*] [$($done:tt)*] (send ($tx:expr, $v:expr) $res:pat => $body:block) $($rest:tt)*) => {{
-        let __case = $sel.send(&$tx, $v);
-        $crate::select!(@build $sel [$($def)*] [$($done)* (__case $res => $body)] $($rest)*)
+    (@build [$($def:tt)*] [$($n:tt)*] [$($done:tt)*] (send ($tx:expr, $v:expr) $res:pat => $body:block) $($rest:tt)*) => {{
+        let mut __case = $crate::chan::__select::send(&$tx, $v);
+        $crate::select!(@build [$($def)*] [$($n)* + 1] [$($done)* (__case ($($n)*) $res => $body)] $($rest)*)
     }};
-    (@build $sel:ident [] [$(($h:ident $res:pat => $body:block))*]) => {{
-        let __i = $sel
-            .wait()
-            .expect("select! would block on a thread that must not block: add a default arm or use Select::wait_async");
-        drop($sel);
-        $crate::select!(@dispatch __i [$(($h $res => $body))*])
+    (@build [] [$($n:tt)*] [$(($h:ident $i:tt $res:pat => $body:block))*]) => {{
+        let __i = $crate::chan::__select::wait(&mut [$($h.arm()),*]);
+        $crate::select!(@dispatch __i { $(drop($h);)* } [$(($h $i $res => $body))*])
     }};
-    (@build $sel:ident [(now) $dbody:block] [$(($h:ident $res:pat => $body:block))*]) => {{
-        match $sel.try_wait() {
-            Some(__i) => {
-                drop($sel);
-                $crate::select!(@dispatch __i [$(($h $res => $body))*])
-            }
+    (@build [(now) $dbody:block] [$($n:tt)*] [$(($h:ident $i:tt $res:pat => $body:block))*]) => {{
+        match $crate::chan::__select::try_wait(&mut [$($h.arm()),*]) {
+            Some(__i) => $crate::select!(@dispatch __i { $(drop($h);)* } [$(($h $i $res => $body))*]),
             None => $dbody,
         }
     }};
-    (@build $sel:ident [(timeout $t:expr) $dbody:block] [$(($h:ident $res:pat => $body:block))*]) => {{
-        match $sel
-            .wait_timeout($t)
-            .expect("select! would block on a thread that must not block: use default instead of a timeout, or Select::wait_async")
-        {
-            Some(__i) => {
-                drop($sel);
-                $crate::select!(@dispatch __i [$(($h $res => $body))*])
-            }
+    (@build [(timeout $t:expr) $dbody:block] [$($n:tt)*] [$(($h:ident $i:tt $res:pat => $body:block))*]) => {{
+        match $crate::chan::__select::wait_timeout(&mut [$($h.arm()),*], $t) {
+            Some(__i) => $crate::select!(@dispatch __i { $(drop($h);)* } [$(($h $i $res => $body))*]),
             None => $dbody,
         }
     }};
-    (@dispatch $i:ident [$(($h:ident $res:pat => $body:block))*]) => {
-        $( if $i == $h.index() { let $res = $h.take(); $body } else )* { unreachable!("select! chose a case it does not have") }
+    // The chosen case's result is taken, then every case is dropped (a send
+    // that was not chosen drops its value) before the arm's body runs.
+    (@dispatch $i:ident $drops:tt [$(($h:ident $k:tt $res:pat => $body:block))*]) => {
+        $( if $i == $k { let __r = $h.take(); $drops let $res = __r; $body } else )* { unreachable!("select! chose a case it does not have") }
     };
 
     ($($tokens:tt)*) => {

@@ -109,29 +109,60 @@ impl Order {
     }
 }
 
-fn pass1(cases: &mut [&mut dyn Case], order: &[usize]) -> Option<usize> {
-    order.iter().copied().find(|&i| cases[i].attempt())
+/// A case as the wait loop holds it: `&mut dyn Case` inside the crate, an
+/// [`Arm`] in a `select!` expansion.
+pub(crate) trait CaseRef {
+    fn case(&mut self) -> &mut dyn Case;
+}
+
+impl CaseRef for &mut dyn Case {
+    fn case(&mut self) -> &mut dyn Case {
+        &mut **self
+    }
+}
+
+/// One case of a `select!`, on the stack of its caller. Not a public API.
+#[doc(hidden)]
+pub struct Arm<'r>(pub(crate) &'r mut dyn Case);
+
+impl CaseRef for Arm<'_> {
+    fn case(&mut self) -> &mut dyn Case {
+        &mut *self.0
+    }
+}
+
+fn pass1<C: CaseRef>(cases: &mut [C], order: &[usize]) -> Option<usize> {
+    order.iter().copied().find(|&i| cases[i].case().attempt())
 }
 
 /// Enqueues `me` on every case; `Err(k)` if case `order[k]` was ready (the first
 /// `k` cases were registered), `Ok(())` if all are registered.
-fn pass2(cases: &mut [&mut dyn Case], order: &[usize], me: &Arc<Signal>) -> Result<(), usize> {
+fn pass2<C: CaseRef>(cases: &mut [C], order: &[usize], me: &Arc<Signal>) -> Result<(), usize> {
     for (k, &i) in order.iter().enumerate() {
-        if cases[i].register(me, i) {
+        if cases[i].case().register(me, i) {
             return Err(k);
         }
     }
     Ok(())
 }
 
-fn unregister(cases: &mut [&mut dyn Case], order: &[usize], me: &Arc<Signal>) {
+fn unregister<C: CaseRef>(cases: &mut [C], order: &[usize], me: &Arc<Signal>) {
     for &i in order {
-        cases[i].unregister(me);
+        cases[i].case().unregister(me);
     }
 }
 
 /// Runs the wait loop on the calling thread.
 pub(crate) fn block_on(cases: &mut [&mut dyn Case], limit: Limit) -> Ended {
+    run(cases, limit)
+}
+
+/// [`block_on`] for the arms of a `select!`.
+pub(crate) fn block_on_arms(arms: &mut [Arm<'_>], limit: Limit) -> Ended {
+    run(arms, limit)
+}
+
+fn run<C: CaseRef>(cases: &mut [C], limit: Limit) -> Ended {
     loop {
         let order = Order::new(cases.len());
         let order = order.as_slice();
@@ -143,7 +174,9 @@ pub(crate) fn block_on(cases: &mut [&mut dyn Case], limit: Limit) -> Ended {
             // channel changed since its case was tried, then at this instant
             // every case is as it was found (Go locks every channel at once
             // for this; a second look costs less). Otherwise try again.
-            Limit::NoWait if order.iter().all(|&i| cases[i].unchanged()) => return Ended::TimedOut,
+            Limit::NoWait if order.iter().all(|&i| cases[i].case().unchanged()) => {
+                return Ended::TimedOut
+            }
             Limit::NoWait => continue,
             Limit::Until(d) if Instant::now() >= d => return Ended::TimedOut,
             Limit::Until(d) => Some(d),
@@ -173,7 +206,7 @@ pub(crate) fn block_on(cases: &mut [&mut dyn Case], limit: Limit) -> Ended {
         }
         unregister(cases, registered, &me);
         let i = me.selected().expect("a completed signal names its case");
-        cases[i].collect();
+        cases[i].case().collect();
         return Ended::Case(i);
     }
 }
