@@ -5,7 +5,8 @@
 //! - on `wasm32`, `wasm_sync`'s `Mutex`/`Condvar`, which spin instead of executing
 //!   `memory.atomic.wait` on the page's main thread (where the browser traps) and
 //!   wait normally on Web Workers;
-//! - everywhere else, the standard library's.
+//! - everywhere else, the standard library's (except for the channel state's
+//!   lock, which is `parking_lot`'s natively: `chan/hchan.rs` says why).
 //!
 //! Poisoning is ignored on purpose: every critical section in the engine leaves its
 //! state consistent before it can panic (it only moves values between queues), and a

@@ -37,7 +37,20 @@ use std::collections::VecDeque;
 
 use std::ops::{Deref, DerefMut};
 
-use crate::loom::{lock, Arc, Mutex, MutexGuard};
+use crate::loom::{lock, Arc, Mutex};
+// The state's lock: `parking_lot`'s natively, which holds up better than the
+// standard one when many threads contend for one channel on few cores (see
+// `README.md`, "Which lock, natively"); `crate::loom`'s elsewhere.
+#[cfg(any(loom, target_arch = "wasm32"))]
+use crate::loom::{Mutex as StateMutex, MutexGuard as StateGuard};
+#[cfg(not(any(loom, target_arch = "wasm32")))]
+use parking_lot::{Mutex as StateMutex, MutexGuard as StateGuard};
+#[cfg(not(any(loom, target_arch = "wasm32")))]
+fn lock_state<T>(m: &StateMutex<T>) -> StateGuard<'_, T> {
+    m.lock()
+}
+#[cfg(any(loom, target_arch = "wasm32"))]
+use lock as lock_state;
 
 use super::signal::Signal;
 
@@ -98,7 +111,7 @@ impl Wakes {
 /// The locked state of a channel. Dropping it releases the lock, then wakes the
 /// waiters served while it was held.
 pub(crate) struct Guard<'a, T> {
-    st: Option<MutexGuard<'a, State<T>>>,
+    st: Option<StateGuard<'a, State<T>>>,
 }
 
 impl<T> Deref for Guard<'_, T> {
@@ -127,7 +140,7 @@ impl<T> Drop for Guard<'_, T> {
 }
 
 pub(crate) struct Chan<T> {
-    state: Mutex<State<T>>,
+    state: StateMutex<State<T>>,
     /// Capacity; `usize::MAX` for unbounded.
     pub(crate) cap: usize,
 }
@@ -161,7 +174,7 @@ impl<T> State<T> {
 impl<T> Chan<T> {
     pub(crate) fn new(cap: usize) -> Self {
         Chan {
-            state: Mutex::new(State {
+            state: StateMutex::new(State {
                 buf: VecDeque::with_capacity(if cap == usize::MAX { 16 } else { cap.min(1024) }),
                 closed: false,
                 recvq: VecDeque::new(),
@@ -177,13 +190,13 @@ impl<T> Chan<T> {
 
     pub(crate) fn lock(&self) -> Guard<'_, T> {
         Guard {
-            st: Some(lock(&self.state)),
+            st: Some(lock_state(&self.state)),
         }
     }
 
     /// The state's version (see [`State::version`]).
     pub(crate) fn version(&self) -> u64 {
-        lock(&self.state).version
+        lock_state(&self.state).version
     }
 
     /// Sends `v` now if a receiver waits or the buffer has room.
