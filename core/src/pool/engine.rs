@@ -132,7 +132,10 @@ pub(crate) struct Task<J, O, E> {
     pub(crate) id: JobId,
     job: Option<J>,
     pub(crate) submitted: Instant,
-    pub(crate) opts: JobOptions<E>,
+    /// Boxed, and only when the job has any: a task is moved several times on
+    /// its way (into the queue, out, into the worker's future), and most jobs
+    /// have none.
+    opts: Option<Box<JobOptions<E>>>,
     handle: Option<Sender<Outcome<J, O, E>>>,
     shared: Arc<Shared<J, O, E>>,
 }
@@ -149,10 +152,23 @@ impl<J, O, E> Task<J, O, E> {
             id,
             job: Some(job),
             submitted: Instant::now(),
-            opts,
+            opts: (opts.ctx.is_some() || opts.timeout.is_some() || opts.retry.is_some())
+                .then(|| Box::new(opts)),
             handle,
             shared,
         }
+    }
+
+    fn ctx(&self) -> Option<&Context> {
+        self.opts.as_ref().and_then(|o| o.ctx.as_ref())
+    }
+
+    fn timeout(&self) -> Option<Duration> {
+        self.opts.as_ref().and_then(|o| o.timeout)
+    }
+
+    fn retry(&self) -> Option<&Retry<E>> {
+        self.opts.as_ref().and_then(|o| o.retry.as_ref())
     }
 
     /// Takes the job back out of a task the queue refused (no outcome is owed).
@@ -289,7 +305,7 @@ impl<J, O, E> Shared<J, O, E> {
         if self.is_cancelled(task.id) {
             return never(task, Failure::Canceled(CancelReason::Job));
         }
-        if let Some(err) = task.opts.ctx.as_ref().and_then(Context::err) {
+        if let Some(err) = task.ctx().and_then(Context::err) {
             let f = match err {
                 ContextError::DeadlineExceeded => Failure::TimedOut(Phase::Queued),
                 _ => Failure::Canceled(CancelReason::Job),
@@ -303,14 +319,9 @@ impl<J, O, E> Shared<J, O, E> {
         // The job's own context: under the submitter's, else the pool's. A job
         // with no deadline of its own reuses its worker's context, as long as
         // no cancellation has touched it (the common case costs no allocation).
-        let timeout = task.opts.timeout.or(self.timeout);
-        let parent = task
-            .opts
-            .ctx
-            .as_ref()
-            .or(self.ctx.as_ref())
-            .unwrap_or(&self.root);
-        let fresh = task.opts.ctx.is_some() || timeout.is_some();
+        let timeout = task.timeout().or(self.timeout);
+        let parent = task.ctx().or(self.ctx.as_ref()).unwrap_or(&self.root);
+        let fresh = task.ctx().is_some() || timeout.is_some();
         let (ctx, cancel) = match (timeout, reuse.take()) {
             (Some(t), kept) => {
                 *reuse = kept;
@@ -355,14 +366,17 @@ impl<J, O, E> Shared<J, O, E> {
 
     /// Runs the handler until it succeeds, fails for good, or its context ends.
     async fn attempts(&self, task: &Task<J, O, E>, ctx: &Context) -> (Result<O, Failure<E>>, u32) {
-        let retry = task.opts.retry.as_ref().or(self.retry.as_ref());
+        let retry = task.retry().or(self.retry.as_ref());
         if let Some(r) = retry {
             r.deposit();
         }
         let mut attempts = 0;
         loop {
             if let Some(limit) = &self.rate_limit {
-                match limit.wait_async(ctx).await {
+                // Boxed here and below: a future's size is that of its largest
+                // await, and these rare waits would otherwise make every
+                // job's future (moved into the worker's executor) 1 KiB.
+                match Box::pin(limit.wait_async(ctx)).await {
                     Ok(waited) => {
                         if waited {
                             Counters::bump(&self.counters.rate_limited_waits);
@@ -400,7 +414,7 @@ impl<J, O, E> Shared<J, O, E> {
             Counters::bump(&self.counters.retried);
             #[cfg(feature = "metrics")]
             metrics::counter!("brigade_retries_total").increment(1);
-            if let Err(e) = ctx.sleep_async(r.delay(attempts)).await {
+            if let Err(e) = Box::pin(ctx.sleep_async(r.delay(attempts))).await {
                 return (Err(self.ctx_failure(e)), attempts);
             }
         }
@@ -423,14 +437,14 @@ impl<J, O, E> Shared<J, O, E> {
                     Ok(fut) => fut,
                     Err(payload) => return caught(payload),
                 };
-                let mut done = ctx.done().recv_async();
+                let mut done = Box::pin(ctx.done().recv_async());
                 poll_fn(|cx| {
                     match catch_unwind(AssertUnwindSafe(|| fut.as_mut().poll(cx))) {
                         Ok(Poll::Ready(r)) => return Poll::Ready(Call::Returned(r)),
                         Ok(Poll::Pending) => {}
                         Err(payload) => return Poll::Ready(caught(payload)),
                     }
-                    match Pin::new(&mut done).poll(cx) {
+                    match done.as_mut().poll(cx) {
                         Poll::Ready(_) => Poll::Ready(Call::ContextEnded),
                         Poll::Pending => Poll::Pending,
                     }
