@@ -24,6 +24,17 @@ pub use web_time::Instant;
 
 pub use std::time::Duration;
 
+/// The pool's clock for job times (read three times per job: at submission,
+/// start and end). Natively the CPU's time-stamp counter through `quanta`,
+/// calibrated against the OS clock (and the OS clock itself where the counter
+/// is not invariant): a reading costs about half of an [`Instant`]'s. In the
+/// browser, [`Instant`].
+#[cfg(not(target_arch = "wasm32"))]
+pub(crate) use quanta::Instant as Stamp;
+/// The pool's clock for job times; see the native definition.
+#[cfg(target_arch = "wasm32")]
+pub(crate) use web_time::Instant as Stamp;
+
 thread_local! {
     static BLOCKING: Cell<Option<bool>> = const { Cell::new(None) };
 }

@@ -8,7 +8,9 @@
 //!    dropped with it still inside), its `Drop` delivers `Canceled(Pool)`.
 //! 2. `counters.submitted` is raised before a task enters the queue (and
 //!    lowered if it is refused), so at quiescence it equals the sum of the
-//!    outcome counters, which are raised once per delivery.
+//!    outcome counts. An outcome is counted once, before it is delivered: by
+//!    the worker that ran the job, in its record, or else in the shared
+//!    counters.
 //! 3. A running job's [`CancelFunc`] is published in its worker's slot before
 //!    the worker re-checks the cancelled set, and `Pool::cancel` records the id
 //!    before looking at the slots: one of the two always sees the other.
@@ -28,13 +30,15 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::task::Poll;
 
+use crossbeam_utils::CachePadded;
+
 use crate::chan::Sender;
 use crate::loom::{lock, Mutex};
 use crate::rate_limit::RateLimitError;
-use crate::runtime::{Duration, Instant};
+use crate::runtime::{Duration, Stamp};
 use crate::{CancelFunc, Context, ContextError, RateLimit, Retry, WaitGroup};
 
-use super::metrics::{Counters, Distribution, Metrics, Record};
+use super::metrics::{Counters, Distribution, Ended, Metrics, Record};
 use super::outcome::{CancelReason, Failure, JobId, Outcome, Phase};
 
 /// The future an async handler returns, type-erased. It is polled only on the
@@ -73,7 +77,9 @@ pub(crate) struct JobOptions<E> {
 
 /// One worker's slot: the job it runs now and what the worker measured.
 pub(crate) struct Slot {
-    pub(crate) state: Mutex<SlotState>,
+    /// Padded: the worker locks it twice per job, and another worker's slot
+    /// may be allocated right next to it.
+    pub(crate) state: CachePadded<Mutex<SlotState>>,
     /// When the worker was started, on the pool's clock.
     born: Duration,
 }
@@ -88,10 +94,10 @@ pub(crate) struct SlotState {
 impl Slot {
     pub(crate) fn new(born: Duration, window: Duration) -> Self {
         Slot {
-            state: Mutex::new(SlotState {
+            state: CachePadded::new(Mutex::new(SlotState {
                 current: None,
                 record: Record::new(window),
-            }),
+            })),
             born,
         }
     }
@@ -100,7 +106,11 @@ impl Slot {
 pub(crate) struct Shared<J, O, E> {
     pub(crate) handler: Handler<J, O, E>,
     pub(crate) results: Sender<Outcome<J, O, E>>,
-    pub(crate) counters: Counters,
+    /// On cache lines of their own, away from the fields every job reads:
+    /// the submitter writes them on every job. Padding also aligns `Shared`,
+    /// which keeps the reference counts of its `Arc` (moved by every task)
+    /// off those fields' lines.
+    pub(crate) counters: CachePadded<Counters>,
     pub(crate) ctx: Option<Context>,
     /// Parent of job contexts when neither the job nor the pool has one.
     pub(crate) root: Context,
@@ -124,14 +134,14 @@ pub(crate) struct Shared<J, O, E> {
     pub(crate) retire: AtomicUsize,
     /// One count per running worker, for `Pool::join` and `shutdown`.
     pub(crate) running: WaitGroup,
-    pub(crate) started: Instant,
+    pub(crate) started: Stamp,
 }
 
 /// A job on its way to its outcome.
 pub(crate) struct Task<J, O, E> {
     pub(crate) id: JobId,
     job: Option<J>,
-    pub(crate) submitted: Instant,
+    pub(crate) submitted: Stamp,
     /// Boxed, and only when the job has any: a task is moved several times on
     /// its way (into the queue, out, into the worker's future), and most jobs
     /// have none.
@@ -151,7 +161,7 @@ impl<J, O, E> Task<J, O, E> {
         Task {
             id,
             job: Some(job),
-            submitted: Instant::now(),
+            submitted: Stamp::now(),
             opts: (opts.ctx.is_some() || opts.timeout.is_some() || opts.retry.is_some())
                 .then(|| Box::new(opts)),
             handle,
@@ -222,20 +232,16 @@ impl<J, O, E> Drop for Task<J, O, E> {
 
 impl<J, O, E> Shared<J, O, E> {
     fn deliver(&self, outcome: Outcome<J, O, E>, handle: Option<Sender<Outcome<J, O, E>>>) {
-        let c = &self.counters;
         #[cfg(feature = "metrics")]
         metrics::counter!("brigade_jobs_total", "outcome" => match &outcome.result {
             Ok(_) => "succeeded",
             Err(f) => f.kind(),
         })
         .increment(1);
-        Counters::bump(match &outcome.result {
-            Ok(_) => &c.succeeded,
-            Err(Failure::Error(_)) => &c.failed,
-            Err(Failure::Panicked(_)) => &c.panicked,
-            Err(Failure::Canceled(_)) => &c.canceled,
-            Err(Failure::TimedOut(_)) => &c.timed_out,
-        });
+        if outcome.worker.is_none() {
+            // A job that ran was counted in its worker's record.
+            self.counters.ended(ended(&outcome.result));
+        }
         if self.any_cancelled.load(Ordering::Acquire) > 0 {
             let mut set = lock(&self.cancelled);
             if set.remove(&outcome.id) {
@@ -292,7 +298,7 @@ impl<J, O, E> Shared<J, O, E> {
         slot: &Slot,
         reuse: &mut Option<(Context, CancelFunc)>,
     ) {
-        let start = Instant::now();
+        let start = Stamp::now();
         let queued_for = start - task.submitted;
         let start_at = start.saturating_duration_since(self.started);
         let never = |task: Task<J, O, E>, f: Failure<E>| {
@@ -335,7 +341,6 @@ impl<J, O, E> Shared<J, O, E> {
             cancel.cancel(); // a cancel(id) or abort that raced the start
         }
 
-        self.counters.busy.fetch_add(1, Ordering::Relaxed);
         #[cfg(feature = "tracing")]
         let span = tracing::info_span!("brigade.job", id = task.id, worker = index).entered();
         let (result, attempts) = self.attempts(&task, &ctx).await;
@@ -345,11 +350,11 @@ impl<J, O, E> Shared<J, O, E> {
             drop(span);
         }
         let ran_for = start.elapsed();
-        self.counters.busy.fetch_sub(1, Ordering::Relaxed);
         {
             let mut state = lock(&slot.state);
             state.current = None;
-            state.record.job(queued_for, start_at, start_at + ran_for);
+            let end = start_at + ran_for;
+            state.record.job(queued_for, start_at, end, ended(&result));
         }
         if fresh || ctx.is_done() {
             cancel.cancel(); // releases the context's timer, as Go's `defer cancel()`
@@ -485,11 +490,19 @@ impl<J, O, E> Shared<J, O, E> {
         self.started.elapsed()
     }
 
+    /// The number of workers running a job now.
+    pub(crate) fn busy(&self) -> usize {
+        let slots = lock(&self.slots);
+        let running = |s: &&Arc<Slot>| lock(&s.state).current.is_some();
+        slots.iter().filter(running).count()
+    }
+
     /// A snapshot of the counters and of every worker's record, with the
     /// time of the workers alive and the jobs running now added in.
     pub(crate) fn metrics(&self, queued: usize, capacity: usize) -> Metrics {
         let c = &self.counters;
         let mut all = Record::new(self.window);
+        let mut busy = 0;
         let now = {
             let slots = lock(&self.slots);
             let now = self.uptime();
@@ -500,6 +513,7 @@ impl<J, O, E> Shared<J, O, E> {
                 all.alive_for(slot.born, now);
                 if let Some((_, _, start)) = state.current {
                     all.busy_for(start, now);
+                    busy += 1;
                 }
             }
             now
@@ -507,7 +521,9 @@ impl<J, O, E> Shared<J, O, E> {
         let (saturation_series, saturation) = all.saturation(now);
         let (busy_time, worker_time) = all.totals();
         let workers = self.live.load(Ordering::Acquire);
-        let busy = c.busy.load(Ordering::Relaxed).min(workers);
+        let busy = busy.min(workers);
+        let (shared, ran) = (c.tally(), all.ended());
+        let ended = |e: Ended| shared.get(e) + ran.get(e);
         let load = |c: &std::sync::atomic::AtomicU64| c.load(Ordering::Relaxed);
         Metrics {
             workers,
@@ -516,11 +532,11 @@ impl<J, O, E> Shared<J, O, E> {
             queued,
             capacity,
             submitted: load(&c.submitted),
-            succeeded: load(&c.succeeded),
-            failed: load(&c.failed),
-            canceled: load(&c.canceled),
-            timed_out: load(&c.timed_out),
-            panicked: load(&c.panicked),
+            succeeded: ended(Ended::Succeeded),
+            failed: ended(Ended::Failed),
+            canceled: ended(Ended::Canceled),
+            timed_out: ended(Ended::TimedOut),
+            panicked: ended(Ended::Panicked),
             retried: load(&c.retried),
             rate_limited_waits: load(&c.rate_limited_waits),
             wait: Distribution::of(all.wait()),
@@ -541,5 +557,16 @@ pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
         s.clone()
     } else {
         "panic with a non-string payload".to_owned()
+    }
+}
+
+/// How `result` ended, as the counters count it.
+fn ended<O, E>(result: &Result<O, Failure<E>>) -> Ended {
+    match result {
+        Ok(_) => Ended::Succeeded,
+        Err(Failure::Error(_)) => Ended::Failed,
+        Err(Failure::Panicked(_)) => Ended::Panicked,
+        Err(Failure::Canceled(_)) => Ended::Canceled,
+        Err(Failure::TimedOut(_)) => Ended::TimedOut,
     }
 }

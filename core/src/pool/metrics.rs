@@ -1,19 +1,21 @@
 //! Pool metrics: counters, gauges, wait/run-time distributions and saturation.
 //!
-//! Counters are atomics bumped where outcomes are delivered. Each worker keeps
-//! its own [`Record`]: HDR histograms of wait and run times (hdrhistogram
-//! crate: 3 significant figures, microsecond resolution) and its busy and
-//! alive time, in total and per window of the pool's clock. The record sits
-//! behind a lock only that worker, `Pool::cancel` and a snapshot take, so
-//! recording is uncontended; a snapshot merges all records and adds the time
-//! of jobs still running.
+//! Each worker keeps its own [`Record`]: how the jobs it ran ended, HDR
+//! histograms of their wait and run times (hdrhistogram crate: 3 significant
+//! figures, microsecond resolution) and its busy and alive time, in total and
+//! per window of the pool's clock. The record sits behind a lock only that
+//! worker, `Pool::cancel` and a snapshot take, so recording is uncontended and
+//! no counter is shared between workers; a snapshot merges all records and
+//! adds the time of jobs still running. The [`Counters`] shared by the whole
+//! pool count what no worker ran (submissions, jobs cancelled in the queue)
+//! and the rare events (retries, rate-limit waits).
 //!
 //! Both exporters, [`Metrics::to_prometheus`] and (feature `prometheus`)
 //! [`PoolCollector`](super::PoolCollector), render the one list of families
 //! that [`Metrics::families`] builds, so they cannot drift apart.
 
 use std::fmt::Write as _;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use hdrhistogram::Histogram;
 
@@ -42,22 +44,54 @@ pub const BUCKETS: [Duration; 16] = [
     Duration::from_secs(60),
 ];
 
+/// How a job ended, as the counters count it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Ended {
+    Succeeded,
+    Failed,
+    Canceled,
+    TimedOut,
+    Panicked,
+}
+
+/// Jobs by how they ended, indexed by [`Ended`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Tally([u64; 5]);
+
+impl Tally {
+    pub(crate) fn get(&self, e: Ended) -> u64 {
+        self.0[e as usize]
+    }
+
+    fn add(&mut self, other: &Tally) {
+        for (a, b) in self.0.iter_mut().zip(other.0) {
+            *a += b;
+        }
+    }
+}
+
 #[derive(Default)]
 pub(crate) struct Counters {
     pub(crate) submitted: AtomicU64,
-    pub(crate) succeeded: AtomicU64,
-    pub(crate) failed: AtomicU64,
-    pub(crate) canceled: AtomicU64,
-    pub(crate) timed_out: AtomicU64,
-    pub(crate) panicked: AtomicU64,
+    /// Outcomes no worker delivered (a worker counts its own in its record).
+    ended: [AtomicU64; 5],
     pub(crate) retried: AtomicU64,
     pub(crate) rate_limited_waits: AtomicU64,
-    pub(crate) busy: AtomicUsize,
 }
 
 impl Counters {
     pub(crate) fn bump(c: &AtomicU64) {
         c.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn ended(&self, e: Ended) {
+        Counters::bump(&self.ended[e as usize]);
+    }
+
+    pub(crate) fn tally(&self) -> Tally {
+        Tally(std::array::from_fn(|i| {
+            self.ended[i].load(Ordering::Relaxed)
+        }))
     }
 }
 
@@ -123,6 +157,7 @@ impl Windows {
 
 /// What one worker measured (or, merged, a whole pool).
 pub(crate) struct Record {
+    ended: Tally,
     wait: Histogram<u64>,
     run: Histogram<u64>,
     busy: Windows,
@@ -135,6 +170,7 @@ impl Record {
     pub(crate) fn new(window: Duration) -> Self {
         let h = || Histogram::new_with_bounds(1, 3_600_000_000, 3).expect("valid histogram bounds");
         Record {
+            ended: Tally::default(),
             wait: h(),
             run: h(),
             busy: Windows::new(window),
@@ -144,9 +180,10 @@ impl Record {
         }
     }
 
-    /// Records a job that waited `wait` and ran over `[start, end)` on the
-    /// pool's clock.
-    pub(crate) fn job(&mut self, wait: Duration, start: Duration, end: Duration) {
+    /// Records a job that waited `wait`, ran over `[start, end)` on the
+    /// pool's clock and ended as `ended`.
+    pub(crate) fn job(&mut self, wait: Duration, start: Duration, end: Duration, ended: Ended) {
+        self.ended.0[ended as usize] += 1;
         let run = end.saturating_sub(start);
         self.wait.saturating_record(micros(wait));
         self.run.saturating_record(micros(run));
@@ -168,6 +205,7 @@ impl Record {
     }
 
     pub(crate) fn merge(&mut self, other: &Record) {
+        self.ended.add(&other.ended);
         // Same bounds on both sides: adding cannot fail.
         let _ = self.wait.add(&other.wait);
         let _ = self.run.add(&other.run);
@@ -175,6 +213,10 @@ impl Record {
         self.alive.merge(&other.alive);
         self.busy_total += other.busy_total;
         self.alive_total += other.alive_total;
+    }
+
+    pub(crate) fn ended(&self) -> Tally {
+        self.ended
     }
 
     pub(crate) fn wait(&self) -> &Histogram<u64> {

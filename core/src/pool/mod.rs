@@ -60,7 +60,7 @@ use std::sync::Arc;
 
 use crate::chan::{self, Receiver, SendError, SendTimeoutError, Sender, TrySendError};
 use crate::loom::{lock, Mutex};
-use crate::runtime::{Duration, Instant};
+use crate::runtime::{Duration, Stamp};
 use crate::{Context, RateLimit, Retry, WaitGroup};
 
 use engine::{Handler, JobOptions, PanicHook, Shared, Slot, Task};
@@ -348,7 +348,7 @@ impl<E> Builder<E> {
             live: AtomicUsize::new(0),
             retire: AtomicUsize::new(0),
             running: WaitGroup::new(),
-            started: Instant::now(),
+            started: Stamp::now(),
         });
         let pool = Pool {
             shared,
@@ -645,7 +645,7 @@ where
     /// Closes the pool, lets the queue drain until `timeout`, then aborts what
     /// is left and waits (up to `timeout` again) for running jobs to stop.
     pub fn shutdown(&self, timeout: Duration) -> ShutdownReport {
-        let before = self.shared.counters.canceled.load(Ordering::Relaxed);
+        let before = self.metrics().canceled;
         self.close();
         let (ctx, _cancel) = Context::with_timeout(&Context::background(), timeout);
         let drained = self.shared.running.wait_ctx(&ctx).is_ok();
@@ -656,7 +656,7 @@ where
         }
         ShutdownReport {
             drained,
-            canceled: self.shared.counters.canceled.load(Ordering::Relaxed) - before,
+            canceled: self.metrics().canceled - before,
             workers_left: self.shared.live.load(Ordering::Acquire),
         }
     }
@@ -698,7 +698,7 @@ where
     /// The number of jobs running now. Cheap, unlike [`metrics`](Self::metrics),
     /// which merges every worker's histograms.
     pub fn busy(&self) -> usize {
-        self.shared.counters.busy.load(Ordering::Relaxed)
+        self.shared.busy()
     }
 
     /// The queue's capacity.
