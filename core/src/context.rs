@@ -19,7 +19,7 @@ use std::fmt;
 use std::sync::{Arc, Weak};
 
 use crate::chan::{self, Receiver, Sender};
-use crate::loom::{lock, Mutex};
+use crate::loom::{lock, AtomicBool, Mutex, Ordering};
 use crate::runtime::{Duration, Instant};
 use crate::timer;
 
@@ -56,6 +56,9 @@ struct Inner {
     /// `false` for `background()`: it can never be cancelled, so its children
     /// need not register with it (and creating them takes no shared lock).
     cancellable: bool,
+    /// Set once `state.err` is: lets `err` and `is_done` answer "live", the
+    /// common answer (handlers poll it), without taking the lock.
+    ended: AtomicBool,
     state: Mutex<State>,
     /// The deadline's timer, dropped when the context ends first.
     timer: Mutex<Option<timer::Key>>,
@@ -106,6 +109,7 @@ fn cancel(inner: &Arc<Inner>, err: ContextError) {
             return;
         }
         st.err = Some(err);
+        inner.ended.store(true, Ordering::Release);
         (st.done_tx.take(), std::mem::take(&mut st.children))
     };
     if let Some(tx) = tx {
@@ -127,6 +131,7 @@ impl Context {
                 done: chan::never(),
                 deadline: None,
                 cancellable: false,
+                ended: AtomicBool::new(false),
                 timer: Mutex::new(None),
                 state: Mutex::new(State {
                     err: None,
@@ -147,6 +152,7 @@ impl Context {
             done: rx,
             deadline,
             cancellable: true,
+            ended: AtomicBool::new(false),
             timer: Mutex::new(None),
             state: Mutex::new(State {
                 err: None,
@@ -227,6 +233,9 @@ impl Context {
 
     /// `None` while the context is live; afterwards, why it ended.
     pub fn err(&self) -> Option<ContextError> {
+        if !self.inner.ended.load(Ordering::Acquire) {
+            return None;
+        }
         lock(&self.inner.state).err
     }
 
