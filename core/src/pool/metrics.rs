@@ -4,11 +4,12 @@
 //! histograms of their wait and run times (hdrhistogram crate: 3 significant
 //! figures, microsecond resolution) and its busy and alive time, in total and
 //! per window of the pool's clock. The record sits behind a lock only that
-//! worker, `Pool::cancel` and a snapshot take, so recording is uncontended and
-//! no counter is shared between workers; a snapshot merges all records and
-//! adds the time of jobs still running. The [`Counters`] shared by the whole
-//! pool count what no worker ran (submissions, jobs cancelled in the queue)
-//! and the rare events (retries, rate-limit waits).
+//! worker and readers (`Pool::cancel`, `Pool::busy`, a snapshot) take, so
+//! recording is uncontended and no counter is shared between workers; a
+//! snapshot merges all records and adds the time of jobs still running. The
+//! [`Counters`] shared by the whole pool count what no worker ran (submissions,
+//! jobs cancelled in the queue) and the rare events (retries, rate-limit
+//! waits).
 //!
 //! Both exporters, [`Metrics::to_prometheus`] and (feature `prometheus`)
 //! [`PoolCollector`](super::PoolCollector), render the one list of families
