@@ -3,7 +3,7 @@
 mod block_on;
 
 use std::collections::HashSet;
-use std::future::IntoFuture;
+use std::future::{Future, IntoFuture};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use block_on::block_on;
 use brigade::chan::{self, Receiver, SendTimeoutError, TrySendError};
-use brigade::pool::{BuildError, CancelReason, Failure, Job, Phase};
+use brigade::pool::{BuildError, CancelReason, Failure, Job, Phase, Spawner, Worker};
 use brigade::{Context, Pool, RateLimit, Retry, RetryBudget};
 
 type Gate = Receiver<()>;
@@ -728,6 +728,72 @@ fn submit_async_waits_for_room() {
     assert!(t0.elapsed() >= Duration::from_millis(15), "waited for room");
     assert_eq!(id, 3);
     opener.join().unwrap();
+}
+
+#[test]
+fn a_submit_async_dropped_while_waiting_takes_its_job_back() {
+    let (open, gate) = chan::bounded::<()>(0);
+    let pool = Pool::builder()
+        .workers(1)
+        .queue(1)
+        .build(gated(gate))
+        .unwrap();
+    pool.submit(0).unwrap();
+    pool.submit(1).unwrap();
+    wait_until("the first job runs", || pool.busy() == 1);
+    {
+        let mut fut = std::pin::pin!(pool.submit_async(2));
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        assert!(fut.as_mut().poll(&mut cx).is_pending(), "the queue is full");
+        assert_eq!(pool.metrics().submitted, 3, "counted while it waits");
+    }
+    assert_eq!(pool.metrics().submitted, 2, "uncounted once given up");
+    drop(open);
+    pool.close();
+    let jobs: Vec<u32> = pool.results().iter().map(|o| o.job).collect();
+    assert_eq!(
+        jobs,
+        [0, 1],
+        "the withdrawn job never ran and has no outcome"
+    );
+    let m = pool.metrics();
+    assert_eq!((m.submitted, m.succeeded), (2, 2));
+}
+
+#[test]
+fn jobs_no_worker_ever_took_end_canceled_when_the_pool_goes() {
+    /// Accepts workers and never runs them.
+    struct Idle(Mutex<Vec<Worker>>);
+    impl Spawner for Idle {
+        fn spawn(&self, worker: Worker) -> std::io::Result<()> {
+            self.0.lock().unwrap().push(worker);
+            Ok(())
+        }
+    }
+    let pool = Pool::builder()
+        .workers(1)
+        .queue(3)
+        .spawner(Idle(Mutex::new(Vec::new())))
+        .build(|n: &u32, _: &Context| Ok::<_, ()>(*n))
+        .unwrap();
+    for n in 0..3 {
+        pool.submit(n).unwrap();
+    }
+    let results = pool.results().clone();
+    drop(pool);
+    let got: Vec<_> = results
+        .iter()
+        .map(|o| (o.job, o.result, o.worker))
+        .collect();
+    let canceled = Err(Failure::Canceled(CancelReason::Pool));
+    assert_eq!(
+        got,
+        [
+            (0, canceled.clone(), None),
+            (1, canceled.clone(), None),
+            (2, canceled, None)
+        ]
+    );
 }
 
 #[test]

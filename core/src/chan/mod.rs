@@ -494,6 +494,19 @@ impl<T> Future for SendFuture<'_, T> {
     }
 }
 
+impl<T> SendFuture<'_, T> {
+    /// Stops waiting; the value back if it was not sent (or was refused by a
+    /// close this future has not reported yet). `None` once it was sent or
+    /// once the future returned its outcome.
+    pub(crate) fn withdraw(&mut self) -> Option<T> {
+        waiting::cancel(&mut [&mut self.case], &mut self.reg);
+        match self.case.result.take() {
+            Some(Err(v)) => Some(v),
+            _ => self.case.value.take(),
+        }
+    }
+}
+
 impl<T> Drop for SendFuture<'_, T> {
     fn drop(&mut self) {
         waiting::cancel(&mut [&mut self.case], &mut self.reg);

@@ -4,8 +4,11 @@
 //!
 //! # Invariants
 //! 1. Every accepted job produces exactly one outcome. A [`Task`] delivers it
-//!    in [`Task::finish`]; if a task is dropped without finishing (its queue was
-//!    dropped with it still inside), its `Drop` delivers `Canceled(Pool)`.
+//!    in [`Task::finish`]. A task carries no reference to the pool (the
+//!    submitter would raise and a worker lower a shared count per job), so the
+//!    places a task could be dropped unfinished deliver `Canceled(Pool)`
+//!    themselves: the queue is owned by [`Shared`], whose `Drop` drains it; a
+//!    worker holds the task it serves in a [`Serving`] guard.
 //! 2. `counters.submitted` is raised before a task enters the queue (and
 //!    lowered if it is refused), so at quiescence it equals the sum of the
 //!    outcome counts. An outcome is counted once, before it is delivered: by
@@ -32,7 +35,7 @@ use std::task::Poll;
 
 use crossbeam_utils::CachePadded;
 
-use crate::chan::Sender;
+use crate::chan::{Receiver, Sender};
 use crate::loom::{lock, Mutex};
 use crate::rate_limit::RateLimitError;
 use crate::runtime::{Duration, Stamp};
@@ -105,6 +108,9 @@ impl Slot {
 
 pub(crate) struct Shared<J, O, E> {
     pub(crate) handler: Handler<J, O, E>,
+    /// The queue's receiving end, which the workers take jobs from. Owned
+    /// here so that what is left in it when the pool is gone ends `Canceled`.
+    pub(crate) jobs: Receiver<Task<J, O, E>>,
     pub(crate) results: Sender<Outcome<J, O, E>>,
     /// On cache lines of their own, away from the fields every job reads:
     /// the submitter writes them on every job. Padding also aligns `Shared`,
@@ -147,7 +153,6 @@ pub(crate) struct Task<J, O, E> {
     /// have none.
     opts: Option<Box<JobOptions<E>>>,
     handle: Option<Sender<Outcome<J, O, E>>>,
-    shared: Arc<Shared<J, O, E>>,
 }
 
 impl<J, O, E> Task<J, O, E> {
@@ -156,7 +161,6 @@ impl<J, O, E> Task<J, O, E> {
         job: J,
         opts: JobOptions<E>,
         handle: Option<Sender<Outcome<J, O, E>>>,
-        shared: Arc<Shared<J, O, E>>,
     ) -> Self {
         Task {
             id,
@@ -165,7 +169,6 @@ impl<J, O, E> Task<J, O, E> {
             opts: (opts.ctx.is_some() || opts.timeout.is_some() || opts.retry.is_some())
                 .then(|| Box::new(opts)),
             handle,
-            shared,
         }
     }
 
@@ -193,6 +196,7 @@ impl<J, O, E> Task<J, O, E> {
     /// Delivers the outcome; consumes the task.
     fn finish(
         mut self,
+        shared: &Shared<J, O, E>,
         result: Result<O, Failure<E>>,
         attempts: u32,
         ran_for: Duration,
@@ -209,23 +213,70 @@ impl<J, O, E> Task<J, O, E> {
             ran_for,
             worker,
         };
-        self.shared.deliver(outcome, self.handle.take());
+        shared.deliver(outcome, self.handle.take());
+    }
+
+    /// Ends a task that will never run: `Canceled(Pool)`.
+    fn abandon(self, shared: &Shared<J, O, E>) {
+        let queued_for = self.submitted.elapsed();
+        let canceled = Err(Failure::Canceled(CancelReason::Pool));
+        self.finish(shared, canceled, 0, Duration::ZERO, None, queued_for);
     }
 }
 
 impl<J, O, E> Drop for Task<J, O, E> {
     fn drop(&mut self) {
-        if let Some(job) = self.job.take() {
-            let outcome = Outcome {
-                id: self.id,
-                job,
-                result: Err(Failure::Canceled(CancelReason::Pool)),
-                attempts: 0,
-                queued_for: self.submitted.elapsed(),
-                ran_for: Duration::ZERO,
-                worker: None,
-            };
-            self.shared.deliver(outcome, self.handle.take());
+        // Every task leaves through `finish` or `into_job`; one dropped with
+        // its job would be an outcome lost.
+        debug_assert!(
+            self.job.is_none() || std::thread::panicking(),
+            "task {} dropped without an outcome",
+            self.id
+        );
+    }
+}
+
+/// The task a worker serves. Should the worker's future be dropped before the
+/// task finishes, the task still ends, `Canceled(Pool)`.
+struct Serving<'a, J, O, E> {
+    task: Option<Task<J, O, E>>,
+    shared: &'a Shared<J, O, E>,
+}
+
+impl<J, O, E> Serving<'_, J, O, E> {
+    fn finish(
+        mut self,
+        result: Result<O, Failure<E>>,
+        attempts: u32,
+        ran_for: Duration,
+        worker: Option<usize>,
+        queued_for: Duration,
+    ) {
+        let task = self.task.take().expect("a task finishes once");
+        task.finish(self.shared, result, attempts, ran_for, worker, queued_for);
+    }
+}
+
+impl<J, O, E> std::ops::Deref for Serving<'_, J, O, E> {
+    type Target = Task<J, O, E>;
+    fn deref(&self) -> &Task<J, O, E> {
+        self.task.as_ref().expect("held until finished")
+    }
+}
+
+impl<J, O, E> Drop for Serving<'_, J, O, E> {
+    fn drop(&mut self) {
+        if let Some(task) = self.task.take() {
+            task.abandon(self.shared);
+        }
+    }
+}
+
+impl<J, O, E> Drop for Shared<J, O, E> {
+    fn drop(&mut self) {
+        // The pool and its workers are gone: what is still queued never runs.
+        while let Ok(task) = self.jobs.try_recv() {
+            task.abandon(self);
         }
     }
 }
@@ -298,10 +349,14 @@ impl<J, O, E> Shared<J, O, E> {
         slot: &Slot,
         reuse: &mut Option<(Context, CancelFunc)>,
     ) {
+        let task = Serving {
+            task: Some(task),
+            shared: self,
+        };
         let start = Stamp::now();
         let queued_for = start - task.submitted;
         let start_at = start.saturating_duration_since(self.started);
-        let never = |task: Task<J, O, E>, f: Failure<E>| {
+        let never = |task: Serving<'_, J, O, E>, f: Failure<E>| {
             task.finish(Err(f), 0, Duration::ZERO, None, queued_for)
         };
 

@@ -329,6 +329,7 @@ impl<E> Builder<E> {
         let (control_tx, control_rx) = chan::unbounded();
         let shared = Arc::new(Shared {
             handler,
+            jobs: jobs_rx,
             results: results_tx,
             counters: Default::default(),
             ctx: self.ctx,
@@ -353,7 +354,6 @@ impl<E> Builder<E> {
         let pool = Pool {
             shared,
             jobs: jobs_tx,
-            jobs_rx,
             control: control_tx,
             control_rx,
             results: results_rx,
@@ -365,6 +365,23 @@ impl<E> Builder<E> {
         };
         pool.grow(self.workers)?;
         Ok(pool)
+    }
+}
+
+/// A submission waiting for room. Dropped before the job entered the queue
+/// (the caller gave up on the future, so no id was issued), it takes the job
+/// back and uncounts it: no outcome is owed for it.
+struct Unsent<'a, J, O, E> {
+    send: chan::SendFuture<'a, Task<J, O, E>>,
+    submitted: &'a AtomicU64,
+}
+
+impl<J, O, E> Drop for Unsent<'_, J, O, E> {
+    fn drop(&mut self) {
+        if let Some(task) = self.send.withdraw() {
+            self.submitted.fetch_sub(1, Ordering::Relaxed);
+            drop(task.into_job());
+        }
     }
 }
 
@@ -385,7 +402,6 @@ pub struct ShutdownReport {
 pub struct Pool<J, O, E> {
     shared: Arc<Shared<J, O, E>>,
     jobs: Sender<Task<J, O, E>>,
-    jobs_rx: Receiver<Task<J, O, E>>,
     control: Sender<()>,
     control_rx: Receiver<()>,
     results: Receiver<Outcome<J, O, E>>,
@@ -434,7 +450,6 @@ where
                 index,
                 shared: self.shared.clone(),
                 slot: slot.clone(),
-                jobs: self.jobs_rx.clone(),
                 control: self.control_rx.clone(),
             };
             if let Err(e) = self.spawner.spawn(Worker::new(index, Box::new(body))) {
@@ -449,7 +464,7 @@ where
 
     fn task(&self, job: Job<J, E>, handle: Option<Sender<Outcome<J, O, E>>>) -> Task<J, O, E> {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        Task::new(id, job.job, job.opts, handle, self.shared.clone())
+        Task::new(id, job.job, job.opts, handle)
     }
 
     fn accepted(&self) {
@@ -495,7 +510,11 @@ where
     async fn send_async(&self, t: Task<J, O, E>) -> Result<JobId, SendError<J>> {
         let id = t.id;
         self.accepted();
-        match self.jobs.send_async(t).await {
+        let mut send = Unsent {
+            send: self.jobs.send_async(t),
+            submitted: &self.shared.counters.submitted,
+        };
+        match (&mut send.send).await {
             Ok(()) => Ok(id),
             Err(e) => {
                 self.refused();
@@ -719,9 +738,8 @@ where
     #[cfg(feature = "prometheus")]
     pub fn collector(&self, prefix: &str) -> PoolCollector {
         let shared = self.shared.clone();
-        let jobs = self.jobs_rx.clone();
         let capacity = self.capacity;
-        PoolCollector::new(prefix, move || shared.metrics(jobs.len(), capacity))
+        PoolCollector::new(prefix, move || shared.metrics(shared.jobs.len(), capacity))
     }
 }
 

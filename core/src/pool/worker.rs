@@ -31,7 +31,6 @@ pub(crate) struct Body<J, O, E> {
     pub(crate) index: usize,
     pub(crate) shared: Arc<Shared<J, O, E>>,
     pub(crate) slot: Arc<Slot>,
-    pub(crate) jobs: Receiver<Task<J, O, E>>,
     pub(crate) control: Receiver<()>,
 }
 
@@ -52,7 +51,7 @@ where
     E: Send + 'static,
 {
     fn next_now(&self) -> Option<Next<Task<J, O, E>>> {
-        match self.jobs.try_recv() {
+        match self.shared.jobs.try_recv() {
             Ok(t) => Some(Next::Task(t)),
             Err(TryRecvError::Closed) => Some(Next::Stop),
             Err(_) => None,
@@ -86,7 +85,7 @@ where
         loop {
             let next = self.next_now().unwrap_or_else(|| {
                 select! {
-                    recv(self.jobs) -> t => t.map_or(Next::Stop, Next::Task),
+                    recv(self.shared.jobs) -> t => t.map_or(Next::Stop, Next::Task),
                     recv(self.control) -> _ => Next::Wake,
                 }
             });
@@ -105,7 +104,7 @@ where
                     Some(n) => n,
                     None => {
                         let mut sel = Select::new();
-                        let job = sel.recv(&self.jobs);
+                        let job = sel.recv(&self.shared.jobs);
                         let _wake = sel.recv(&self.control);
                         let i = sel.wait_async().await;
                         if i == job.index() {
