@@ -808,23 +808,28 @@ fn test_select4_channel_expression_evaluated_once() {
 fn test_select6_wakeup_order() {
     // Issue 2075: a receiver queued on c1 before a select on c1 and c2 is woken
     // first; the select then completes through c2.
+    use std::future::Future;
+    use std::task::{Context as TaskContext, Poll, Waker};
     let (c1_tx, c1_rx) = chans::<bool>(0);
     let (c2_tx, c2_rx) = chans::<bool>(0);
     let (c3_tx, c3_rx) = chans::<bool>(0);
+    // The first receiver is a future polled once: queued on c1 before the
+    // select starts, whatever the scheduler does.
+    let mut first = std::pin::pin!(c1_rx.recv_async());
+    let mut cx = TaskContext::from_waker(Waker::noop());
+    assert!(first.as_mut().poll(&mut cx).is_pending());
     let r = c1_rx.clone();
-    let first = thread::spawn(move || r.recv().unwrap());
-    thread::sleep(BRIEF);
     let second = thread::spawn(move || {
         select! {
-            recv(c1_rx) -> _ => panic!("dummy"),
+            recv(r) -> _ => panic!("dummy"),
             recv(c2_rx) -> _ => c3_tx.send(true).unwrap(),
         }
     });
-    thread::sleep(BRIEF);
+    thread::sleep(BRIEF); // lets the select queue behind it on c1
     c1_tx.send(true).unwrap();
+    assert_eq!(first.as_mut().poll(&mut cx), Poll::Ready(Ok(true)));
     c2_tx.send(true).unwrap();
     assert_eq!(c3_rx.recv(), Ok(true));
-    assert!(first.join().unwrap());
     second.join().unwrap();
 }
 

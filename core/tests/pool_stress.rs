@@ -47,6 +47,7 @@ fn a_million_jobs_each_get_exactly_one_outcome() {
         let submitter = {
             let pool = pool.clone();
             thread::spawn(move || {
+                let mut targeted = std::collections::HashSet::new();
                 let mut rng = 0x2545_f491_4f6c_dd1du64;
                 for i in 1..=JOBS {
                     let id = pool.submit(i).unwrap();
@@ -55,7 +56,9 @@ fn a_million_jobs_each_get_exactly_one_outcome() {
                     rng ^= rng >> 7;
                     rng ^= rng << 17;
                     if rng.is_multiple_of(100) {
-                        pool.cancel(id.saturating_sub(rng % 512).max(1));
+                        let target = id.saturating_sub(rng % 512).max(1);
+                        targeted.insert(target);
+                        pool.cancel(target);
                     }
                     if i == JOBS / 3 {
                         pool.resize(3).unwrap();
@@ -65,10 +68,12 @@ fn a_million_jobs_each_get_exactly_one_outcome() {
                     }
                 }
                 pool.close();
+                targeted
             })
         };
         let mut seen = vec![false; JOBS as usize + 1];
         let (mut ok, mut failed, mut panicked, mut canceled) = (0u64, 0u64, 0u64, 0u64);
+        let mut canceled_ids = Vec::new();
         for o in pool.results() {
             assert!(!seen[o.id as usize], "job {} got two outcomes", o.id);
             seen[o.id as usize] = true;
@@ -80,11 +85,20 @@ fn a_million_jobs_each_get_exactly_one_outcome() {
                 }
                 Err(Failure::Error(_)) => failed += 1,
                 Err(Failure::Panicked(_)) => panicked += 1,
-                Err(Failure::Canceled(_)) => canceled += 1,
+                Err(Failure::Canceled(_)) => {
+                    canceled += 1;
+                    canceled_ids.push(o.id);
+                }
                 Err(other) => panic!("unexpected outcome {other:?}"),
             }
         }
-        submitter.join().unwrap();
+        let targeted = submitter.join().unwrap();
+        // How many cancels land depends on how deep the queue is when they
+        // are made (scheduling); which jobs end cancelled does not.
+        assert!(
+            canceled_ids.iter().all(|id| targeted.contains(id)),
+            "only the jobs cancelled by id end Canceled"
+        );
         assert!(seen[1..].iter().all(|&s| s), "every job got an outcome");
         let m = pool.metrics();
         assert_eq!((m.submitted, m.finished()), (JOBS, JOBS));
@@ -92,10 +106,7 @@ fn a_million_jobs_each_get_exactly_one_outcome() {
             (m.succeeded, m.failed, m.panicked, m.canceled),
             (ok, failed, panicked, canceled)
         );
-        assert!(
-            panicked > 5_000 && failed > 30_000 && canceled > 1_000,
-            "{m:?}"
-        );
+        assert!(panicked > 5_000 && failed > 30_000 && canceled > 0, "{m:?}");
         pool.join().unwrap();
         done_tx.send(()).unwrap();
     });

@@ -135,17 +135,29 @@ test('bad job input and unknown kinds fail with clear errors', async () => {
   assert.match(r[2], /^TypeError: job "echo": function values cannot be job inputs/);
 });
 
-test('backpressure: with queue 2 and 2 busy workers the 5th trySubmit throws and submit waits for a result', async () => {
+test('backpressure: with queue 2 and 2 busy workers the 5th trySubmit throws and submit waits for room', async () => {
   const r = await inPage(async ({ Pool, QueueFullError }) => {
+    const until = async (what, f) => {
+      const end = performance.now() + 20_000;
+      while (!f()) {
+        if (performance.now() > end) throw new Error(`timed out waiting until ${what}`);
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    };
     const pool = await Pool.create({ workers: 2, queue: 2 });
     const events = [];
     pool.addEventListener('full', () => events.push('full'));
     const results = pool.results()[Symbol.asyncIterator]();
-    pool.trySubmit('sleep', { ms: 300 });
-    pool.trySubmit('sleep', { ms: 300 });
-    while (pool.stats().busy < 2) await new Promise((r) => setTimeout(r, 5));
-    pool.trySubmit('sleep', { ms: 300 });
-    pool.trySubmit('sleep', { ms: 300 });
+    // Jobs that end only when aborted: nothing frees a place in the queue
+    // until the test does, however slowly the workers start.
+    const first = new AbortController();
+    const rest = new AbortController();
+    const sleep = (ctl) => pool.trySubmit('sleep', { ms: 60_000 }, { signal: ctl.signal });
+    sleep(first);
+    sleep(rest);
+    await until('both workers run', () => pool.stats().busy === 2);
+    sleep(rest);
+    sleep(rest);
     let fifth;
     try {
       pool.trySubmit('echo', 5);
@@ -153,17 +165,24 @@ test('backpressure: with queue 2 and 2 busy workers the 5th trySubmit throws and
     } catch (e) {
       fifth = e instanceof QueueFullError ? e.name : `wrong error ${e}`;
     }
-    const t0 = performance.now();
+    let freed = false;
     let atSubmit;
     const submitted = pool.submit('echo', 6).then(() => {
-      atSubmit = { succeeded: pool.stats().succeeded, ms: performance.now() - t0 };
+      atSubmit = { freed, canceled: pool.stats().canceled };
     });
-    await Promise.all([submitted, results.next()]);
-    return { fifth, atSubmit, events };
+    await new Promise((r) => setTimeout(r, 100));
+    const pendingWhileFull = atSubmit === undefined;
+    freed = true;
+    first.abort();
+    await submitted;
+    const firstOut = await results.next();
+    rest.abort();
+    return { fifth, pendingWhileFull, atSubmit, first: firstOut.value.error.name, events };
   });
   assert.equal(r.fifth, 'QueueFullError');
-  assert.ok(r.atSubmit.succeeded >= 1, `submit resolved only after a result came out: ${JSON.stringify(r.atSubmit)}`);
-  assert.ok(r.atSubmit.ms >= 150, `submit waited for room: ${JSON.stringify(r.atSubmit)}`);
+  assert.equal(r.pendingWhileFull, true, 'submit waits while the queue is full');
+  assert.deepEqual(r.atSubmit, { freed: true, canceled: 1 }, 'submit resolved once a job ended and made room');
+  assert.equal(r.first, 'AbortError');
   assert.ok(r.events.includes('full'));
 });
 
@@ -213,18 +232,30 @@ test('without Atomics.waitAsync the results loop falls back to awaiting the pool
 
 test('AbortSignal cancels a queued job and a running one, with the reason as cause', async () => {
   const r = await inPage(async ({ Pool }) => {
+    const until = async (what, f) => {
+      const end = performance.now() + 20_000;
+      while (!f()) {
+        if (performance.now() > end) throw new Error(`timed out waiting until ${what}`);
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    };
     const pool = await Pool.create({ workers: 1, queue: 4 });
-    const busy = pool.run('sleep', { ms: 200 });
+    const busyCtl = new AbortController();
+    const busy = pool.run('sleep', { ms: 60_000 }, { signal: busyCtl.signal }).catch((e) => e.name);
     const queuedCtl = new AbortController();
     const queued = pool.run('echo', 'never', { signal: queuedCtl.signal });
-    await new Promise((r) => setTimeout(r, 20));
+    await until('one job runs and one waits', () => {
+      const s = pool.stats();
+      return s.busy === 1 && s.queued === 1;
+    });
     const reason = new Error('user clicked stop');
     queuedCtl.abort(reason);
     const q = await queued.then(
       () => 'resolved',
       (e) => ({ name: e.name, causeIsReason: e.cause === reason }),
     );
-    await busy;
+    busyCtl.abort();
+    const busyEnded = await busy;
     const runningCtl = new AbortController();
     const t0 = performance.now();
     const running = pool.run('sleep', { ms: 10_000 }, { signal: runningCtl.signal });
@@ -237,13 +268,14 @@ test('AbortSignal cancels a queued job and a running one, with the reason as cau
     const pre = new AbortController();
     pre.abort('already');
     const early = await pool.run('echo', 1, { signal: pre.signal }).catch((e) => `${e.name}:${e.cause}`);
-    return { q, run, ms: performance.now() - t0, early, stats: pool.stats() };
+    return { q, busyEnded, run, ms: performance.now() - t0, early, stats: pool.stats() };
   });
   assert.deepEqual(r.q, { name: 'AbortError', causeIsReason: true });
+  assert.equal(r.busyEnded, 'AbortError');
   assert.deepEqual(r.run, { name: 'AbortError', cause: 'stop' });
   assert.ok(r.ms < 5000, `the running job stopped early (${r.ms} ms)`);
   assert.equal(r.early, 'AbortError:already');
-  assert.equal(r.stats.canceled, 2);
+  assert.equal(r.stats.canceled, 3);
 });
 
 test('timeouts, retries and panics', async () => {
@@ -403,9 +435,11 @@ test('resize, stats, metricsText, events, close, drain and terminate', async () 
     const seen = { result: 0, error: 0, idle: 0 };
     for (const k of Object.keys(seen)) pool.addEventListener(k, () => (seen[k] += 1));
     pool.resize(3);
-    const sleeping = [0, 1, 2].map(() => pool.run('sleep', { ms: 150 }));
+    // Long enough for the two new Web Workers to start on a loaded machine.
+    const sleeping = [0, 1, 2].map(() => pool.run('sleep', { ms: 2000 }));
     let busy = 0;
-    for (let i = 0; i < 100 && busy < 3; i++) {
+    const end = performance.now() + 20_000;
+    while (busy < 3 && performance.now() < end) {
       busy = pool.stats().busy;
       await new Promise((r) => setTimeout(r, 5));
     }
@@ -455,16 +489,26 @@ test('stats().saturationSeries: 1 while both workers sleep, 0 once they are done
     // The window before the current one, 3+ windows into a phase, lies
     // wholly inside it: its saturation is exact.
     const settled = () => pause(4 * windowMs).then(() => pool.stats());
-    const sleeping = [0, 1].map(() => pool.run('sleep', { ms: 8 * windowMs }));
+    // The jobs end when the test aborts them, not after a time: however
+    // slowly the workers start, both are busy until then.
+    const stop = new AbortController();
+    const sleep = () => pool.run('sleep', { ms: 60_000 }, { signal: stop.signal }).catch((e) => e.name);
+    const sleeping = [0, 1].map(sleep);
     let start = pool.stats();
-    while (start.busy < 2) start = (await pause(5), pool.stats());
+    const end = performance.now() + 20_000;
+    while (start.busy < 2) {
+      if (performance.now() > end) throw new Error('both workers never ran at once');
+      start = (await pause(5), pool.stats());
+    }
     const busy = await settled();
-    await Promise.all(sleeping);
+    stop.abort();
+    const ended = await Promise.all(sleeping);
     const idle = await settled();
     const later = await settled();
     pool.terminate();
-    return { start, busy, idle, later };
+    return { start, busy, ended, idle, later };
   });
+  assert.deepEqual(r.ended, ['AbortError', 'AbortError']);
   const prev = (s) => s.saturationSeries[s.saturationSeries.length - 2];
   assert.equal(prev(r.busy), 1, JSON.stringify(r.busy.saturationSeries));
   assert.equal(prev(r.idle), 0, JSON.stringify(r.idle.saturationSeries));
