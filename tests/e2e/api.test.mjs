@@ -250,11 +250,12 @@ test('AbortSignal cancels a queued job and a running one, with the reason as cau
     });
     const reason = new Error('user clicked stop');
     queuedCtl.abort(reason);
+    // The queued job's outcome comes when the worker gets to it: free it.
+    busyCtl.abort();
     const q = await queued.then(
       () => 'resolved',
       (e) => ({ name: e.name, causeIsReason: e.cause === reason }),
     );
-    busyCtl.abort();
     const busyEnded = await busy;
     const runningCtl = new AbortController();
     const t0 = performance.now();
