@@ -26,6 +26,18 @@ fn gated(gate: Gate) -> impl Fn(&u32, &Context) -> Result<u32, String> + Send + 
     }
 }
 
+/// A pool of `workers` workers and a queue of `queue` whose jobs run
+/// [`gated`]: the returned sender is the gate (drop it to open).
+fn gated_pool(workers: usize, queue: usize) -> (chan::Sender<()>, Pool<u32, u32, String>) {
+    let (open, gate) = chan::bounded::<()>(0);
+    let pool = Pool::builder()
+        .workers(workers)
+        .queue(queue)
+        .build(gated(gate))
+        .unwrap();
+    (open, pool)
+}
+
 fn wait_until(what: &str, mut f: impl FnMut() -> bool) {
     let deadline = Instant::now() + Duration::from_secs(10);
     while !f() {
@@ -86,14 +98,8 @@ fn bad_parameters_fail_at_build() {
 
 #[test]
 fn backpressure_blocks_at_queue_plus_workers_in_flight() {
-    let (open, gate) = chan::bounded::<()>(0);
-    let pool = Arc::new(
-        Pool::builder()
-            .workers(2)
-            .queue(3)
-            .build(gated(gate))
-            .unwrap(),
-    );
+    let (open, pool) = gated_pool(2, 3);
+    let pool = Arc::new(pool);
     let accepted = Arc::new(AtomicUsize::new(0));
     let producer = {
         let (pool, accepted) = (pool.clone(), accepted.clone());
@@ -127,12 +133,7 @@ fn backpressure_blocks_at_queue_plus_workers_in_flight() {
 
 #[test]
 fn queue_zero_is_a_rendezvous_with_a_free_worker() {
-    let (open, gate) = chan::bounded::<()>(0);
-    let pool = Pool::builder()
-        .workers(1)
-        .queue(0)
-        .build(gated(gate))
-        .unwrap();
+    let (open, pool) = gated_pool(1, 0);
     // try_submit succeeds only once the worker waits to receive: no buffer.
     wait_until("the worker waits for a job", || pool.try_submit(0).is_ok());
     wait_until("the first job runs", || pool.metrics().busy == 1);
@@ -202,12 +203,7 @@ fn every_outcome_kind() {
 
 #[test]
 fn cancel_by_id_queued_and_running() {
-    let (open, gate) = chan::bounded::<()>(0);
-    let pool = Pool::builder()
-        .workers(1)
-        .queue(4)
-        .build(gated(gate))
-        .unwrap();
+    let (open, pool) = gated_pool(1, 4);
     let running = pool.submit(1).unwrap();
     let queued = pool.submit(2).unwrap();
     wait_until("job 1 runs", || pool.metrics().busy == 1);
@@ -355,12 +351,7 @@ fn shutdown_cancels_what_is_left_with_outcomes() {
 
 #[test]
 fn abort_cancels_running_and_queued_jobs() {
-    let (_open, gate) = chan::bounded::<()>(0);
-    let pool = Pool::builder()
-        .workers(2)
-        .queue(10)
-        .build(gated(gate))
-        .unwrap();
+    let (_open, pool) = gated_pool(2, 10);
     for n in 0..6 {
         pool.submit(n).unwrap();
     }
@@ -403,12 +394,7 @@ fn pool_context_cancellation_aborts() {
 
 #[test]
 fn resize_grows_at_once_and_shrinks_after_current_jobs() {
-    let (open, gate) = chan::bounded::<()>(0);
-    let pool = Pool::builder()
-        .workers(1)
-        .queue(10)
-        .build(gated(gate))
-        .unwrap();
+    let (open, pool) = gated_pool(1, 10);
     for n in 0..3 {
         pool.submit(n).unwrap();
     }
@@ -741,12 +727,7 @@ fn job_handles_wait_and_await() {
 
 #[test]
 fn submit_async_waits_for_room() {
-    let (open, gate) = chan::bounded::<()>(0);
-    let pool = Pool::builder()
-        .workers(1)
-        .queue(1)
-        .build(gated(gate))
-        .unwrap();
+    let (open, pool) = gated_pool(1, 1);
     pool.submit(0).unwrap();
     pool.submit(1).unwrap();
     let opener = thread::spawn(move || {
@@ -762,12 +743,7 @@ fn submit_async_waits_for_room() {
 
 #[test]
 fn a_submit_async_dropped_while_waiting_takes_its_job_back() {
-    let (open, gate) = chan::bounded::<()>(0);
-    let pool = Pool::builder()
-        .workers(1)
-        .queue(1)
-        .build(gated(gate))
-        .unwrap();
+    let (open, pool) = gated_pool(1, 1);
     pool.submit(0).unwrap();
     pool.submit(1).unwrap();
     wait_until("the first job runs", || pool.busy() == 1);

@@ -114,8 +114,7 @@ pub(crate) struct Shared<J, O, E> {
     pub(crate) results: Sender<Outcome<J, O, E>>,
     /// On cache lines of their own, away from the fields every job reads:
     /// the submitter writes them on every job. Padding also aligns `Shared`,
-    /// which keeps the reference counts of its `Arc` (moved by every task)
-    /// off those fields' lines.
+    /// which keeps the reference counts of its `Arc` off those fields' lines.
     pub(crate) counters: CachePadded<Counters>,
     pub(crate) ctx: Option<Context>,
     /// Parent of job contexts when neither the job nor the pool has one.
@@ -244,16 +243,9 @@ struct Serving<'a, J, O, E> {
 }
 
 impl<J, O, E> Serving<'_, J, O, E> {
-    fn finish(
-        mut self,
-        result: Result<O, Failure<E>>,
-        attempts: u32,
-        ran_for: Duration,
-        worker: Option<usize>,
-        queued_for: Duration,
-    ) {
-        let task = self.task.take().expect("a task finishes once");
-        task.finish(self.shared, result, attempts, ran_for, worker, queued_for);
+    /// Lets go of the task, for the caller to finish it.
+    fn release(mut self) -> Task<J, O, E> {
+        self.task.take().expect("released once")
     }
 }
 
@@ -357,7 +349,8 @@ impl<J, O, E> Shared<J, O, E> {
         let queued_for = start - task.submitted;
         let start_at = start.saturating_duration_since(self.started);
         let never = |task: Serving<'_, J, O, E>, f: Failure<E>| {
-            task.finish(Err(f), 0, Duration::ZERO, None, queued_for)
+            task.release()
+                .finish(self, Err(f), 0, Duration::ZERO, None, queued_for)
         };
 
         if self.pool_done() {
@@ -421,7 +414,8 @@ impl<J, O, E> Shared<J, O, E> {
             metrics::histogram!("brigade_job_wait_seconds").record(queued_for.as_secs_f64());
             metrics::histogram!("brigade_job_run_seconds").record(ran_for.as_secs_f64());
         }
-        task.finish(result, attempts, ran_for, Some(index), queued_for);
+        task.release()
+            .finish(self, result, attempts, ran_for, Some(index), queued_for);
     }
 
     /// Runs the handler until it succeeds, fails for good, or its context ends.
