@@ -113,6 +113,15 @@ def goal(scenario, cap, vs_crossbeam, vs_go):
     return "ok" if not missed else "missed: " + ", ".join(missed)
 
 
+def floor_ns(name):
+    est = criterion / "handoff" / name / "new" / "estimates.json"
+    if not est.exists() or est.stat().st_mtime < started:
+        sys.exit(f"no fresh criterion result for handoff/{name} ({est})")
+    return json.loads(est.read_text())["median"]["point_estimate"] / MESSAGES
+
+
+park, spin, yld = floor_ns("park"), floor_ns("spin"), floor_ns("yield")
+
 rows = []
 misses = []
 for scenario, caps in SCENARIOS:
@@ -169,6 +178,34 @@ Goal: brigade within 1.3x of crossbeam-channel on bounded `spsc`/`mpmc`
 """ + "\n".join(rows) + f"""
 
 Goal met in {len(rows) - len(misses)} of {len(rows)} rows; missed in: {", ".join(misses) or "none"}.
+
+## This machine's floor for a message between two OS threads
+
+No channel involved (`handoff` in `core/benches/channels.rs`): threads pass a
+turn around a ring {MESSAGES} times, each waiting for its turn; one pass is one
+message.
+
+| threads | how the one whose turn it is waits | ns per pass |
+|---:|---|---:|
+| 2 | `thread::park`, woken by `unpark` (a futex sleep and wake) | {park:.1f} |
+| 2 | spinning on the flag (each thread has a core) | {spin:.1f} |
+| {2 * int(env['BENCH_NPROC'])} | `yield_now` (twice as many threads as cores) | {yld:.1f} |
+
+What the rows above can and cannot reach follows from these. A message that
+has to wake a sleeping thread costs the first line. With more threads than cores
+(`mpsc`, `mpmc` and `select` run 5 to 8 threads on {env['BENCH_NPROC']} cores), a
+message that needs a particular thread to run costs a switch between threads
+sharing a core, the third line: several times Go's time per message in those
+rows, because Go switches between goroutines without entering the kernel, on
+one OS thread, with the value still in that core's cache. In those rows the
+time goes to such switches, for every channel built on OS threads
+(crossbeam-channel and flume included): a channel's code decides how often a
+message needs one, not what one costs.
+With no more threads than cores (`spsc`), waiting by spinning is cheap (the
+second line) and Go's times are reachable in principle; brigade's waits yield
+instead, because spinning made the rows with more threads than cores slower
+(`core/src/chan/README.md`, "Waiting: yield, never spin"), and a channel cannot
+tell which case it is in.
 """
 Path(env["BENCH_OUT"]).write_text(out)
 print(out)

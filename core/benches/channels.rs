@@ -14,14 +14,24 @@
 //! - `select`: [`THREADS`] producers each feed their own channel; one consumer
 //!   receives through a select over the [`THREADS`] channels.
 //!
+//! - `handoff`: no channel. Threads pass a turn around a ring [`MESSAGES`] times,
+//!   each waiting for its turn: `park` (2 threads) with `std::thread::park`,
+//!   passing it on with `unpark` (what an OS-thread channel does when a peer
+//!   must wait); `spin` (2 threads) by spinning on the flag; `yield` (twice as
+//!   many threads as cores) by `yield_now`. It gives this machine's floor for a
+//!   message that needs one thread to wait for another: one thread waking
+//!   another, one cache line crossing between two cores, and one switch between
+//!   threads sharing a core.
+//!
 //! Timing: the threads of one iteration are spawned first and wait on a barrier;
 //! the clock runs from their release until the last of them has been joined, so
 //! thread start-up is not counted (Go's goroutines start far cheaper than threads,
 //! and that is not what is measured here).
 
 use std::hint::black_box;
-use std::sync::Barrier;
-use std::thread;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Barrier, OnceLock};
+use std::thread::{self, Thread};
 use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkId, Criterion, SamplingMode, Throughput};
@@ -280,6 +290,57 @@ fn select<F: Flavor>(cap: Cap) -> Duration {
     elapsed
 }
 
+/// How a `handoff` thread waits for its turn.
+#[derive(Clone, Copy)]
+enum Wait {
+    Park,
+    Spin,
+    Yield,
+}
+
+/// `threads` threads pass a turn around a ring, [`MESSAGES`] passes in all.
+fn handoff(wait: Wait, threads: usize) -> Duration {
+    // The number of passes made so far; thread `i` makes the passes `p` with
+    // `p % threads == i`.
+    let turn = AtomicUsize::new(0);
+    let peers: Vec<OnceLock<Thread>> = (0..threads).map(|_| OnceLock::new()).collect();
+    let start = Barrier::new(threads + 1);
+    let side = |me: usize| {
+        let (turn, peers, start) = (&turn, &peers, &start);
+        move || {
+            peers[me].set(thread::current()).expect("set once");
+            start.wait();
+            let next = peers[(me + 1) % threads]
+                .get()
+                .expect("set before the barrier");
+            let mut pass = me;
+            while pass < MESSAGES {
+                while turn.load(Ordering::Acquire) != pass {
+                    match wait {
+                        Wait::Park => thread::park(),
+                        Wait::Spin => std::hint::spin_loop(),
+                        Wait::Yield => thread::yield_now(),
+                    }
+                }
+                turn.store(pass + 1, Ordering::Release);
+                if let Wait::Park = wait {
+                    next.unpark();
+                }
+                pass += threads;
+            }
+        }
+    };
+    thread::scope(|s| {
+        let handles: Vec<_> = (0..threads).map(|i| s.spawn(side(i))).collect();
+        start.wait();
+        let t0 = Instant::now();
+        for h in handles {
+            h.join().expect("handoff thread panicked");
+        }
+        t0.elapsed()
+    })
+}
+
 /// Benchmarks `scenario` for every library at every capacity in `caps`.
 fn group(c: &mut Criterion, name: &str, caps: &[Cap], scenario: Scenarios) {
     let mut g = c.benchmark_group(name);
@@ -314,6 +375,23 @@ fn benches(c: &mut Criterion) {
     group(c, "mpsc", &Cap::ALL, scenarios!(mpsc));
     group(c, "mpmc", &Cap::ALL, scenarios!(mpmc));
     group(c, "select", &Cap::ALL, scenarios!(select));
+    let mut g = c.benchmark_group("handoff");
+    g.throughput(Throughput::Elements(MESSAGES as u64));
+    g.sampling_mode(SamplingMode::Flat);
+    // Twice as many threads as cores for `yield`: most passes then need the
+    // thread whose turn it is to be switched in on a core another one held.
+    let cores = thread::available_parallelism().map_or(2, |n| n.get());
+    let ways = [
+        ("park", Wait::Park, 2),
+        ("spin", Wait::Spin, 2),
+        ("yield", Wait::Yield, 2 * cores),
+    ];
+    for (name, wait, threads) in ways {
+        g.bench_function(name, |b| {
+            b.iter_custom(|iters| (0..iters).map(|_| handoff(wait, threads)).sum());
+        });
+    }
+    g.finish();
 }
 
 fn config() -> Criterion {
