@@ -201,11 +201,14 @@ one OS thread, with the value still in that core's cache. In those rows the
 time goes to such switches, for every channel built on OS threads
 (crossbeam-channel and flume included): a channel's code decides how often a
 message needs one, not what one costs.
-With no more threads than cores (`spsc`), waiting by spinning is cheap (the
-second line) and Go's times are reachable in principle; brigade's waits yield
-instead, because spinning made the rows with more threads than cores slower
-(`core/src/chan/README.md`, "Waiting: yield, never spin"), and a channel cannot
-tell which case it is in.
+With no more threads than cores (`spsc`), two threads that each wait by spinning
+hand a message over faster than Go does (the second line; a rendezvous takes two
+passes). brigade's waits yield instead of spinning: spinning before waiting,
+tried twice, made nearly every threaded row slower on this machine, `spsc`
+included, and the Go select stress tests 30 times slower, because a spinning
+thread holds the core its peer needs (`core/src/chan/README.md`, "Waiting:
+yield, never spin"); a channel cannot tell how many threads compete for the
+cores.
 """
 Path(env["BENCH_OUT"]).write_text(out)
 print(out)
