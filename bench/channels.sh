@@ -179,7 +179,7 @@ Goal: brigade within 1.3x of crossbeam-channel on bounded `spsc`/`mpmc`
 
 Goal met in {len(rows) - len(misses)} of {len(rows)} rows; missed in: {", ".join(misses) or "none"}.
 
-## This machine's floor for a message between two OS threads
+## This machine's floor for a message between OS threads
 
 No channel involved (`handoff` in `core/benches/channels.rs`): threads pass a
 turn around a ring {MESSAGES} times, each waiting for its turn; one pass is one
@@ -201,6 +201,7 @@ one OS thread, with the value still in that core's cache. In those rows the
 time goes to such switches, for every channel built on OS threads
 (crossbeam-channel and flume included): a channel's code decides how often a
 message needs one, not what one costs.
+
 With no more threads than cores (`spsc`), two threads that each wait by spinning
 hand a message over faster than Go does (the second line; a rendezvous takes two
 passes). brigade's waits yield instead of spinning: spinning before waiting,
