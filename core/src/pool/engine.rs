@@ -143,15 +143,50 @@ pub(crate) struct Shared<J, O, E> {
 }
 
 /// A job on its way to its outcome.
+///
+/// Kept to four words for a `u64` job: a task crosses from the submitting
+/// thread to a worker through the queue's buffer, and each cache line it
+/// spans is one more line moved between cores per job.
 pub(crate) struct Task<J, O, E> {
     pub(crate) id: JobId,
-    job: Option<J>,
+    job: J,
     pub(crate) submitted: Stamp,
-    /// Boxed, and only when the job has any: a task is moved several times on
-    /// its way (into the queue, out, into the worker's future), and most jobs
-    /// have none.
-    opts: Option<Box<JobOptions<E>>>,
+    /// Boxed, and only when the job has any: most jobs have neither options
+    /// nor a handle.
+    extra: Option<Box<Extra<J, O, E>>>,
+    /// Debug builds check that no task is dropped without its outcome.
+    #[cfg(debug_assertions)]
+    owed: Owed,
+}
+
+/// What few tasks carry.
+struct Extra<J, O, E> {
+    opts: JobOptions<E>,
+    /// Where the outcome goes instead of the results channel (`Pool::run`).
     handle: Option<Sender<Outcome<J, O, E>>>,
+}
+
+/// Panics when dropped outside a panic: every task leaves through
+/// [`Task::finish`] or [`Task::into_job`], which pay it; a task dropped any
+/// other way would be an outcome lost.
+#[cfg(debug_assertions)]
+struct Owed;
+
+#[cfg(debug_assertions)]
+impl Owed {
+    fn paid(self) {
+        std::mem::forget(self);
+    }
+}
+
+#[cfg(debug_assertions)]
+impl Drop for Owed {
+    fn drop(&mut self) {
+        assert!(
+            std::thread::panicking(),
+            "a task was dropped without an outcome"
+        );
+    }
 }
 
 impl<J, O, E> Task<J, O, E> {
@@ -161,40 +196,47 @@ impl<J, O, E> Task<J, O, E> {
         opts: JobOptions<E>,
         handle: Option<Sender<Outcome<J, O, E>>>,
     ) -> Self {
+        let has_opts = opts.ctx.is_some() || opts.timeout.is_some() || opts.retry.is_some();
         Task {
             id,
-            job: Some(job),
+            job,
             submitted: Stamp::now(),
-            opts: (opts.ctx.is_some() || opts.timeout.is_some() || opts.retry.is_some())
-                .then(|| Box::new(opts)),
-            handle,
+            extra: (has_opts || handle.is_some()).then(|| Box::new(Extra { opts, handle })),
+            #[cfg(debug_assertions)]
+            owed: Owed,
         }
     }
 
+    fn opts(&self) -> Option<&JobOptions<E>> {
+        self.extra.as_ref().map(|x| &x.opts)
+    }
+
     fn ctx(&self) -> Option<&Context> {
-        self.opts.as_ref().and_then(|o| o.ctx.as_ref())
+        self.opts().and_then(|o| o.ctx.as_ref())
     }
 
     fn timeout(&self) -> Option<Duration> {
-        self.opts.as_ref().and_then(|o| o.timeout)
+        self.opts().and_then(|o| o.timeout)
     }
 
     fn retry(&self) -> Option<&Retry<E>> {
-        self.opts.as_ref().and_then(|o| o.retry.as_ref())
+        self.opts().and_then(|o| o.retry.as_ref())
     }
 
     /// Takes the job back out of a task the queue refused (no outcome is owed).
-    pub(crate) fn into_job(mut self) -> J {
-        self.job.take().expect("a queued task holds its job")
+    pub(crate) fn into_job(self) -> J {
+        #[cfg(debug_assertions)]
+        self.owed.paid();
+        self.job
     }
 
     fn job(&self) -> &J {
-        self.job.as_ref().expect("a live task holds its job")
+        &self.job
     }
 
     /// Delivers the outcome; consumes the task.
     fn finish(
-        mut self,
+        self,
         shared: &Shared<J, O, E>,
         result: Result<O, Failure<E>>,
         attempts: u32,
@@ -202,17 +244,18 @@ impl<J, O, E> Task<J, O, E> {
         worker: Option<usize>,
         queued_for: Duration,
     ) {
-        let job = self.job.take().expect("a task finishes once");
+        #[cfg(debug_assertions)]
+        self.owed.paid();
         let outcome = Outcome {
             id: self.id,
-            job,
+            job: self.job,
             result,
             attempts,
             queued_for,
             ran_for,
             worker,
         };
-        shared.deliver(outcome, self.handle.take());
+        shared.deliver(outcome, self.extra.and_then(|x| x.handle));
     }
 
     /// Ends a task that will never run: `Canceled(Pool)`.
@@ -220,18 +263,6 @@ impl<J, O, E> Task<J, O, E> {
         let queued_for = self.submitted.elapsed();
         let canceled = Err(Failure::Canceled(CancelReason::Pool));
         self.finish(shared, canceled, 0, Duration::ZERO, None, queued_for);
-    }
-}
-
-impl<J, O, E> Drop for Task<J, O, E> {
-    fn drop(&mut self) {
-        // Every task leaves through `finish` or `into_job`; one dropped with
-        // its job would be an outcome lost.
-        debug_assert!(
-            self.job.is_none() || std::thread::panicking(),
-            "task {} dropped without an outcome",
-            self.id
-        );
     }
 }
 
@@ -617,5 +648,17 @@ fn ended<O, E>(result: &Result<O, Failure<E>>) -> Ended {
         Err(Failure::Panicked(_)) => Ended::Panicked,
         Err(Failure::Canceled(_)) => Ended::Canceled,
         Err(Failure::TimedOut(_)) => Ended::TimedOut,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Task;
+
+    #[test]
+    fn a_task_with_a_word_sized_job_is_four_words() {
+        // Every job's task crosses between cores through the queue: keep it to
+        // half a cache line. (The debug builds' guard is zero-sized.)
+        assert_eq!(std::mem::size_of::<Task<u64, u64, ()>>(), 32);
     }
 }
