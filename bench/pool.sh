@@ -82,6 +82,8 @@ JOBS = 1_000_000  # as in core/benches/pool.rs and bench/go/pool/main.go
 RUST = [
     ("brigade", "brigade `Pool`"),
     ("brigade-chan", "brigade channels, Go's pool by hand"),
+    ("brigade-chan-sized", "the same, moving pool-sized values"),
+    ("crossbeam-chan-sized", "the same on crossbeam-channel"),
     ("rayon", "`rayon::spawn` + counter"),
     ("threadpool", "`threadpool` execute + join"),
 ]
@@ -106,7 +108,15 @@ if "go-pool" not in ns:
     sys.exit("no Go result")
 
 labels = dict(RUST) | {"go-pool": "Go: goroutines + buffered channel + WaitGroup"}
-order = ["brigade", "go-pool", "rayon", "threadpool", "brigade-chan"]
+order = [
+    "brigade",
+    "go-pool",
+    "rayon",
+    "threadpool",
+    "brigade-chan",
+    "brigade-chan-sized",
+    "crossbeam-chan-sized",
+]
 rows = [
     f"| {labels[k]} | {ns[k]:.1f} | {ns['brigade'] / ns[k]:.2f}x |" for k in order
 ]
@@ -117,6 +127,23 @@ goals = [
     ("at or below Go's per-job overhead (brigade/Go <= 1.00x)", vs_go <= 1.0, vs_go),
     ("within 1.5x of rayon (brigade/rayon <= 1.50x)", vs_rayon <= 1.5, vs_rayon),
 ]
+chan_u64, chan_sized = ns["brigade-chan"], ns["brigade-chan-sized"]
+cb_sized, pool = ns["crossbeam-chan-sized"], ns["brigade"]
+where = f"""## Where the pool's time goes
+
+The last three rows take the pool apart (same run, ns per job):
+
+- Go's program on brigade's channels, one `u64` each way: {chan_u64:.1f}.
+- The same moving what the pool moves per job (a 4-word task in, an `Outcome`
+  out, results unbounded as the pool's): {chan_sized:.1f}, {chan_sized - chan_u64:+.1f} for
+  the bigger values.
+- That program on crossbeam-channel, which takes no lock: {cb_sized:.1f}, {cb_sized - chan_sized:+.1f};
+  what a lock-free channel would change on this traffic.
+- The pool: {pool:.1f}, {pool - chan_sized:+.1f} over the sized program on brigade's channels
+  for what its workers do per job besides moving the values (the job's
+  context, clocks, slot, histograms and counters; panic containment).
+"""
+
 goal_lines = [
     f"- {text}: {'met' if ok else 'missed'} ({ratio:.2f}x)" for text, ok, ratio in goals
 ]
@@ -153,7 +180,9 @@ job is done and, where there are results, the last one is received.
 - brigade channels, Go's pool by hand: the Go program above written with
   `brigade::chan` and 2 threads; not one of the peers, it tells how much of the
   pool's cost is the channel underneath and how much is what the pool adds (ids,
-  contexts, outcomes, metrics).
+  contexts, outcomes, metrics). The two rows under it are the same program
+  moving values as big as the pool's, on brigade's channels and on
+  crossbeam-channel's (below).
 
 On 2 cores, every contender runs 3 or 4 busy threads (submitter, 2 workers and,
 where there are results, a drainer), so each row is dominated by OS scheduling
@@ -165,7 +194,7 @@ Goals (from the issue):
 
 | contender | ns/job | brigade `Pool` / this |
 |---|---:|---:|
-""" + "\n".join(rows) + "\n"
+""" + "\n".join(rows) + "\n\n" + where
 Path(env["BENCH_OUT"]).write_text(out)
 print(out)
 PY

@@ -13,6 +13,13 @@
 //!   channels: [`WORKERS`] threads ranging over a `chan::bounded(QUEUE)` of jobs and
 //!   sending to a `chan::bounded(QUEUE)` of results, drained by a second thread. It
 //!   separates what the channel costs from what the pool adds on top.
+//! - `brigade-chan-sized` and `crossbeam-chan-sized`: `brigade-chan` again, but
+//!   moving values the size of what the pool moves per job (a [`SizedJob`] the
+//!   size of the pool's task, a [`SizedResult`] the size of an
+//!   [`Outcome`](brigade::Outcome)), with an unbounded results channel as the
+//!   pool's; once on brigade's channels and once on crossbeam-channel's. The
+//!   first tells what the bigger values cost; the second what a lock-free
+//!   channel would save on that same traffic.
 //! - `rayon`: `rayon::spawn` on the global pool (built with [`WORKERS`] threads);
 //!   each job bumps a static counter and the one that brings it to [`JOBS`] wakes
 //!   the bench thread.
@@ -29,7 +36,7 @@ use std::sync::{Condvar, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use brigade::{chan, Context, Pool};
+use brigade::{chan, Context, Outcome, Pool};
 use criterion::{Criterion, SamplingMode, Throughput};
 
 /// No-op jobs per iteration.
@@ -92,6 +99,114 @@ fn brigade_chan() -> Duration {
     })
 }
 
+/// A job as big as the pool's task for a `u64` job: four words (the pool's
+/// engine has a test that keeps it so).
+#[derive(Clone, Copy)]
+struct SizedJob([u64; 4]);
+/// A result as big as the pool's [`Outcome`] for `u64` jobs and outputs.
+#[derive(Clone, Copy)]
+struct SizedResult([u64; size_of::<Outcome<u64, u64, ()>>() / 8]);
+
+/// The ends of `brigade-chan-sized` or `crossbeam-chan-sized`: jobs bounded by
+/// [`QUEUE`], results unbounded.
+trait SizedChannels {
+    type JobTx: Send;
+    type JobRx: Clone + Send;
+    type ResTx: Clone + Send;
+    type ResRx: Send;
+    fn open() -> (Self::JobTx, Self::JobRx, Self::ResTx, Self::ResRx);
+    fn send_job(tx: &Self::JobTx, j: SizedJob);
+    fn recv_job(rx: &Self::JobRx) -> Option<SizedJob>;
+    fn send_result(tx: &Self::ResTx, r: SizedResult);
+    fn recv_result(rx: &Self::ResRx) -> Option<SizedResult>;
+}
+
+struct BrigadeSized;
+impl SizedChannels for BrigadeSized {
+    type JobTx = chan::Sender<SizedJob>;
+    type JobRx = chan::Receiver<SizedJob>;
+    type ResTx = chan::Sender<SizedResult>;
+    type ResRx = chan::Receiver<SizedResult>;
+    fn open() -> (Self::JobTx, Self::JobRx, Self::ResTx, Self::ResRx) {
+        let (jt, jr) = chan::bounded(QUEUE);
+        let (rt, rr) = chan::unbounded();
+        (jt, jr, rt, rr)
+    }
+    fn send_job(tx: &Self::JobTx, j: SizedJob) {
+        tx.send(j).expect("open");
+    }
+    fn recv_job(rx: &Self::JobRx) -> Option<SizedJob> {
+        rx.recv().ok()
+    }
+    fn send_result(tx: &Self::ResTx, r: SizedResult) {
+        tx.send(r).expect("open");
+    }
+    fn recv_result(rx: &Self::ResRx) -> Option<SizedResult> {
+        rx.recv().ok()
+    }
+}
+
+struct CrossbeamSized;
+impl SizedChannels for CrossbeamSized {
+    type JobTx = crossbeam_channel::Sender<SizedJob>;
+    type JobRx = crossbeam_channel::Receiver<SizedJob>;
+    type ResTx = crossbeam_channel::Sender<SizedResult>;
+    type ResRx = crossbeam_channel::Receiver<SizedResult>;
+    fn open() -> (Self::JobTx, Self::JobRx, Self::ResTx, Self::ResRx) {
+        let (jt, jr) = crossbeam_channel::bounded(QUEUE);
+        let (rt, rr) = crossbeam_channel::unbounded();
+        (jt, jr, rt, rr)
+    }
+    fn send_job(tx: &Self::JobTx, j: SizedJob) {
+        tx.send(j).expect("open");
+    }
+    fn recv_job(rx: &Self::JobRx) -> Option<SizedJob> {
+        rx.recv().ok()
+    }
+    fn send_result(tx: &Self::ResTx, r: SizedResult) {
+        tx.send(r).expect("open");
+    }
+    fn recv_result(rx: &Self::ResRx) -> Option<SizedResult> {
+        rx.recv().ok()
+    }
+}
+
+/// Go's program with pool-sized values on channels `C`.
+fn sized<C: SizedChannels>() -> Duration {
+    let (jobs_tx, jobs_rx, results_tx, results_rx) = C::open();
+    thread::scope(|s| {
+        for _ in 0..WORKERS {
+            let jobs = jobs_rx.clone();
+            let results = results_tx.clone();
+            s.spawn(move || {
+                while let Some(j) = C::recv_job(&jobs) {
+                    let mut r = SizedResult([0; size_of::<SizedResult>() / 8]);
+                    r.0[0] = black_box(j).0[0];
+                    C::send_result(&results, r);
+                }
+            });
+        }
+        drop((jobs_rx, results_tx));
+        let drain = s.spawn(move || {
+            let mut n = 0;
+            while let Some(r) = C::recv_result(&results_rx) {
+                black_box(r);
+                n += 1;
+            }
+            n
+        });
+        let t0 = Instant::now();
+        for i in 0..JOBS {
+            C::send_job(&jobs_tx, SizedJob([i as u64; 4]));
+        }
+        drop(jobs_tx);
+        let done = drain.join().expect("drain panicked");
+        let elapsed = t0.elapsed();
+        assert_eq!(done, JOBS);
+        elapsed
+    })
+}
+
 /// Jobs finished in the current `rayon` iteration.
 static RAYON_DONE: AtomicUsize = AtomicUsize::new(0);
 /// Set by the job that finishes an iteration.
@@ -139,9 +254,11 @@ fn benches(c: &mut Criterion) {
     let mut g = c.benchmark_group("pool");
     g.throughput(Throughput::Elements(JOBS as u64));
     g.sampling_mode(SamplingMode::Flat);
-    let contenders: [Contender; 4] = [
+    let contenders: [Contender; 6] = [
         ("brigade", brigade_pool),
         ("brigade-chan", brigade_chan),
+        ("brigade-chan-sized", sized::<BrigadeSized>),
+        ("crossbeam-chan-sized", sized::<CrossbeamSized>),
         ("rayon", rayon_spawn),
         ("threadpool", threadpool_execute),
     ];
