@@ -107,105 +107,49 @@ struct SizedJob([u64; 4]);
 #[derive(Clone, Copy)]
 struct SizedResult([u64; size_of::<Outcome<u64, u64, ()>>() / 8]);
 
-/// The ends of `brigade-chan-sized` or `crossbeam-chan-sized`: jobs bounded by
-/// [`QUEUE`], results unbounded.
-trait SizedChannels {
-    type JobTx: Send;
-    type JobRx: Clone + Send;
-    type ResTx: Clone + Send;
-    type ResRx: Send;
-    fn open() -> (Self::JobTx, Self::JobRx, Self::ResTx, Self::ResRx);
-    fn send_job(tx: &Self::JobTx, j: SizedJob);
-    fn recv_job(rx: &Self::JobRx) -> Option<SizedJob>;
-    fn send_result(tx: &Self::ResTx, r: SizedResult);
-    fn recv_result(rx: &Self::ResRx) -> Option<SizedResult>;
-}
-
-struct BrigadeSized;
-impl SizedChannels for BrigadeSized {
-    type JobTx = chan::Sender<SizedJob>;
-    type JobRx = chan::Receiver<SizedJob>;
-    type ResTx = chan::Sender<SizedResult>;
-    type ResRx = chan::Receiver<SizedResult>;
-    fn open() -> (Self::JobTx, Self::JobRx, Self::ResTx, Self::ResRx) {
-        let (jt, jr) = chan::bounded(QUEUE);
-        let (rt, rr) = chan::unbounded();
-        (jt, jr, rt, rr)
-    }
-    fn send_job(tx: &Self::JobTx, j: SizedJob) {
-        tx.send(j).expect("open");
-    }
-    fn recv_job(rx: &Self::JobRx) -> Option<SizedJob> {
-        rx.recv().ok()
-    }
-    fn send_result(tx: &Self::ResTx, r: SizedResult) {
-        tx.send(r).expect("open");
-    }
-    fn recv_result(rx: &Self::ResRx) -> Option<SizedResult> {
-        rx.recv().ok()
-    }
-}
-
-struct CrossbeamSized;
-impl SizedChannels for CrossbeamSized {
-    type JobTx = crossbeam_channel::Sender<SizedJob>;
-    type JobRx = crossbeam_channel::Receiver<SizedJob>;
-    type ResTx = crossbeam_channel::Sender<SizedResult>;
-    type ResRx = crossbeam_channel::Receiver<SizedResult>;
-    fn open() -> (Self::JobTx, Self::JobRx, Self::ResTx, Self::ResRx) {
-        let (jt, jr) = crossbeam_channel::bounded(QUEUE);
-        let (rt, rr) = crossbeam_channel::unbounded();
-        (jt, jr, rt, rr)
-    }
-    fn send_job(tx: &Self::JobTx, j: SizedJob) {
-        tx.send(j).expect("open");
-    }
-    fn recv_job(rx: &Self::JobRx) -> Option<SizedJob> {
-        rx.recv().ok()
-    }
-    fn send_result(tx: &Self::ResTx, r: SizedResult) {
-        tx.send(r).expect("open");
-    }
-    fn recv_result(rx: &Self::ResRx) -> Option<SizedResult> {
-        rx.recv().ok()
-    }
-}
-
-/// Go's program with pool-sized values on channels `C`.
-fn sized<C: SizedChannels>() -> Duration {
-    let (jobs_tx, jobs_rx, results_tx, results_rx) = C::open();
-    thread::scope(|s| {
-        for _ in 0..WORKERS {
-            let jobs = jobs_rx.clone();
-            let results = results_tx.clone();
-            s.spawn(move || {
-                while let Some(j) = C::recv_job(&jobs) {
-                    let mut r = SizedResult([0; size_of::<SizedResult>() / 8]);
-                    r.0[0] = black_box(j).0[0];
-                    C::send_result(&results, r);
+/// Defines `$name`: Go's pool program moving pool-sized values, on the
+/// channels `$bounded` and `$unbounded` make (jobs bounded by [`QUEUE`],
+/// results unbounded as the pool's). brigade's and crossbeam-channel's ends
+/// share the method names used here.
+macro_rules! sized {
+    ($name:ident, $bounded:path, $unbounded:path) => {
+        fn $name() -> Duration {
+            let (jobs_tx, jobs_rx) = $bounded(QUEUE);
+            let (results_tx, results_rx) = $unbounded();
+            thread::scope(|s| {
+                for _ in 0..WORKERS {
+                    let jobs = jobs_rx.clone();
+                    let results = results_tx.clone();
+                    s.spawn(move || {
+                        for j in jobs.iter() {
+                            let mut r = SizedResult([0; size_of::<SizedResult>() / 8]);
+                            r.0[0] = black_box::<SizedJob>(j).0[0];
+                            results.send(r).expect("open");
+                        }
+                    });
                 }
-            });
+                drop((jobs_rx, results_tx));
+                let drain =
+                    s.spawn(move || results_rx.iter().map(black_box::<SizedResult>).count());
+                let t0 = Instant::now();
+                for i in 0..JOBS {
+                    jobs_tx.send(SizedJob([i as u64; 4])).expect("open");
+                }
+                drop(jobs_tx);
+                let done = drain.join().expect("drain panicked");
+                let elapsed = t0.elapsed();
+                assert_eq!(done, JOBS);
+                elapsed
+            })
         }
-        drop((jobs_rx, results_tx));
-        let drain = s.spawn(move || {
-            let mut n = 0;
-            while let Some(r) = C::recv_result(&results_rx) {
-                black_box(r);
-                n += 1;
-            }
-            n
-        });
-        let t0 = Instant::now();
-        for i in 0..JOBS {
-            C::send_job(&jobs_tx, SizedJob([i as u64; 4]));
-        }
-        drop(jobs_tx);
-        let done = drain.join().expect("drain panicked");
-        let elapsed = t0.elapsed();
-        assert_eq!(done, JOBS);
-        elapsed
-    })
+    };
 }
+sized!(brigade_sized, chan::bounded, chan::unbounded);
+sized!(
+    crossbeam_sized,
+    crossbeam_channel::bounded,
+    crossbeam_channel::unbounded
+);
 
 /// Jobs finished in the current `rayon` iteration.
 static RAYON_DONE: AtomicUsize = AtomicUsize::new(0);
@@ -257,8 +201,8 @@ fn benches(c: &mut Criterion) {
     let contenders: [Contender; 6] = [
         ("brigade", brigade_pool),
         ("brigade-chan", brigade_chan),
-        ("brigade-chan-sized", sized::<BrigadeSized>),
-        ("crossbeam-chan-sized", sized::<CrossbeamSized>),
+        ("brigade-chan-sized", brigade_sized),
+        ("crossbeam-chan-sized", crossbeam_sized),
         ("rayon", rayon_spawn),
         ("threadpool", threadpool_execute),
     ];
