@@ -70,35 +70,6 @@ fn brigade_pool() -> Duration {
     elapsed
 }
 
-fn brigade_chan() -> Duration {
-    let (jobs_tx, jobs_rx) = chan::bounded::<u64>(QUEUE);
-    let (results_tx, results_rx) = chan::bounded::<u64>(QUEUE);
-    thread::scope(|s| {
-        for _ in 0..WORKERS {
-            let jobs = jobs_rx.clone();
-            let results = results_tx.clone();
-            s.spawn(move || {
-                for n in jobs.iter() {
-                    results.send(black_box(n)).expect("open");
-                }
-            });
-        }
-        // The workers hold the only other ends: results close after the last of
-        // them exits, as Go's WaitGroup closes its results channel.
-        drop((jobs_rx, results_tx));
-        let drain = s.spawn(move || results_rx.iter().count());
-        let t0 = Instant::now();
-        for i in 0..JOBS {
-            jobs_tx.send(i as u64).expect("open");
-        }
-        drop(jobs_tx);
-        let done = drain.join().expect("drain panicked");
-        let elapsed = t0.elapsed();
-        assert_eq!(done, JOBS);
-        elapsed
-    })
-}
-
 /// A job as big as the pool's task for a `u64` job: four words (the pool's
 /// engine has a test that keeps it so).
 #[derive(Clone, Copy)]
@@ -107,33 +78,33 @@ struct SizedJob([u64; 4]);
 #[derive(Clone, Copy)]
 struct SizedResult([u64; size_of::<Outcome<u64, u64, ()>>() / 8]);
 
-/// Defines `$name`: Go's pool program moving pool-sized values, on the
-/// channels `$bounded` and `$unbounded` make (jobs bounded by [`QUEUE`],
-/// results unbounded as the pool's). brigade's and crossbeam-channel's ends
-/// share the method names used here.
-macro_rules! sized {
-    ($name:ident, $bounded:path, $unbounded:path) => {
+/// Defines `$name`: Go's pool program on the channels that `$jobs` and
+/// `$results` open. The bench thread sends [`JOBS`] jobs made by `$job` from
+/// their index, [`WORKERS`] threads range over them and send `$work` of each,
+/// and a second thread drains the results. brigade's and crossbeam-channel's
+/// ends share the method names used here.
+macro_rules! go_program {
+    ($name:ident, $jobs:expr, $results:expr, $job:expr, $work:expr) => {
         fn $name() -> Duration {
-            let (jobs_tx, jobs_rx) = $bounded(QUEUE);
-            let (results_tx, results_rx) = $unbounded();
+            let (jobs_tx, jobs_rx) = $jobs;
+            let (results_tx, results_rx) = $results;
             thread::scope(|s| {
                 for _ in 0..WORKERS {
                     let jobs = jobs_rx.clone();
                     let results = results_tx.clone();
                     s.spawn(move || {
                         for j in jobs.iter() {
-                            let mut r = SizedResult([0; size_of::<SizedResult>() / 8]);
-                            r.0[0] = black_box::<SizedJob>(j).0[0];
-                            results.send(r).expect("open");
+                            results.send($work(black_box(j))).expect("open");
                         }
                     });
                 }
+                // The workers hold the only other ends: results close after the
+                // last of them exits, as Go's WaitGroup closes its results channel.
                 drop((jobs_rx, results_tx));
-                let drain =
-                    s.spawn(move || results_rx.iter().map(black_box::<SizedResult>).count());
+                let drain = s.spawn(move || results_rx.iter().map(|r| black_box(r)).count());
                 let t0 = Instant::now();
                 for i in 0..JOBS {
-                    jobs_tx.send(SizedJob([i as u64; 4])).expect("open");
+                    jobs_tx.send($job(i as u64)).expect("open");
                 }
                 drop(jobs_tx);
                 let done = drain.join().expect("drain panicked");
@@ -144,11 +115,34 @@ macro_rules! sized {
         }
     };
 }
-sized!(brigade_sized, chan::bounded, chan::unbounded);
-sized!(
+
+/// A result made from a sized job, as a worker of the pool makes an outcome.
+fn sized_work(j: SizedJob) -> SizedResult {
+    let mut r = SizedResult([0; size_of::<SizedResult>() / 8]);
+    r.0[0] = j.0[0];
+    r
+}
+
+go_program!(
+    brigade_chan,
+    chan::bounded::<u64>(QUEUE),
+    chan::bounded::<u64>(QUEUE),
+    |i: u64| i,
+    |n: u64| n
+);
+go_program!(
+    brigade_sized,
+    chan::bounded(QUEUE),
+    chan::unbounded(),
+    |i: u64| SizedJob([i; 4]),
+    sized_work
+);
+go_program!(
     crossbeam_sized,
-    crossbeam_channel::bounded,
-    crossbeam_channel::unbounded
+    crossbeam_channel::bounded(QUEUE),
+    crossbeam_channel::unbounded(),
+    |i: u64| SizedJob([i; 4]),
+    sized_work
 );
 
 /// Jobs finished in the current `rayon` iteration.
