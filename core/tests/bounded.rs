@@ -1,4 +1,6 @@
-//! Black-box tests of the bounded (buffered) flavor.
+//! Black-box tests of the bounded (buffered) flavor. Small buffers run on the
+//! locked hand-off engine and larger ones on the lock-free ring
+//! (`core/src/chan/flavor.rs`); tests that wait run at a capacity of each.
 
 use std::thread;
 use std::time::{Duration, Instant};
@@ -29,46 +31,58 @@ fn buffer_holds_exactly_cap() {
 
 #[test]
 fn a_receive_makes_room_for_a_blocked_sender() {
-    let (tx, rx) = chan::bounded(2);
-    tx.send(1).unwrap();
-    tx.send(2).unwrap();
-    let h = thread::spawn(move || {
-        tx.send(3).unwrap();
-        Instant::now()
-    });
-    thread::sleep(Duration::from_millis(20));
-    let freed = Instant::now();
-    assert_eq!(rx.recv(), Ok(1));
-    assert!(h.join().unwrap() >= freed, "the sender waited for room");
-    // The blocked sender's value went straight in behind the buffer.
-    assert_eq!(rx.try_iter().collect::<Vec<_>>(), [2, 3]);
+    for cap in [2, 4] {
+        let (tx, rx) = chan::bounded(cap);
+        for i in 0..cap {
+            tx.send(i).unwrap();
+        }
+        let h = thread::spawn(move || {
+            tx.send(cap).unwrap();
+            Instant::now()
+        });
+        thread::sleep(Duration::from_millis(20));
+        let freed = Instant::now();
+        assert_eq!(rx.recv(), Ok(0));
+        assert!(h.join().unwrap() >= freed, "the sender waited for room");
+        // The blocked sender's value went in behind the buffer.
+        assert_eq!(
+            rx.try_iter().collect::<Vec<_>>(),
+            (1..=cap).collect::<Vec<_>>()
+        );
+    }
 }
 
 #[test]
 fn send_timeout_returns_the_value_when_full() {
-    let (tx, _rx) = chan::bounded(1);
-    tx.send("a".to_string()).unwrap();
-    let start = Instant::now();
-    let err = tx
-        .send_timeout("b".to_string(), Duration::from_millis(30))
-        .unwrap_err();
-    assert_eq!(err, SendTimeoutError::Timeout("b".to_string()));
-    assert!(start.elapsed() >= Duration::from_millis(30));
+    for cap in [1, 4] {
+        let (tx, _rx) = chan::bounded(cap);
+        for _ in 0..cap {
+            tx.send("a".to_string()).unwrap();
+        }
+        let start = Instant::now();
+        let err = tx
+            .send_timeout("b".to_string(), Duration::from_millis(30))
+            .unwrap_err();
+        assert_eq!(err, SendTimeoutError::Timeout("b".to_string()));
+        assert!(start.elapsed() >= Duration::from_millis(30));
+    }
 }
 
 #[test]
 fn recv_timeout_times_out_then_succeeds() {
-    let (tx, rx) = chan::bounded::<u8>(4);
-    assert_eq!(
-        rx.recv_timeout(Duration::from_millis(10)),
-        Err(RecvTimeoutError::Timeout)
-    );
-    let h = thread::spawn(move || {
-        thread::sleep(Duration::from_millis(10));
-        tx.send(5).unwrap();
-    });
-    assert_eq!(rx.recv_timeout(Duration::from_secs(10)), Ok(5));
-    h.join().unwrap();
+    for cap in [1, 4] {
+        let (tx, rx) = chan::bounded::<u8>(cap);
+        assert_eq!(
+            rx.recv_timeout(Duration::from_millis(10)),
+            Err(RecvTimeoutError::Timeout)
+        );
+        let h = thread::spawn(move || {
+            thread::sleep(Duration::from_millis(10));
+            tx.send(5).unwrap();
+        });
+        assert_eq!(rx.recv_timeout(Duration::from_secs(10)), Ok(5));
+        h.join().unwrap();
+    }
 }
 
 #[test]
@@ -82,8 +96,14 @@ fn send_deadline_in_the_past_does_not_wait() {
 
 #[test]
 fn many_producers_many_consumers_lose_nothing() {
+    for cap in [2, 8] {
+        many_producers_many_consumers_at(cap);
+    }
+}
+
+fn many_producers_many_consumers_at(cap: usize) {
     const PER: usize = 20_000;
-    let (tx, rx) = chan::bounded(8);
+    let (tx, rx) = chan::bounded(cap);
     let producers: Vec<_> = (0..4)
         .map(|p| {
             let tx = tx.clone();

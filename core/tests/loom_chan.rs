@@ -64,19 +64,28 @@ fn close_races_a_send_and_never_loses_the_value() {
 
 #[test]
 fn close_wakes_a_blocked_receiver() {
-    loom::model(|| {
-        let (tx, rx) = chan::bounded::<i32>(1);
-        let h = thread::spawn(move || rx.recv());
-        tx.close();
-        assert_eq!(h.join().unwrap(), Err(RecvError::Closed));
-    });
+    // Capacity 1 runs on the hand-off engine, 4 on the lock-free ring.
+    for cap in [1, 4] {
+        loom::model(move || {
+            let (tx, rx) = chan::bounded::<i32>(cap);
+            let h = thread::spawn(move || rx.recv());
+            tx.close();
+            assert_eq!(h.join().unwrap(), Err(RecvError::Closed));
+        });
+    }
 }
 
 #[test]
 fn select_takes_exactly_one_of_two() {
-    loom::model(|| {
-        let (a_tx, a_rx) = chan::bounded(1);
-        let (b_tx, b_rx) = chan::bounded(1);
+    for cap in [1, 4] {
+        select_takes_exactly_one_of_two_at(cap);
+    }
+}
+
+fn select_takes_exactly_one_of_two_at(cap: usize) {
+    loom::model(move || {
+        let (a_tx, a_rx) = chan::bounded(cap);
+        let (b_tx, b_rx) = chan::bounded(cap);
         let a = thread::spawn(move || a_tx.send(1).unwrap());
         let b = thread::spawn(move || b_tx.send(2).unwrap());
         let mut sel = Select::new();
@@ -114,5 +123,102 @@ fn select_send_pairs_with_a_plain_receive_on_rendezvous() {
         });
         assert_eq!(a_rx.recv(), Ok(1));
         h.join().unwrap();
+    });
+}
+
+// The lock-free ring (capacity 4 and up, `chan/flavor.rs`) wakes a blocked
+// peer without handing it the value (`chan/array.rs`): the woken one tries
+// again and may lose the race. These check that such a wake-up is never lost.
+
+#[test]
+fn a_sender_blocked_on_a_full_ring_is_woken_by_a_receive() {
+    loom::model(|| {
+        let (tx, rx) = chan::bounded(4);
+        for i in 0..4 {
+            tx.try_send(i).unwrap();
+        }
+        let blocked = thread::spawn(move || tx.send(4));
+        for i in 0..5 {
+            assert_eq!(rx.recv(), Ok(i));
+        }
+        blocked.join().unwrap().unwrap();
+    });
+}
+
+#[test]
+fn a_woken_receiver_that_loses_the_value_waits_again() {
+    loom::model(|| {
+        let (tx, rx) = chan::bounded(4);
+        let thief = rx.clone();
+        let blocked = thread::spawn(move || rx.recv());
+        tx.send(1).unwrap();
+        // May take the value the blocked receiver was woken for.
+        let stolen = thief.try_recv().is_ok();
+        if stolen {
+            tx.send(2).unwrap();
+        }
+        let want = if stolen { 2 } else { 1 };
+        assert_eq!(blocked.join().unwrap(), Ok(want));
+    });
+}
+
+#[test]
+fn a_dropped_receive_future_passes_its_wake_up_on() {
+    use std::future::Future;
+    use std::pin::Pin;
+    use std::task::{Context, Poll, Waker};
+
+    loom::model(|| {
+        let (tx, rx) = chan::bounded(4);
+        let rx2 = rx.clone();
+        let blocked = thread::spawn(move || rx2.recv());
+        let mut fut = rx.recv_async();
+        let polled = Pin::new(&mut fut).poll(&mut Context::from_waker(Waker::noop()));
+        tx.send(7).unwrap();
+        match polled {
+            // The future took the value before it could wait: nothing to pass on.
+            Poll::Ready(v) => {
+                assert_eq!(v, Ok(7));
+                drop(fut);
+                tx.close();
+                assert_eq!(blocked.join().unwrap(), Err(RecvError::Closed));
+            }
+            // Dropped while queued, perhaps just woken for the value: the
+            // blocked receiver must get it (a lost wake-up is a deadlock here).
+            Poll::Pending => {
+                drop(fut);
+                assert_eq!(blocked.join().unwrap(), Ok(7));
+            }
+        }
+    });
+}
+
+#[test]
+fn the_last_receiver_drops_what_is_buffered_exactly_once() {
+    use loom::sync::atomic::{AtomicUsize, Ordering};
+    use loom::sync::Arc;
+
+    /// Sets its bit in `dropped` when dropped; a second drop is caught.
+    struct Counted(usize, Arc<AtomicUsize>);
+    impl Drop for Counted {
+        fn drop(&mut self) {
+            let before = self.1.fetch_or(1 << self.0, Ordering::SeqCst);
+            assert_eq!(before & (1 << self.0), 0, "value {} dropped twice", self.0);
+        }
+    }
+
+    loom::model(|| {
+        let dropped = Arc::new(AtomicUsize::new(0));
+        let (tx, rx) = chan::bounded(4);
+        let d = dropped.clone();
+        // Whether each send lands or finds the channel closed, the value is
+        // dropped once: in the channel, or by the sender with its error.
+        let sender = thread::spawn(move || {
+            let _ = tx.send(Counted(0, d.clone()));
+            let _ = tx.send(Counted(1, d));
+        });
+        drop(rx);
+        sender.join().unwrap();
+        assert_eq!(dropped.load(Ordering::SeqCst), 0b11);
     });
 }

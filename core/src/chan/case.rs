@@ -3,13 +3,15 @@
 
 use crate::loom::{lock, Arc, Mutex};
 
-use super::hchan::{Chan, Slot, TryRecv, TrySend, Waiter};
+use super::array::Version;
+use super::flavor::Channel;
+use super::hchan::{Slot, TryRecv, TrySend, Waiter};
 use super::signal::Signal;
 use super::waiting::Case;
 
 /// A send of one value on one channel.
 pub(crate) struct SendCase<'a, T> {
-    chan: &'a Chan<T>,
+    chan: &'a Channel<T>,
     /// The value while it is with us (before registering, and after it is
     /// taken back from an untouched or closed slot).
     pub(crate) value: Option<T>,
@@ -17,11 +19,11 @@ pub(crate) struct SendCase<'a, T> {
     /// `Ok` once sent, `Err(value)` if the channel was closed.
     pub(crate) result: Option<Result<(), T>>,
     /// The channel's version when the last attempt found it not ready.
-    seen: Option<u64>,
+    seen: Option<Version>,
 }
 
 impl<'a, T> SendCase<'a, T> {
-    pub(crate) fn new(chan: &'a Chan<T>, value: T) -> Self {
+    pub(crate) fn new(chan: &'a Channel<T>, value: T) -> Self {
         SendCase {
             chan,
             value: Some(value),
@@ -37,13 +39,22 @@ impl<T> Case for SendCase<'_, T> {
         let Some(v) = self.value.take() else {
             return false;
         };
-        let mut st = self.chan.lock();
-        match self.chan.try_send(&mut st, v) {
+        let (sent, seen) = match self.chan {
+            Channel::Locked(c) => {
+                let mut st = c.lock();
+                (c.try_send(&mut st, v), (st.version, 0))
+            }
+            Channel::Array(a) => match a.try_send(v) {
+                Ok(()) => (TrySend::Sent, (0, 0)),
+                Err(failed) => failed,
+            },
+        };
+        match sent {
             TrySend::Sent => self.result = Some(Ok(())),
             TrySend::Closed(v) => self.result = Some(Err(v)),
             TrySend::Full(v) => {
                 self.value = Some(v);
-                self.seen = Some(st.version);
+                self.seen = Some(seen);
                 return false;
             }
         }
@@ -55,12 +66,23 @@ impl<T> Case for SendCase<'_, T> {
     }
 
     fn register(&mut self, me: &Arc<Signal>, index: usize) -> bool {
-        let mut st = self.chan.lock();
-        if self.chan.send_ready(&st, me) {
+        let c = match self.chan {
+            Channel::Locked(c) => c,
+            Channel::Array(a) => {
+                a.senders.register(me, index);
+                if a.send_ready() {
+                    a.senders.unregister(me);
+                    return true;
+                }
+                return false;
+            }
+        };
+        let mut st = c.lock();
+        if c.send_ready(&st, me) {
             return true;
         }
         let slot = Arc::new(Mutex::new(self.value.take()));
-        self.chan.register_send(
+        c.register_send(
             &mut st,
             Waiter {
                 signal: me.clone(),
@@ -73,7 +95,11 @@ impl<T> Case for SendCase<'_, T> {
     }
 
     fn unregister(&mut self, me: &Arc<Signal>) {
-        self.chan.unregister(&mut self.chan.lock(), me);
+        let c = match self.chan {
+            Channel::Locked(c) => c,
+            Channel::Array(a) => return a.senders.unregister(me),
+        };
+        c.unregister(&mut c.lock(), me);
         if let Some(slot) = self.slot.take() {
             if let Some(v) = lock(&slot).take() {
                 self.value = Some(v);
@@ -81,27 +107,38 @@ impl<T> Case for SendCase<'_, T> {
         }
     }
 
-    fn collect(&mut self) {
+    fn collect(&mut self) -> bool {
+        if let Channel::Array(_) = self.chan {
+            // Woken because there may be room now: the value is still here.
+            return false;
+        }
         // `unregister` took back a value no receiver took: the channel closed.
         self.result = Some(match self.value.take() {
             Some(v) => Err(v),
             None => Ok(()),
         });
+        true
+    }
+
+    fn pass_on(&mut self) {
+        if let Channel::Array(a) = self.chan {
+            a.senders.notify_one();
+        }
     }
 }
 
 /// A receive on one channel.
 pub(crate) struct RecvCase<'a, T> {
-    chan: &'a Chan<T>,
+    chan: &'a Channel<T>,
     slot: Option<Slot<T>>,
     /// `Ok(value)` once received, `Err(())` if the channel was closed and empty.
     pub(crate) result: Option<Result<T, ()>>,
     /// The channel's version when the last attempt found it not ready.
-    seen: Option<u64>,
+    seen: Option<Version>,
 }
 
 impl<'a, T> RecvCase<'a, T> {
-    pub(crate) fn new(chan: &'a Chan<T>) -> Self {
+    pub(crate) fn new(chan: &'a Channel<T>) -> Self {
         RecvCase {
             chan,
             slot: None,
@@ -113,12 +150,21 @@ impl<'a, T> RecvCase<'a, T> {
 
 impl<T> Case for RecvCase<'_, T> {
     fn attempt(&mut self) -> bool {
-        let mut st = self.chan.lock();
-        match self.chan.try_recv(&mut st) {
+        let (received, seen) = match self.chan {
+            Channel::Locked(c) => {
+                let mut st = c.lock();
+                (c.try_recv(&mut st), (st.version, 0))
+            }
+            Channel::Array(a) => match a.try_recv() {
+                Ok(v) => (TryRecv::Received(v), (0, 0)),
+                Err(failed) => failed,
+            },
+        };
+        match received {
             TryRecv::Received(v) => self.result = Some(Ok(v)),
             TryRecv::Closed => self.result = Some(Err(())),
             TryRecv::Empty => {
-                self.seen = Some(st.version);
+                self.seen = Some(seen);
                 return false;
             }
         }
@@ -130,12 +176,23 @@ impl<T> Case for RecvCase<'_, T> {
     }
 
     fn register(&mut self, me: &Arc<Signal>, index: usize) -> bool {
-        let mut st = self.chan.lock();
-        if self.chan.recv_ready(&st, me) {
+        let c = match self.chan {
+            Channel::Locked(c) => c,
+            Channel::Array(a) => {
+                a.receivers.register(me, index);
+                if a.recv_ready() {
+                    a.receivers.unregister(me);
+                    return true;
+                }
+                return false;
+            }
+        };
+        let mut st = c.lock();
+        if c.recv_ready(&st, me) {
             return true;
         }
         let slot = Arc::new(Mutex::new(None));
-        self.chan.register_recv(
+        c.register_recv(
             &mut st,
             Waiter {
                 signal: me.clone(),
@@ -148,19 +205,34 @@ impl<T> Case for RecvCase<'_, T> {
     }
 
     fn unregister(&mut self, me: &Arc<Signal>) {
-        self.chan.unregister(&mut self.chan.lock(), me);
+        match self.chan {
+            Channel::Locked(c) => c.unregister(&mut c.lock(), me),
+            Channel::Array(a) => a.receivers.unregister(me),
+        }
     }
 
-    fn collect(&mut self) {
+    fn collect(&mut self) -> bool {
+        if let Channel::Array(_) = self.chan {
+            // Woken because a value may be there now: it is still in the buffer.
+            return false;
+        }
         let v = self.slot.take().and_then(|s| lock(&s).take());
         self.result = Some(v.ok_or(()));
+        true
     }
 
     fn restore(&mut self) {
-        if let Some(Ok(v)) = self.result.take() {
-            let mut st = self.chan.lock();
+        // Only the locked engine hands a value to a waiting receiver.
+        if let (Channel::Locked(c), Some(Ok(v))) = (self.chan, self.result.take()) {
+            let mut st = c.lock();
             st.buf.push_front(v);
             st.changed();
+        }
+    }
+
+    fn pass_on(&mut self) {
+        if let Channel::Array(a) = self.chan {
+            a.receivers.notify_one();
         }
     }
 }

@@ -47,8 +47,10 @@
 //!
 //! [`Context`]: crate::Context
 
+mod array;
 mod case;
 mod error;
+mod flavor;
 mod hchan;
 mod select;
 mod signal;
@@ -65,7 +67,8 @@ use crate::loom::Arc;
 use crate::runtime::{Duration, Instant};
 
 use case::{RecvCase, SendCase};
-use hchan::{Chan, TryRecv, TrySend};
+use flavor::Channel;
+use hchan::{TryRecv, TrySend};
 use waiting::{block_on, Ended, Limit, Registration};
 
 pub use error::{
@@ -86,7 +89,7 @@ pub use time::{after, never, tick};
 /// assert_eq!(rx.recv(), Ok("first"));
 /// ```
 pub fn bounded<T>(cap: usize) -> (Sender<T>, Receiver<T>) {
-    let chan = Arc::new(Chan::new(cap.min(usize::MAX - 1)));
+    let chan = Arc::new(Channel::bounded(cap));
     (Sender { chan: chan.clone() }, Receiver { chan })
 }
 
@@ -101,7 +104,7 @@ pub fn bounded<T>(cap: usize) -> (Sender<T>, Receiver<T>) {
 /// assert_eq!(rx.len(), 1000);
 /// ```
 pub fn unbounded<T>() -> (Sender<T>, Receiver<T>) {
-    let chan = Arc::new(Chan::new(usize::MAX));
+    let chan = Arc::new(Channel::unbounded());
     (Sender { chan: chan.clone() }, Receiver { chan })
 }
 
@@ -122,13 +125,13 @@ pub fn unbounded<T>() -> (Sender<T>, Receiver<T>) {
 /// send(rx);
 /// ```
 pub struct Sender<T> {
-    chan: Arc<Chan<T>>,
+    chan: Arc<Channel<T>>,
 }
 
 /// The receiving half of a channel. Clone it for more consumers; each value goes
 /// to exactly one of them.
 pub struct Receiver<T> {
-    chan: Arc<Chan<T>>,
+    chan: Arc<Channel<T>>,
 }
 
 impl<T> Sender<T> {
@@ -165,8 +168,7 @@ impl<T> Sender<T> {
     /// # Errors
     /// [`TrySendError::Full`] or [`TrySendError::Closed`], each with `v`.
     pub fn try_send(&self, v: T) -> Result<(), TrySendError<T>> {
-        let mut st = self.chan.lock();
-        match self.chan.try_send(&mut st, v) {
+        match self.chan.try_send(v) {
             TrySend::Sent => Ok(()),
             TrySend::Full(v) => Err(TrySendError::Full(v)),
             TrySend::Closed(v) => Err(TrySendError::Closed(v)),
@@ -239,17 +241,17 @@ impl<T> Sender<T> {
     /// closed it (`false` if it was already closed). Receivers still get what is
     /// buffered; blocked senders get their values back.
     pub fn close(&self) -> bool {
-        self.chan.close(&mut self.chan.lock())
+        self.chan.close()
     }
 
     /// Whether the channel is closed.
     pub fn is_closed(&self) -> bool {
-        self.chan.lock().closed
+        self.chan.is_closed()
     }
 
     /// The number of buffered values.
     pub fn len(&self) -> usize {
-        self.chan.lock().buf.len()
+        self.chan.len()
     }
 
     /// Whether nothing is buffered.
@@ -259,7 +261,7 @@ impl<T> Sender<T> {
 
     /// The buffer's capacity; `None` for an unbounded channel.
     pub fn capacity(&self) -> Option<usize> {
-        (self.chan.cap != usize::MAX).then_some(self.chan.cap)
+        self.chan.capacity()
     }
 
     /// Whether `self` and `other` send on the same channel.
@@ -298,8 +300,7 @@ impl<T> Receiver<T> {
     /// # Errors
     /// [`TryRecvError::Empty`] or [`TryRecvError::Closed`].
     pub fn try_recv(&self) -> Result<T, TryRecvError> {
-        let mut st = self.chan.lock();
-        match self.chan.try_recv(&mut st) {
+        match self.chan.try_recv() {
             TryRecv::Received(v) => Ok(v),
             TryRecv::Empty => Err(TryRecvError::Empty),
             TryRecv::Closed => Err(TryRecvError::Closed),
@@ -373,12 +374,12 @@ impl<T> Receiver<T> {
 
     /// Whether the channel is closed (values may still be buffered).
     pub fn is_closed(&self) -> bool {
-        self.chan.lock().closed
+        self.chan.is_closed()
     }
 
     /// The number of buffered values.
     pub fn len(&self) -> usize {
-        self.chan.lock().buf.len()
+        self.chan.len()
     }
 
     /// Whether nothing is buffered.
@@ -388,7 +389,7 @@ impl<T> Receiver<T> {
 
     /// The buffer's capacity; `None` for an unbounded channel.
     pub fn capacity(&self) -> Option<usize> {
-        (self.chan.cap != usize::MAX).then_some(self.chan.cap)
+        self.chan.capacity()
     }
 
     /// Whether `self` and `other` receive from the same channel.
@@ -400,14 +401,14 @@ impl<T> Receiver<T> {
     pub(crate) fn never() -> Self {
         // The channel counts one sender that does not exist, so it never closes.
         Receiver {
-            chan: Arc::new(Chan::new(0)),
+            chan: Arc::new(Channel::bounded(0)),
         }
     }
 }
 
 impl<T> Clone for Sender<T> {
     fn clone(&self) -> Self {
-        self.chan.lock().senders += 1;
+        self.chan.add_sender();
         Sender {
             chan: self.chan.clone(),
         }
@@ -416,7 +417,7 @@ impl<T> Clone for Sender<T> {
 
 impl<T> Clone for Receiver<T> {
     fn clone(&self) -> Self {
-        self.chan.lock().receivers += 1;
+        self.chan.add_receiver();
         Receiver {
             chan: self.chan.clone(),
         }
@@ -425,26 +426,13 @@ impl<T> Clone for Receiver<T> {
 
 impl<T> Drop for Sender<T> {
     fn drop(&mut self) {
-        let mut st = self.chan.lock();
-        st.senders -= 1;
-        if st.senders == 0 {
-            self.chan.close(&mut st);
-        }
+        self.chan.drop_sender();
     }
 }
 
 impl<T> Drop for Receiver<T> {
     fn drop(&mut self) {
-        let dropped = {
-            let mut st = self.chan.lock();
-            st.receivers -= 1;
-            if st.receivers > 0 {
-                return;
-            }
-            self.chan.disconnect_receivers(&mut st)
-        };
-        // Values are dropped outside the lock: their destructors may use channels.
-        drop(dropped);
+        self.chan.drop_receiver();
     }
 }
 

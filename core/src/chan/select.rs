@@ -98,9 +98,15 @@ impl<T> Case for RecvArm<'_, T> {
     fn unregister(&mut self, me: &crate::loom::Arc<super::signal::Signal>) {
         self.case.unregister(me);
     }
-    fn collect(&mut self) {
-        self.case.collect();
-        self.publish();
+    fn collect(&mut self) -> bool {
+        let done = self.case.collect();
+        if done {
+            self.publish();
+        }
+        done
+    }
+    fn pass_on(&mut self) {
+        self.case.pass_on();
     }
     fn restore(&mut self) {
         if let Some(Ok(v)) = self.out.borrow_mut().take() {
@@ -139,9 +145,15 @@ impl<T> Case for SendArm<'_, T> {
     fn unregister(&mut self, me: &crate::loom::Arc<super::signal::Signal>) {
         self.case.unregister(me);
     }
-    fn collect(&mut self) {
-        self.case.collect();
-        self.publish();
+    fn collect(&mut self) -> bool {
+        let done = self.case.collect();
+        if done {
+            self.publish();
+        }
+        done
+    }
+    fn pass_on(&mut self) {
+        self.case.pass_on();
     }
 }
 

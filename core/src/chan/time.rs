@@ -9,7 +9,7 @@ use super::{bounded, Receiver, Sender};
 /// A channel that never closes: it counts one sender no one holds.
 fn never_closing<T>(cap: usize) -> (Sender<T>, Receiver<T>) {
     let (tx, rx) = bounded(cap);
-    rx.chan.lock().senders += 1;
+    rx.chan.add_sender();
     (tx, rx)
 }
 

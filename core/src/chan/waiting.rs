@@ -39,11 +39,18 @@ pub(crate) trait Case {
     /// Removes `me`'s waiters from this case's channel; takes back a value that
     /// was left in a slot and not transferred.
     fn unregister(&mut self, me: &Arc<Signal>);
-    /// After a peer completed this case: moves the result out of the slot.
-    fn collect(&mut self);
+    /// After a peer claimed this case: moves the result out of the slot and
+    /// returns `true`, or returns `false` if the peer only woke it because it
+    /// may be ready now (the lock-free flavour, `array.rs`): then it must be
+    /// tried again.
+    fn collect(&mut self) -> bool;
     /// After a future was dropped although a peer completed this case: put a
     /// received value back at the front of the channel so it is not lost.
     fn restore(&mut self) {}
+    /// After a future was dropped although a peer woke this case (`collect`
+    /// returned `false`): wake another waiter in its place, so the wake-up
+    /// for a value or for room is not lost.
+    fn pass_on(&mut self) {}
 }
 
 /// How long a wait may last.
@@ -206,8 +213,11 @@ fn run<C: CaseRef>(cases: &mut [C], limit: Limit) -> Ended {
         }
         unregister(cases, registered, &me);
         let i = me.selected().expect("a completed signal names its case");
-        cases[i].case().collect();
-        return Ended::Case(i);
+        // Woken only: the case that woke us goes first; if someone else took
+        // what it was woken for, start over (a passed deadline ends it there).
+        if cases[i].case().collect() || cases[i].case().attempt() {
+            return Ended::Case(i);
+        }
     }
 }
 
@@ -231,8 +241,10 @@ pub(crate) fn poll(
             let r = reg.take().expect("checked above");
             unregister(cases, &r.order, &r.me);
             let i = r.me.selected().expect("a completed signal names its case");
-            cases[i].collect();
-            return Poll::Ready(i);
+            if cases[i].collect() || cases[i].attempt() {
+                return Poll::Ready(i);
+            }
+            continue;
         }
         let order = Order::new(cases.len());
         if let Some(i) = pass1(cases, order.as_slice()) {
@@ -263,7 +275,10 @@ pub(crate) fn cancel(cases: &mut [&mut dyn Case], reg: &mut Option<Registration>
     r.me.spin_until_done();
     unregister(cases, &r.order, &r.me);
     if let Some(i) = r.me.selected() {
-        cases[i].collect();
-        cases[i].restore();
+        if cases[i].collect() {
+            cases[i].restore();
+        } else {
+            cases[i].pass_on();
+        }
     }
 }
