@@ -174,17 +174,16 @@ impl<T> Array<T> {
                     }
                     Err(t) => tail = t,
                 }
-            } else if stamp.wrapping_add(self.one_lap) == tail + 1 {
-                // The cell still holds last lap's value: full, unless a
-                // receiver has claimed it and is taking it out right now.
-                let head = self.head.load(Ordering::SeqCst);
-                if head.wrapping_add(self.one_lap) == tail {
-                    return Err((TrySend::Full(v), (head as u64, tail as u64)));
-                }
-                backoff(&mut step);
-                tail = self.tail.load(Ordering::Relaxed);
             } else {
-                // Another sender moved on from this position: catch up.
+                if stamp.wrapping_add(self.one_lap) == tail + 1 {
+                    // The cell still holds last lap's value: full, unless a
+                    // receiver has claimed it and is taking it out right now.
+                    let head = self.head.load(Ordering::SeqCst);
+                    if head.wrapping_add(self.one_lap) == tail {
+                        return Err((TrySend::Full(v), (head as u64, tail as u64)));
+                    }
+                }
+                // Otherwise another sender or a receiver is mid-way: catch up.
                 backoff(&mut step);
                 tail = self.tail.load(Ordering::Relaxed);
             }
@@ -217,21 +216,21 @@ impl<T> Array<T> {
                     }
                     Err(h) => head = h,
                 }
-            } else if stamp == head {
-                // Nothing written here yet: empty, unless a sender has claimed
-                // the cell and is writing it right now.
-                let tail = self.tail.load(Ordering::SeqCst);
-                if tail & !self.mark == head {
-                    let empty = if tail & self.mark != 0 {
-                        TryRecv::Closed
-                    } else {
-                        TryRecv::Empty
-                    };
-                    return Err((empty, (head as u64, tail as u64)));
-                }
-                backoff(&mut step);
-                head = self.head.load(Ordering::Relaxed);
             } else {
+                if stamp == head {
+                    // Nothing written here yet: empty, unless a sender has
+                    // claimed the cell and is writing it right now.
+                    let tail = self.tail.load(Ordering::SeqCst);
+                    if tail & !self.mark == head {
+                        let empty = if tail & self.mark != 0 {
+                            TryRecv::Closed
+                        } else {
+                            TryRecv::Empty
+                        };
+                        return Err((empty, (head as u64, tail as u64)));
+                    }
+                }
+                // Otherwise another receiver or a sender is mid-way: catch up.
                 backoff(&mut step);
                 head = self.head.load(Ordering::Relaxed);
             }
@@ -352,12 +351,25 @@ impl Waiters {
         }
     }
 
-    /// Queues `me` as case `case`; the caller checks readiness afterwards.
-    pub(crate) fn register(&self, me: &Arc<Signal>, case: usize) {
-        let mut list = lock(&self.list);
-        list.push_back((me.clone(), case));
-        self.empty.store(false, Ordering::SeqCst);
+    /// Queues `me` as case `case`, then checks `ready` (see "Not losing
+    /// wake-ups"): if it holds, takes `me` out again and returns `true`.
+    pub(crate) fn register_unless(
+        &self,
+        me: &Arc<Signal>,
+        case: usize,
+        ready: impl FnOnce() -> bool,
+    ) -> bool {
+        {
+            let mut list = lock(&self.list);
+            list.push_back((me.clone(), case));
+            self.empty.store(false, Ordering::SeqCst);
+        }
         sc_order();
+        if ready() {
+            self.unregister(me);
+            return true;
+        }
+        false
     }
 
     /// Removes `me` if it is still queued.

@@ -39,16 +39,7 @@ impl<T> Case for SendCase<'_, T> {
         let Some(v) = self.value.take() else {
             return false;
         };
-        let (sent, seen) = match self.chan {
-            Channel::Locked(c) => {
-                let mut st = c.lock();
-                (c.try_send(&mut st, v), (st.version, 0))
-            }
-            Channel::Array(a) => match a.try_send(v) {
-                Ok(()) => (TrySend::Sent, (0, 0)),
-                Err(failed) => failed,
-            },
-        };
+        let (sent, seen) = self.chan.try_send_seen(v);
         match sent {
             TrySend::Sent => self.result = Some(Ok(())),
             TrySend::Closed(v) => self.result = Some(Err(v)),
@@ -68,14 +59,7 @@ impl<T> Case for SendCase<'_, T> {
     fn register(&mut self, me: &Arc<Signal>, index: usize) -> bool {
         let c = match self.chan {
             Channel::Locked(c) => c,
-            Channel::Array(a) => {
-                a.senders.register(me, index);
-                if a.send_ready() {
-                    a.senders.unregister(me);
-                    return true;
-                }
-                return false;
-            }
+            Channel::Array(a) => return a.senders.register_unless(me, index, || a.send_ready()),
         };
         let mut st = c.lock();
         if c.send_ready(&st, me) {
@@ -150,16 +134,7 @@ impl<'a, T> RecvCase<'a, T> {
 
 impl<T> Case for RecvCase<'_, T> {
     fn attempt(&mut self) -> bool {
-        let (received, seen) = match self.chan {
-            Channel::Locked(c) => {
-                let mut st = c.lock();
-                (c.try_recv(&mut st), (st.version, 0))
-            }
-            Channel::Array(a) => match a.try_recv() {
-                Ok(v) => (TryRecv::Received(v), (0, 0)),
-                Err(failed) => failed,
-            },
-        };
+        let (received, seen) = self.chan.try_recv_seen();
         match received {
             TryRecv::Received(v) => self.result = Some(Ok(v)),
             TryRecv::Closed => self.result = Some(Err(())),
@@ -178,14 +153,7 @@ impl<T> Case for RecvCase<'_, T> {
     fn register(&mut self, me: &Arc<Signal>, index: usize) -> bool {
         let c = match self.chan {
             Channel::Locked(c) => c,
-            Channel::Array(a) => {
-                a.receivers.register(me, index);
-                if a.recv_ready() {
-                    a.receivers.unregister(me);
-                    return true;
-                }
-                return false;
-            }
+            Channel::Array(a) => return a.receivers.register_unless(me, index, || a.recv_ready()),
         };
         let mut st = c.lock();
         if c.recv_ready(&st, me) {

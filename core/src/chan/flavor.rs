@@ -49,21 +49,39 @@ impl<T> Channel<T> {
     }
 
     pub(crate) fn try_send(&self, v: T) -> TrySend<T> {
+        self.try_send_seen(v).0
+    }
+
+    /// [`try_send`](Self::try_send), with the version the channel was full
+    /// at (see [`version`](Self::version)) when it was.
+    pub(crate) fn try_send_seen(&self, v: T) -> (TrySend<T>, Version) {
         match self {
-            Channel::Locked(c) => c.try_send(&mut c.lock(), v),
+            Channel::Locked(c) => {
+                let mut st = c.lock();
+                (c.try_send(&mut st, v), (st.version, 0))
+            }
             Channel::Array(a) => match a.try_send(v) {
-                Ok(()) => TrySend::Sent,
-                Err((failed, _)) => failed,
+                Ok(()) => (TrySend::Sent, (0, 0)),
+                Err(failed) => failed,
             },
         }
     }
 
     pub(crate) fn try_recv(&self) -> TryRecv<T> {
+        self.try_recv_seen().0
+    }
+
+    /// [`try_recv`](Self::try_recv), with the version the channel was empty
+    /// at when it was.
+    pub(crate) fn try_recv_seen(&self) -> (TryRecv<T>, Version) {
         match self {
-            Channel::Locked(c) => c.try_recv(&mut c.lock()),
+            Channel::Locked(c) => {
+                let mut st = c.lock();
+                (c.try_recv(&mut st), (st.version, 0))
+            }
             Channel::Array(a) => match a.try_recv() {
-                Ok(v) => TryRecv::Received(v),
-                Err((failed, _)) => failed,
+                Ok(v) => (TryRecv::Received(v), (0, 0)),
+                Err(failed) => failed,
             },
         }
     }
