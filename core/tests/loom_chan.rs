@@ -62,12 +62,21 @@ fn close_races_a_send_and_never_loses_the_value() {
     });
 }
 
+/// A channel of capacity `cap`, or unbounded for `None`. Capacity 1 runs on
+/// the hand-off engine, 4 on the lock-free ring, unbounded on the lock-free
+/// list (`chan/flavor.rs`).
+fn channel<T>(cap: Option<usize>) -> (chan::Sender<T>, chan::Receiver<T>) {
+    cap.map_or_else(chan::unbounded, chan::bounded)
+}
+
+/// The three engines, as [`channel`] capacities.
+const ENGINES: [Option<usize>; 3] = [Some(1), Some(4), None];
+
 #[test]
 fn close_wakes_a_blocked_receiver() {
-    // Capacity 1 runs on the hand-off engine, 4 on the lock-free ring.
-    for cap in [1, 4] {
+    for cap in ENGINES {
         loom::model(move || {
-            let (tx, rx) = chan::bounded::<i32>(cap);
+            let (tx, rx) = channel::<i32>(cap);
             let h = thread::spawn(move || rx.recv());
             tx.close();
             assert_eq!(h.join().unwrap(), Err(RecvError::Closed));
@@ -77,15 +86,15 @@ fn close_wakes_a_blocked_receiver() {
 
 #[test]
 fn select_takes_exactly_one_of_two() {
-    for cap in [1, 4] {
+    for cap in ENGINES {
         select_takes_exactly_one_of_two_at(cap);
     }
 }
 
-fn select_takes_exactly_one_of_two_at(cap: usize) {
+fn select_takes_exactly_one_of_two_at(cap: Option<usize>) {
     loom::model(move || {
-        let (a_tx, a_rx) = chan::bounded(cap);
-        let (b_tx, b_rx) = chan::bounded(cap);
+        let (a_tx, a_rx) = channel(cap);
+        let (b_tx, b_rx) = channel(cap);
         let a = thread::spawn(move || a_tx.send(1).unwrap());
         let b = thread::spawn(move || b_tx.send(2).unwrap());
         let mut sel = Select::new();
@@ -147,8 +156,14 @@ fn a_sender_blocked_on_a_full_ring_is_woken_by_a_receive() {
 
 #[test]
 fn a_woken_receiver_that_loses_the_value_waits_again() {
-    loom::model(|| {
-        let (tx, rx) = chan::bounded(4);
+    for cap in [Some(4), None] {
+        a_woken_receiver_that_loses_the_value_waits_again_at(cap);
+    }
+}
+
+fn a_woken_receiver_that_loses_the_value_waits_again_at(cap: Option<usize>) {
+    loom::model(move || {
+        let (tx, rx) = channel(cap);
         let thief = rx.clone();
         let blocked = thread::spawn(move || rx.recv());
         tx.send(1).unwrap();
@@ -168,29 +183,31 @@ fn a_dropped_receive_future_passes_its_wake_up_on() {
     use std::pin::Pin;
     use std::task::{Context, Poll, Waker};
 
-    loom::model(|| {
-        let (tx, rx) = chan::bounded(4);
-        let rx2 = rx.clone();
-        let blocked = thread::spawn(move || rx2.recv());
-        let mut fut = rx.recv_async();
-        let polled = Pin::new(&mut fut).poll(&mut Context::from_waker(Waker::noop()));
-        tx.send(7).unwrap();
-        match polled {
-            // The future took the value before it could wait: nothing to pass on.
-            Poll::Ready(v) => {
-                assert_eq!(v, Ok(7));
-                drop(fut);
-                tx.close();
-                assert_eq!(blocked.join().unwrap(), Err(RecvError::Closed));
+    for cap in [Some(4), None] {
+        loom::model(move || {
+            let (tx, rx) = channel(cap);
+            let rx2 = rx.clone();
+            let blocked = thread::spawn(move || rx2.recv());
+            let mut fut = rx.recv_async();
+            let polled = Pin::new(&mut fut).poll(&mut Context::from_waker(Waker::noop()));
+            tx.send(7).unwrap();
+            match polled {
+                // The future took the value before it could wait: nothing to pass on.
+                Poll::Ready(v) => {
+                    assert_eq!(v, Ok(7));
+                    drop(fut);
+                    tx.close();
+                    assert_eq!(blocked.join().unwrap(), Err(RecvError::Closed));
+                }
+                // Dropped while queued, perhaps just woken for the value: the
+                // blocked receiver must get it (a lost wake-up is a deadlock here).
+                Poll::Pending => {
+                    drop(fut);
+                    assert_eq!(blocked.join().unwrap(), Ok(7));
+                }
             }
-            // Dropped while queued, perhaps just woken for the value: the
-            // blocked receiver must get it (a lost wake-up is a deadlock here).
-            Poll::Pending => {
-                drop(fut);
-                assert_eq!(blocked.join().unwrap(), Ok(7));
-            }
-        }
-    });
+        });
+    }
 }
 
 #[test]
@@ -207,18 +224,74 @@ fn the_last_receiver_drops_what_is_buffered_exactly_once() {
         }
     }
 
-    loom::model(|| {
-        let dropped = Arc::new(AtomicUsize::new(0));
-        let (tx, rx) = chan::bounded(4);
-        let d = dropped.clone();
-        // Whether each send lands or finds the channel closed, the value is
-        // dropped once: in the channel, or by the sender with its error.
-        let sender = thread::spawn(move || {
-            let _ = tx.send(Counted(0, d.clone()));
-            let _ = tx.send(Counted(1, d));
+    for cap in [Some(4), None] {
+        loom::model(move || {
+            let dropped = Arc::new(AtomicUsize::new(0));
+            let (tx, rx) = channel(cap);
+            let d = dropped.clone();
+            // Whether each send lands or finds the channel closed, the value
+            // is dropped once: in the channel, or by the sender with its
+            // error. Unbounded, the third value opens a second block.
+            let sender = thread::spawn(move || {
+                for i in 0..3 {
+                    let _ = tx.send(Counted(i, d.clone()));
+                }
+            });
+            drop(rx);
+            sender.join().unwrap();
+            assert_eq!(dropped.load(Ordering::SeqCst), 0b111);
         });
-        drop(rx);
+    }
+}
+
+// The unbounded list (`chan/list.rs`) keeps values in blocks, two slots each
+// under loom: these cross from one block to the next while others race.
+
+#[test]
+fn unbounded_values_cross_blocks_in_order() {
+    loom::model(|| {
+        let (tx, rx) = chan::unbounded();
+        let sender = thread::spawn(move || (0..3).for_each(|i| tx.send(i).unwrap()));
+        for i in 0..3 {
+            assert_eq!(rx.recv(), Ok(i));
+        }
+        assert_eq!(rx.recv(), Err(RecvError::Closed));
         sender.join().unwrap();
-        assert_eq!(dropped.load(Ordering::SeqCst), 0b11);
+    });
+}
+
+#[test]
+fn unbounded_first_sends_race_to_install_the_first_block() {
+    loom::model(|| {
+        let (tx, rx) = chan::unbounded();
+        let tx2 = tx.clone();
+        let a = thread::spawn(move || tx.send(1).unwrap());
+        let b = thread::spawn(move || tx2.send(2).unwrap());
+        a.join().unwrap();
+        b.join().unwrap();
+        assert_eq!(rx.len(), 2);
+        let mut got = [rx.recv().unwrap(), rx.recv().unwrap()];
+        got.sort();
+        assert_eq!(got, [1, 2]);
+    });
+}
+
+#[test]
+fn unbounded_receivers_race_to_free_a_block() {
+    // Values 0 and 1 fill the first block, 2 opens the second. The receiver
+    // of the first block's last slot frees it, or leaves that to a receiver
+    // still reading the other slot.
+    loom::model(|| {
+        let (tx, rx) = chan::unbounded();
+        (0..3).for_each(|i| tx.send(i).unwrap());
+        let rx2 = rx.clone();
+        let other = thread::spawn(move || rx2.recv().unwrap());
+        let mine = rx.recv().unwrap();
+        let theirs = other.join().unwrap();
+        let last = rx.recv().unwrap();
+        let mut got = [mine, theirs, last];
+        got.sort();
+        assert_eq!(got, [0, 1, 2]);
+        assert!(mine < last && theirs < last, "FIFO across the seam");
     });
 }

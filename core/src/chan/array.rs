@@ -25,22 +25,17 @@
 //!    position it was written at and the head has not yet passed it.
 //!
 //! # Not losing wake-ups
-//! A waiter stores `Waiters::empty = false` and then reads the head and tail to
-//! check readiness; a peer moves the head or tail and then reads `empty`. All
-//! four are `SeqCst`, so at least one of the two sees the other: either the
-//! waiter sees the change and does not sleep, or the peer sees the waiter and
-//! wakes it. The same holds for `close` (`fetch_or` on the tail, then waking
-//! everyone).
+//! As `waiters.rs` describes: the positions a waiter reads to check readiness
+//! are `head` and `tail`, and `close` is a `fetch_or` of the mark on `tail`.
 
-use std::collections::VecDeque;
 use std::mem::MaybeUninit;
 
 use crossbeam_utils::CachePadded;
 
-use crate::loom::{lock, Arc, AtomicBool, AtomicUsize, Mutex, Ordering, UnsafeCell};
+use crate::loom::{AtomicUsize, Ordering, UnsafeCell};
 
 use super::hchan::{TryRecv, TrySend};
-use super::signal::Signal;
+use super::waiters::{backoff, Waiters};
 
 /// A snapshot of a channel's positions: equal snapshots at two reads mean no
 /// value went in or out and the channel did not close in between.
@@ -75,40 +70,6 @@ pub(crate) struct Array<T> {
 unsafe impl<T: Send> Send for Array<T> {}
 // SAFETY: as above.
 unsafe impl<T: Send> Sync for Array<T> {}
-
-/// Orders a `SeqCst` store before a later `SeqCst` load of another location,
-/// for the model checker only. The memory model already forbids that
-/// reordering between `SeqCst` operations (they have one total order), which
-/// is all "Not losing wake-ups" above needs, and on x86 the read-modify-write
-/// or `xchg` before it is a full barrier anyway. loom models `SeqCst`
-/// accesses as acquire/release only (tokio-rs/loom#180) and would report lost
-/// wake-ups that cannot happen; its `SeqCst` fence is modelled exactly.
-#[inline(always)]
-fn sc_order() {
-    #[cfg(loom)]
-    loom::sync::atomic::fence(Ordering::SeqCst);
-}
-
-/// Waits a little for a peer that claimed a position to finish with its cell:
-/// a few spins, then the CPU is handed over (the peer may need it).
-fn backoff(step: &mut u32) {
-    #[cfg(loom)]
-    {
-        let _ = step;
-        loom::thread::yield_now();
-    }
-    #[cfg(not(loom))]
-    {
-        if *step < 4 {
-            for _ in 0..1u32 << *step {
-                std::hint::spin_loop();
-            }
-            *step += 1;
-        } else {
-            std::thread::yield_now();
-        }
-    }
-}
 
 impl<T> Array<T> {
     pub(crate) fn new(cap: usize) -> Self {
@@ -331,93 +292,6 @@ impl<T> Drop for Array<T> {
             // with `&mut self` no sender is still writing one.
             cell.value.with_mut(|p| unsafe { (*p).assume_init_drop() });
             head = self.next(head);
-        }
-    }
-}
-
-/// The blocked operations of one side of an [`Array`]: each is a [`Signal`] and
-/// the index of its case.
-pub(crate) struct Waiters {
-    list: Mutex<VecDeque<(Arc<Signal>, usize)>>,
-    /// `true` while `list` is empty, so a peer with nothing to wake takes no lock.
-    empty: AtomicBool,
-}
-
-impl Waiters {
-    fn new() -> Self {
-        Waiters {
-            list: Mutex::new(VecDeque::new()),
-            empty: AtomicBool::new(true),
-        }
-    }
-
-    /// Queues `me` as case `case`, then checks `ready` (see "Not losing
-    /// wake-ups"): if it holds, takes `me` out again and returns `true`.
-    pub(crate) fn register_unless(
-        &self,
-        me: &Arc<Signal>,
-        case: usize,
-        ready: impl FnOnce() -> bool,
-    ) -> bool {
-        {
-            let mut list = lock(&self.list);
-            list.push_back((me.clone(), case));
-            self.empty.store(false, Ordering::SeqCst);
-        }
-        sc_order();
-        if ready() {
-            self.unregister(me);
-            return true;
-        }
-        false
-    }
-
-    /// Removes `me` if it is still queued.
-    pub(crate) fn unregister(&self, me: &Arc<Signal>) {
-        let mut list = lock(&self.list);
-        list.retain(|(s, _)| !Arc::ptr_eq(s, me));
-        self.empty.store(list.is_empty(), Ordering::SeqCst);
-    }
-
-    /// Wakes the first queued operation that is still waiting.
-    pub(crate) fn notify_one(&self) {
-        sc_order();
-        if self.empty.load(Ordering::SeqCst) {
-            return;
-        }
-        let claimed = {
-            let mut list = lock(&self.list);
-            let mut claimed = None;
-            while let Some((s, case)) = list.pop_front() {
-                if s.try_claim(case) {
-                    claimed = Some(s);
-                    break;
-                }
-            }
-            self.empty.store(list.is_empty(), Ordering::SeqCst);
-            claimed
-        };
-        // Woken after the lock is released: its first step is to unregister.
-        if let Some(s) = claimed {
-            s.complete();
-        }
-    }
-
-    /// Wakes every queued operation (the channel closed).
-    fn notify_all(&self) {
-        sc_order();
-        let claimed: Vec<Arc<Signal>> = {
-            let mut list = lock(&self.list);
-            let claimed = list
-                .drain(..)
-                .filter(|(s, case)| s.try_claim(*case))
-                .map(|(s, _)| s)
-                .collect();
-            self.empty.store(true, Ordering::SeqCst);
-            claimed
-        };
-        for s in claimed {
-            s.complete();
         }
     }
 }

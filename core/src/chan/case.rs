@@ -4,7 +4,7 @@
 use crate::loom::{lock, Arc, Mutex};
 
 use super::array::Version;
-use super::flavor::Channel;
+use super::flavor::{Channel, Side};
 use super::hchan::{Slot, TryRecv, TrySend, Waiter};
 use super::signal::Signal;
 use super::waiting::Case;
@@ -59,7 +59,7 @@ impl<T> Case for SendCase<'_, T> {
     fn register(&mut self, me: &Arc<Signal>, index: usize) -> bool {
         let c = match self.chan {
             Channel::Locked(c) => c,
-            Channel::Array(a) => return a.senders.register_unless(me, index, || a.send_ready()),
+            lock_free => return lock_free.register_lock_free(Side::Send, me, index),
         };
         let mut st = c.lock();
         if c.send_ready(&st, me) {
@@ -81,7 +81,7 @@ impl<T> Case for SendCase<'_, T> {
     fn unregister(&mut self, me: &Arc<Signal>) {
         let c = match self.chan {
             Channel::Locked(c) => c,
-            Channel::Array(a) => return a.senders.unregister(me),
+            lock_free => return lock_free.unregister_lock_free(Side::Send, me),
         };
         c.unregister(&mut c.lock(), me);
         if let Some(slot) = self.slot.take() {
@@ -92,7 +92,7 @@ impl<T> Case for SendCase<'_, T> {
     }
 
     fn collect(&mut self) -> bool {
-        if let Channel::Array(_) = self.chan {
+        if self.chan.is_lock_free() {
             // Woken because there may be room now: the value is still here.
             return false;
         }
@@ -105,8 +105,8 @@ impl<T> Case for SendCase<'_, T> {
     }
 
     fn pass_on(&mut self) {
-        if let Channel::Array(a) = self.chan {
-            a.senders.notify_one();
+        if let Some(w) = self.chan.waiters(Side::Send) {
+            w.notify_one();
         }
     }
 }
@@ -153,7 +153,7 @@ impl<T> Case for RecvCase<'_, T> {
     fn register(&mut self, me: &Arc<Signal>, index: usize) -> bool {
         let c = match self.chan {
             Channel::Locked(c) => c,
-            Channel::Array(a) => return a.receivers.register_unless(me, index, || a.recv_ready()),
+            lock_free => return lock_free.register_lock_free(Side::Recv, me, index),
         };
         let mut st = c.lock();
         if c.recv_ready(&st, me) {
@@ -175,12 +175,12 @@ impl<T> Case for RecvCase<'_, T> {
     fn unregister(&mut self, me: &Arc<Signal>) {
         match self.chan {
             Channel::Locked(c) => c.unregister(&mut c.lock(), me),
-            Channel::Array(a) => a.receivers.unregister(me),
+            lock_free => lock_free.unregister_lock_free(Side::Recv, me),
         }
     }
 
     fn collect(&mut self) -> bool {
-        if let Channel::Array(_) = self.chan {
+        if self.chan.is_lock_free() {
             // Woken because a value may be there now: it is still in the buffer.
             return false;
         }
@@ -199,8 +199,8 @@ impl<T> Case for RecvCase<'_, T> {
     }
 
     fn pass_on(&mut self) {
-        if let Channel::Array(a) = self.chan {
-            a.receivers.notify_one();
+        if let Some(w) = self.chan.waiters(Side::Recv) {
+            w.notify_one();
         }
     }
 }

@@ -2,17 +2,23 @@
 //!
 //! - **buffered, `ARRAY_MIN..=ARRAY_MAX`**: [`Array`], a ring of cells claimed
 //!   with a compare-and-swap, no lock on the way of a value;
+//! - **unbounded**: [`List`], a chain of blocks of slots claimed the same way;
 //! - **everything else**: [`Chan`], Go's `hchan` (one lock, a growable buffer
 //!   and wait queues that hand values to blocked peers directly). A rendezvous
 //!   is nothing but such hand-offs; below `ARRAY_MIN` nearly every message
 //!   meets a blocked peer, and a direct hand-off costs one wake-up where the
-//!   ring's "wake, then try again" costs more; an unbounded or very large
-//!   buffer grows as it fills, which a ring allocated up front cannot.
+//!   ring's "wake, then try again" costs more; a very large buffer grows as it
+//!   fills, which a ring allocated up front cannot.
 //!
 //! `README.md` in this folder has the measurements behind the split.
 
+use crate::loom::{Arc, AtomicUsize, Ordering};
+
 use super::array::{Array, Version};
 use super::hchan::{Chan, TryRecv, TrySend};
+use super::list::List;
+use super::signal::Signal;
+use super::waiters::Waiters;
 
 /// The smallest buffer that runs on the ring. Measured on 2 cores, ms per
 /// 20,000 messages, hand-off engine against ring: capacity 1 `spsc` 9–11
@@ -27,12 +33,20 @@ const ARRAY_MIN: usize = 4;
 const ARRAY_MAX: usize = 1 << 16;
 
 // Allocated once per channel, inside the `Arc` its halves share; boxing the
-// ring would add a pointer hop to every operation to save memory on the
-// smaller variant.
+// lock-free engines would add a pointer hop to every operation to save memory
+// on the smaller variant.
 #[allow(clippy::large_enum_variant)]
 pub(crate) enum Channel<T> {
     Locked(Chan<T>),
     Array(Array<T>),
+    List(List<T>),
+}
+
+/// The two sides of a channel, for what the lock-free engines keep per side.
+#[derive(Clone, Copy)]
+pub(crate) enum Side {
+    Send,
+    Recv,
 }
 
 impl<T> Channel<T> {
@@ -45,7 +59,53 @@ impl<T> Channel<T> {
     }
 
     pub(crate) fn unbounded() -> Self {
-        Channel::Locked(Chan::new(usize::MAX))
+        Channel::List(List::new())
+    }
+
+    /// Whether values pass through the lock-free engines, which wake a
+    /// blocked operation to try again instead of handing it a value.
+    pub(crate) fn is_lock_free(&self) -> bool {
+        !matches!(self, Channel::Locked(_))
+    }
+
+    /// A lock-free engine's blocked operations on `side`; `None` on the
+    /// locked engine (whose wait queues hold values too) and for sends on an
+    /// unbounded channel, which never wait.
+    pub(crate) fn waiters(&self, side: Side) -> Option<&Waiters> {
+        match (self, side) {
+            (Channel::Array(a), Side::Send) => Some(&a.senders),
+            (Channel::Array(a), Side::Recv) => Some(&a.receivers),
+            (Channel::List(l), Side::Recv) => Some(&l.receivers),
+            (Channel::List(_), Side::Send) | (Channel::Locked(_), _) => None,
+        }
+    }
+
+    /// On a lock-free engine: whether an operation on `side` would not wait
+    /// (it would succeed, or find the channel closed).
+    pub(crate) fn ready(&self, side: Side) -> bool {
+        match (self, side) {
+            (Channel::Array(a), Side::Send) => a.send_ready(),
+            (Channel::Array(a), Side::Recv) => a.recv_ready(),
+            (Channel::List(_), Side::Send) => true,
+            (Channel::List(l), Side::Recv) => l.recv_ready(),
+            (Channel::Locked(_), _) => unreachable!("the locked engine checks under its lock"),
+        }
+    }
+
+    /// On a lock-free engine: queues `me` as case `case` on `side`, unless
+    /// that side is ready (then returns `true` and queues nothing).
+    pub(crate) fn register_lock_free(&self, side: Side, me: &Arc<Signal>, case: usize) -> bool {
+        match self.waiters(side) {
+            Some(w) => w.register_unless(me, case, || self.ready(side)),
+            None => true,
+        }
+    }
+
+    /// Takes `me` off `side`'s waiters if it is still there.
+    pub(crate) fn unregister_lock_free(&self, side: Side, me: &Arc<Signal>) {
+        if let Some(w) = self.waiters(side) {
+            w.unregister(me);
+        }
     }
 
     pub(crate) fn try_send(&self, v: T) -> TrySend<T> {
@@ -63,6 +123,10 @@ impl<T> Channel<T> {
             Channel::Array(a) => match a.try_send(v) {
                 Ok(()) => (TrySend::Sent, (0, 0)),
                 Err(failed) => failed,
+            },
+            Channel::List(l) => match l.try_send(v) {
+                Ok(()) => (TrySend::Sent, (0, 0)),
+                Err(v) => (TrySend::Closed(v), (0, 0)),
             },
         }
     }
@@ -83,6 +147,10 @@ impl<T> Channel<T> {
                 Ok(v) => (TryRecv::Received(v), (0, 0)),
                 Err(failed) => failed,
             },
+            Channel::List(l) => match l.try_recv() {
+                Ok(v) => (TryRecv::Received(v), (0, 0)),
+                Err(failed) => failed,
+            },
         }
     }
 
@@ -92,6 +160,7 @@ impl<T> Channel<T> {
         match self {
             Channel::Locked(c) => (c.version(), 0),
             Channel::Array(a) => a.version(),
+            Channel::List(l) => l.version(),
         }
     }
 
@@ -99,6 +168,7 @@ impl<T> Channel<T> {
         match self {
             Channel::Locked(c) => c.close(&mut c.lock()),
             Channel::Array(a) => a.close(),
+            Channel::List(l) => l.close(),
         }
     }
 
@@ -106,6 +176,7 @@ impl<T> Channel<T> {
         match self {
             Channel::Locked(c) => c.lock().closed,
             Channel::Array(a) => a.is_closed(),
+            Channel::List(l) => l.is_closed(),
         }
     }
 
@@ -113,6 +184,7 @@ impl<T> Channel<T> {
         match self {
             Channel::Locked(c) => c.lock().buf.len(),
             Channel::Array(a) => a.len(),
+            Channel::List(l) => l.len(),
         }
     }
 
@@ -121,25 +193,33 @@ impl<T> Channel<T> {
         match self {
             Channel::Locked(c) => (c.cap != usize::MAX).then_some(c.cap),
             Channel::Array(a) => Some(a.capacity()),
+            Channel::List(_) => None,
+        }
+    }
+
+    /// A lock-free engine's count of live ends on `side` (the locked engine
+    /// counts under its lock).
+    fn ends(&self, side: Side) -> &AtomicUsize {
+        match (self, side) {
+            (Channel::Array(a), Side::Send) => &a.sender_count,
+            (Channel::Array(a), Side::Recv) => &a.receiver_count,
+            (Channel::List(l), Side::Send) => &l.sender_count,
+            (Channel::List(l), Side::Recv) => &l.receiver_count,
+            (Channel::Locked(_), _) => unreachable!("the locked engine counts under its lock"),
         }
     }
 
     pub(crate) fn add_sender(&self) {
         match self {
             Channel::Locked(c) => c.lock().senders += 1,
-            Channel::Array(a) => {
-                a.sender_count.fetch_add(1, crate::loom::Ordering::Relaxed);
-            }
+            _ => drop(self.ends(Side::Send).fetch_add(1, Ordering::Relaxed)),
         }
     }
 
     pub(crate) fn add_receiver(&self) {
         match self {
             Channel::Locked(c) => c.lock().receivers += 1,
-            Channel::Array(a) => {
-                a.receiver_count
-                    .fetch_add(1, crate::loom::Ordering::Relaxed);
-            }
+            _ => drop(self.ends(Side::Recv).fetch_add(1, Ordering::Relaxed)),
         }
     }
 
@@ -153,9 +233,9 @@ impl<T> Channel<T> {
                     c.close(&mut st);
                 }
             }
-            Channel::Array(a) => {
-                if a.sender_count.fetch_sub(1, crate::loom::Ordering::AcqRel) == 1 {
-                    a.close();
+            _ => {
+                if self.ends(Side::Send).fetch_sub(1, Ordering::AcqRel) == 1 {
+                    self.close();
                 }
             }
         }
@@ -177,11 +257,9 @@ impl<T> Channel<T> {
                 // Dropped outside the lock: their destructors may use channels.
                 drop(dropped);
             }
-            Channel::Array(a) => {
-                if a.receiver_count.fetch_sub(1, crate::loom::Ordering::AcqRel) == 1 {
-                    a.disconnect_receivers();
-                }
-            }
+            _ if self.ends(Side::Recv).fetch_sub(1, Ordering::AcqRel) > 1 => {}
+            Channel::Array(a) => a.disconnect_receivers(),
+            Channel::List(l) => l.disconnect_receivers(),
         }
     }
 }

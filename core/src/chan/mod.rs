@@ -52,9 +52,11 @@ mod case;
 mod error;
 mod flavor;
 mod hchan;
+mod list;
 mod select;
 mod signal;
 mod time;
+mod waiters;
 mod waiting;
 
 use std::fmt;
