@@ -12,10 +12,17 @@ const N: usize = 100_000;
 
 #[wasm_bindgen_test]
 async fn main_thread_and_two_workers_pass_100k_messages_without_loss() {
+    // The way back on the lock-free ring, then on the lock-free list.
+    echo_100k(chan::bounded(64)).await;
+    echo_100k(chan::unbounded()).await;
+}
+
+/// Sends [`N`] messages from the main thread to two workers through a
+/// buffered channel, and takes them back through `back`.
+async fn echo_100k((back_tx, back_rx): (chan::Sender<u32>, chan::Receiver<u32>)) {
     // Workers import this test binary's glue, not the package's.
     brigade_wasm::bootstrap::use_own_glue();
     let (jobs_tx, jobs_rx) = chan::bounded::<u32>(64);
-    let (back_tx, back_rx) = chan::bounded::<u32>(64);
     for w in 0..2 {
         let (rx, tx) = (jobs_rx.clone(), back_tx.clone());
         spawn(
