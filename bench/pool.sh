@@ -137,8 +137,9 @@ The last three rows take the pool apart (same run, ns per job):
 - The same moving what the pool moves per job (a 4-word task in, an `Outcome`
   out, results unbounded as the pool's): {chan_sized:.1f}, {chan_sized - chan_u64:+.1f} for
   the bigger values.
-- That program on crossbeam-channel, which takes no lock: {cb_sized:.1f}, {cb_sized - chan_sized:+.1f};
-  what a lock-free channel would change on this traffic.
+- That program on crossbeam-channel: {cb_sized:.1f}, {cb_sized - chan_sized:+.1f}. Both
+  libraries move these values without a lock (a ring for the jobs, a list of
+  blocks for the results), so this compares two implementations of one design.
 - The pool: {pool:.1f}, {pool - chan_sized:+.1f} over the sized program on brigade's channels
   for what its workers do per job besides moving the values (the job's
   context, clocks, slot, histograms and counters; panic containment).

@@ -18,8 +18,8 @@
 //!   size of the pool's task, a [`SizedResult`] the size of an
 //!   [`Outcome`](brigade::Outcome)), with an unbounded results channel as the
 //!   pool's; once on brigade's channels and once on crossbeam-channel's. The
-//!   first tells what the bigger values cost; the second what a lock-free
-//!   channel would save on that same traffic.
+//!   first tells what the bigger values cost; the second compares brigade's
+//!   channels with crossbeam's on that same traffic (both lock-free there).
 //! - `rayon`: `rayon::spawn` on the global pool (built with [`WORKERS`] threads);
 //!   each job bumps a static counter and the one that brings it to [`JOBS`] wakes
 //!   the bench thread.
