@@ -54,7 +54,7 @@ impl<T> Channel<T> {
         if (ARRAY_MIN..=ARRAY_MAX).contains(&cap) {
             Channel::Array(Array::new(cap))
         } else {
-            Channel::Locked(Chan::new(cap.min(usize::MAX - 1)))
+            Channel::Locked(Chan::new(cap))
         }
     }
 
@@ -191,7 +191,7 @@ impl<T> Channel<T> {
     /// The capacity; `None` when unbounded.
     pub(crate) fn capacity(&self) -> Option<usize> {
         match self {
-            Channel::Locked(c) => (c.cap != usize::MAX).then_some(c.cap),
+            Channel::Locked(c) => Some(c.cap),
             Channel::Array(a) => Some(a.capacity()),
             Channel::List(_) => None,
         }

@@ -141,7 +141,7 @@ impl<T> Drop for Guard<'_, T> {
 
 pub(crate) struct Chan<T> {
     state: StateMutex<State<T>>,
-    /// Capacity; `usize::MAX` for unbounded.
+    /// Capacity (unbounded channels run on `list.rs`).
     pub(crate) cap: usize,
 }
 
@@ -175,7 +175,7 @@ impl<T> Chan<T> {
     pub(crate) fn new(cap: usize) -> Self {
         Chan {
             state: StateMutex::new(State {
-                buf: VecDeque::with_capacity(if cap == usize::MAX { 16 } else { cap.min(1024) }),
+                buf: VecDeque::with_capacity(cap.min(1024)),
                 closed: false,
                 recvq: VecDeque::new(),
                 sendq: VecDeque::new(),
