@@ -38,7 +38,7 @@ use crossbeam_utils::CachePadded;
 use crate::chan::{Receiver, Sender};
 use crate::loom::{lock, Mutex};
 use crate::rate_limit::RateLimitError;
-use crate::runtime::{Duration, Stamp};
+use crate::runtime::{block_on, Duration, Stamp};
 use crate::{CancelFunc, Context, ContextError, RateLimit, Retry, WaitGroup};
 
 use super::metrics::{Counters, Distribution, Ended, Metrics, Record};
@@ -68,6 +68,37 @@ enum Call<O, E> {
     /// was dropped.
     ContextEnded,
 }
+impl<O, E> Call<O, E> {
+    fn caught(payload: Box<dyn std::any::Any + Send>) -> Self {
+        Call::Panicked(panic_message(payload.as_ref()))
+    }
+}
+
+/// Calls a blocking handler once, containing panics.
+fn call_blocking<J, O, E>(h: &BlockingFn<J, O, E>, job: &J, ctx: &Context) -> Call<O, E> {
+    match catch_unwind(AssertUnwindSafe(|| h(job, ctx))) {
+        Ok(r) => Call::Returned(r),
+        Err(payload) => Call::caught(payload),
+    }
+}
+
+/// A job that passed its checks and runs on a worker: what [`Shared::begin`]
+/// set up for it and [`Shared::end`] needs.
+struct Run<'a, J, O, E> {
+    task: Serving<'a, J, O, E>,
+    start: Stamp,
+    /// `start` on the pool's clock.
+    start_at: Duration,
+    queued_for: Duration,
+    ctx: Context,
+    cancel: CancelFunc,
+    /// The context was made for this job alone (its own deadline or parent),
+    /// so it is cancelled at the end rather than kept for the next job.
+    fresh: bool,
+    #[cfg(feature = "tracing")]
+    span: tracing::span::EnteredSpan,
+}
+
 /// Called with the job id and message when a handler panics.
 pub(crate) type PanicHook = Arc<dyn Fn(JobId, &str) + Send + Sync>;
 
@@ -266,8 +297,8 @@ impl<J, O, E> Task<J, O, E> {
     }
 }
 
-/// The task a worker serves. Should the worker's future be dropped before the
-/// task finishes, the task still ends, `Canceled(Pool)`.
+/// The task a worker serves. Should it be dropped before the task finishes
+/// (the worker's future dropped mid-job), the task still ends, `Canceled(Pool)`.
 struct Serving<'a, J, O, E> {
     task: Option<Task<J, O, E>>,
     shared: &'a Shared<J, O, E>,
@@ -372,16 +403,60 @@ impl<J, O, E> Shared<J, O, E> {
         slot: &Slot,
         reuse: &mut Option<(Context, CancelFunc)>,
     ) {
+        if let Some(run) = self.begin(task, index, slot, reuse) {
+            let ran = self.attempts(&run.task, &run.ctx).await;
+            self.end(run, ran, index, slot, reuse);
+        }
+    }
+
+    /// [`serve`](Self::serve) for a thread that may block (a native worker).
+    /// A blocking handler with no retry and no rate limit, the common case,
+    /// is called directly, without building a future: in a pool stripped of
+    /// all other per-job work, the future and its poll took about 40 of 165
+    /// ns per no-op job (`pool/brigade` in `core/benches/pool.rs`). A job
+    /// that may wait goes through `serve`'s future.
+    pub(crate) fn serve_blocking(
+        &self,
+        task: Task<J, O, E>,
+        index: usize,
+        slot: &Slot,
+        reuse: &mut Option<(Context, CancelFunc)>,
+    ) {
+        let Some(run) = self.begin(task, index, slot, reuse) else {
+            return;
+        };
+        let ran = match &self.handler {
+            Handler::Blocking(h)
+                if self.rate_limit.is_none() && self.retry_for(&run.task).is_none() =>
+            {
+                let call = call_blocking(h, run.task.job(), &run.ctx);
+                let result = self.settle(run.task.id, &run.ctx, call);
+                (result.unwrap_or_else(|e| Err(Failure::Error(e))), 1)
+            }
+            _ => block_on(self.attempts(&run.task, &run.ctx)),
+        };
+        self.end(run, ran, index, slot, reuse);
+    }
+
+    /// Checks a task before it runs, ending it if it must not run, and sets up
+    /// its run: the clock, the job's context, its worker's slot.
+    fn begin<'a>(
+        &'a self,
+        task: Task<J, O, E>,
+        #[cfg_attr(not(feature = "tracing"), allow(unused_variables))] index: usize,
+        slot: &Slot,
+        reuse: &mut Option<(Context, CancelFunc)>,
+    ) -> Option<Run<'a, J, O, E>> {
         let task = Serving {
             task: Some(task),
             shared: self,
         };
         let start = Stamp::now();
         let queued_for = start - task.submitted;
-        let start_at = start.saturating_duration_since(self.started);
         let never = |task: Serving<'_, J, O, E>, f: Failure<E>| {
             task.release()
-                .finish(self, Err(f), 0, Duration::ZERO, None, queued_for)
+                .finish(self, Err(f), 0, Duration::ZERO, None, queued_for);
+            None
         };
 
         if self.pool_done() {
@@ -415,43 +490,74 @@ impl<J, O, E> Shared<J, O, E> {
             (None, Some(kept)) if !fresh && !kept.0.is_done() => kept,
             (None, _) => Context::with_cancel(parent),
         };
+        let start_at = start.saturating_duration_since(self.started);
         lock(&slot.state).current = Some((task.id, cancel.clone(), start_at));
         if self.is_cancelled(task.id) || self.pool_done() {
             cancel.cancel(); // a cancel(id) or abort that raced the start
         }
-
         #[cfg(feature = "tracing")]
         let span = tracing::info_span!("brigade.job", id = task.id, worker = index).entered();
-        let (result, attempts) = self.attempts(&task, &ctx).await;
+        Some(Run {
+            task,
+            start,
+            start_at,
+            queued_for,
+            ctx,
+            cancel,
+            fresh,
+            #[cfg(feature = "tracing")]
+            span,
+        })
+    }
+
+    /// Ends a run: records it in the worker's slot, keeps the context for the
+    /// next job if it is untouched, and delivers the outcome.
+    fn end(
+        &self,
+        run: Run<'_, J, O, E>,
+        (result, attempts): (Result<O, Failure<E>>, u32),
+        index: usize,
+        slot: &Slot,
+        reuse: &mut Option<(Context, CancelFunc)>,
+    ) {
         #[cfg(feature = "tracing")]
         {
             tracing::debug!(attempts, ok = result.is_ok(), "job ended");
-            drop(span);
+            drop(run.span);
         }
-        let ran_for = start.elapsed();
+        let ran_for = run.start.elapsed();
         {
             let mut state = lock(&slot.state);
             state.current = None;
-            let end = start_at + ran_for;
-            state.record.job(queued_for, start_at, end, ended(&result));
+            let end = run.start_at + ran_for;
+            state
+                .record
+                .job(run.queued_for, run.start_at, end, ended(&result));
         }
-        if fresh || ctx.is_done() {
-            cancel.cancel(); // releases the context's timer, as Go's `defer cancel()`
+        if run.fresh || run.ctx.is_done() {
+            run.cancel.cancel(); // releases the context's timer, as Go's `defer cancel()`
         } else if reuse.is_none() {
-            *reuse = Some((ctx, cancel));
+            *reuse = Some((run.ctx, run.cancel));
         }
         #[cfg(feature = "metrics")]
         {
-            metrics::histogram!("brigade_job_wait_seconds").record(queued_for.as_secs_f64());
+            metrics::histogram!("brigade_job_wait_seconds").record(run.queued_for.as_secs_f64());
             metrics::histogram!("brigade_job_run_seconds").record(ran_for.as_secs_f64());
         }
-        task.release()
+        let queued_for = run.queued_for;
+        run.task
+            .release()
             .finish(self, result, attempts, ran_for, Some(index), queued_for);
+    }
+
+    /// The retry policy that applies to `task`: its own, else the pool's.
+    fn retry_for<'a>(&'a self, task: &'a Task<J, O, E>) -> Option<&'a Retry<E>> {
+        task.retry().or(self.retry.as_ref())
     }
 
     /// Runs the handler until it succeeds, fails for good, or its context ends.
     async fn attempts(&self, task: &Task<J, O, E>, ctx: &Context) -> (Result<O, Failure<E>>, u32) {
-        let retry = task.retry().or(self.retry.as_ref());
+        let retry = self.retry_for(task);
         if let Some(r) = retry {
             r.deposit();
         }
@@ -476,23 +582,11 @@ impl<J, O, E> Shared<J, O, E> {
                 }
             }
             attempts += 1;
-            let err = match self.call(task.job(), ctx).await {
-                Call::Returned(Ok(v)) => return (Ok(v), attempts),
-                Call::Returned(Err(e)) => e,
-                Call::Panicked(msg) => {
-                    if let Some(hook) = &self.on_panic {
-                        hook(task.id, &msg);
-                    }
-                    return (Err(Failure::Panicked(msg)), attempts);
-                }
-                Call::ContextEnded => {
-                    let e = ctx.err().unwrap_or(ContextError::Canceled);
-                    return (Err(self.ctx_failure(e)), attempts);
-                }
+            let call = self.call(task.job(), ctx).await;
+            let err = match self.settle(task.id, ctx, call) {
+                Ok(result) => return (result, attempts),
+                Err(e) => e,
             };
-            if let Some(e) = ctx.err() {
-                return (Err(self.ctx_failure(e)), attempts);
-            }
             let Some(r) = retry.filter(|r| r.should_retry(attempts, &err)) else {
                 return (Err(Failure::Error(err)), attempts);
             };
@@ -505,29 +599,52 @@ impl<J, O, E> Shared<J, O, E> {
         }
     }
 
+    /// What one call of the handler means for the job: its final result, or
+    /// `Err` with the handler's error when a retry may still follow (the
+    /// handler failed and its context is still live).
+    fn settle(
+        &self,
+        id: JobId,
+        ctx: &Context,
+        call: Call<O, E>,
+    ) -> Result<Result<O, Failure<E>>, E> {
+        let err = match call {
+            Call::Returned(Ok(v)) => return Ok(Ok(v)),
+            Call::Returned(Err(e)) => e,
+            Call::Panicked(msg) => {
+                if let Some(hook) = &self.on_panic {
+                    hook(id, &msg);
+                }
+                return Ok(Err(Failure::Panicked(msg)));
+            }
+            Call::ContextEnded => {
+                let e = ctx.err().unwrap_or(ContextError::Canceled);
+                return Ok(Err(self.ctx_failure(e)));
+            }
+        };
+        match ctx.err() {
+            Some(e) => Ok(Err(self.ctx_failure(e))),
+            None => Err(err),
+        }
+    }
+
     /// Calls the handler once, containing panics. An async handler's future is
     /// raced against the job's context: if the context ends first, the future
     /// is dropped (cancelled at its current await point).
     async fn call(&self, job: &J, ctx: &Context) -> Call<O, E> {
-        let caught = |payload: Box<dyn std::any::Any + Send>| {
-            Call::Panicked(panic_message(payload.as_ref()))
-        };
         match &self.handler {
-            Handler::Blocking(h) => match catch_unwind(AssertUnwindSafe(|| h(job, ctx))) {
-                Ok(r) => Call::Returned(r),
-                Err(payload) => caught(payload),
-            },
+            Handler::Blocking(h) => call_blocking(h, job, ctx),
             Handler::Async(h) => {
                 let mut fut = match catch_unwind(AssertUnwindSafe(|| h(job, ctx))) {
                     Ok(fut) => fut,
-                    Err(payload) => return caught(payload),
+                    Err(payload) => return Call::caught(payload),
                 };
                 let mut done = Box::pin(ctx.done().recv_async());
                 poll_fn(|cx| {
                     match catch_unwind(AssertUnwindSafe(|| fut.as_mut().poll(cx))) {
                         Ok(Poll::Ready(r)) => return Poll::Ready(Call::Returned(r)),
                         Ok(Poll::Pending) => {}
-                        Err(payload) => return Poll::Ready(caught(payload)),
+                        Err(payload) => return Poll::Ready(Call::caught(payload)),
                     }
                     match done.as_mut().poll(cx) {
                         Poll::Ready(_) => Poll::Ready(Call::ContextEnded),

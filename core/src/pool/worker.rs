@@ -7,17 +7,16 @@
 //! once with `select!`; `resize` sends one message there per retirement so idle
 //! workers wake up to take it. The blocking form serves native threads; the async form
 //! serves Web Workers, so their event loop keeps running while they wait.
-//! Serving a job is a future either way (it awaits async handlers, rate-limit
-//! waits and retry backoff); the blocking loop parks its thread while it is
-//! pending.
+//! Serving a job is a future where it may wait (async handlers, rate-limit
+//! waits, retry backoff); the blocking loop calls a blocking handler with no
+//! such policy directly and parks its thread only while a future is pending.
 
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
 use crate::chan::{Receiver, Select, TryRecvError};
-use crate::runtime::block_on;
-use crate::{select, CancelFunc, Context};
+use crate::select;
 
 use super::engine::{Shared, Slot, Task};
 
@@ -57,21 +56,6 @@ where
             Err(_) => None,
         }
     }
-
-    /// Serves what the worker got; resolves to whether it keeps going (the
-    /// queue is open and no retirement is pending).
-    async fn handle(
-        &self,
-        next: Next<Task<J, O, E>>,
-        reuse: &mut Option<(Context, CancelFunc)>,
-    ) -> bool {
-        match next {
-            Next::Task(task) => self.shared.serve(task, self.index, &self.slot, reuse).await,
-            Next::Stop => return false,
-            Next::Wake => {}
-        }
-        !self.shared.take_retirement()
-    }
 }
 
 impl<J, O, E> Serve for Body<J, O, E>
@@ -89,7 +73,15 @@ where
                     recv(self.control) -> _ => Next::Wake,
                 }
             });
-            if !block_on(self.handle(next, &mut reuse)) {
+            match next {
+                Next::Task(task) => {
+                    self.shared
+                        .serve_blocking(task, self.index, &self.slot, &mut reuse);
+                }
+                Next::Stop => break,
+                Next::Wake => {}
+            }
+            if self.shared.take_retirement() {
                 break;
             }
         }
@@ -114,7 +106,15 @@ where
                         }
                     }
                 };
-                if !self.handle(next, &mut reuse).await {
+                match next {
+                    Next::Task(task) => {
+                        let serve = self.shared.serve(task, self.index, &self.slot, &mut reuse);
+                        serve.await;
+                    }
+                    Next::Stop => break,
+                    Next::Wake => {}
+                }
+                if self.shared.take_retirement() {
                     break;
                 }
             }
