@@ -5,7 +5,7 @@
 # message for each, and the ratios brigade/crossbeam and brigade/Go.
 #
 # Usage (from anywhere): bench/channels.sh
-# Takes about 5 minutes on a 2-core machine; best run while nothing else is busy
+# Takes about 15 minutes on a 2-core machine for its 3 rounds (ROUNDS=n to change); best run while nothing else is busy
 # (the CPU time other processes used during the run is recorded in the results).
 set -euo pipefail
 
@@ -41,12 +41,22 @@ busy_before=$(busy_ticks)
 own_before=$(own_ticks)
 wall_before=$(date +%s)
 
-"${cargo[@]}" bench -p brigade --bench channels 2>&1 | tee "$work/criterion.log"
-
-(
-    cd bench/go
-    GOFLAGS=-mod=mod GOPROXY=off GOTOOLCHAIN=local go run .
-) | tee "$work/go.txt"
+# Rounds: the host's speed drifts over minutes, so one criterion run and one Go
+# run minutes apart can land in different weather. Each round runs every
+# scenario once, Rust then Go; the table gives each figure's median over the
+# rounds, and each round's brigade/crossbeam and brigade/Go ratios.
+rounds=${ROUNDS:-3}
+rm -rf "$work"/round-*
+for r in $(seq "$rounds"); do
+    echo "== round $r of $rounds"
+    mkdir -p "$work/round-$r"
+    "${cargo[@]}" bench -p brigade --bench channels 2>&1 | tee "$work/criterion.log"
+    cp -rp "$target/criterion" "$work/round-$r/criterion"
+    (
+        cd bench/go
+        GOFLAGS=-mod=mod GOPROXY=off GOTOOLCHAIN=local go run .
+    ) | tee "$work/round-$r/go.txt"
+done
 
 busy=$(($(busy_ticks) - busy_before))
 own=$(($(own_ticks) - own_before))
@@ -57,9 +67,9 @@ if [ -n "$dirty" ]; then
     dirty=" with uncommitted changes to: $dirty"
 fi
 
-export BENCH_CRITERION_DIR="$target/criterion"
+export BENCH_WORK="$work"
+export BENCH_ROUNDS="$rounds"
 export BENCH_STARTED="$work/started"
-export BENCH_GO="$work/go.txt"
 export BENCH_OUT="$root/bench/results/channels.md"
 export BENCH_NPROC=$(nproc)
 export BENCH_CPU=$(grep -m1 '^model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
@@ -73,6 +83,7 @@ python3 - <<'PY'
 """Turns criterion's estimates and the Go program's lines into one table."""
 import json
 import os
+import statistics
 import sys
 from pathlib import Path
 
@@ -86,22 +97,29 @@ SCENARIOS = [
     ("select", ["0", "1", "64", "unbounded"]),
 ]
 env = os.environ
-criterion = Path(env["BENCH_CRITERION_DIR"])
+work = Path(env["BENCH_WORK"])
+ROUNDS = range(1, int(env["BENCH_ROUNDS"]) + 1)
 started = Path(env["BENCH_STARTED"]).stat().st_mtime
 
 
-def rust_ns(scenario, lib, cap):
-    est = criterion / scenario / lib / cap / "new" / "estimates.json"
+def criterion_ns(r, *bench):
+    """ns per message of one criterion benchmark in round `r`."""
+    est = work / f"round-{r}" / "criterion" / Path(*bench) / "new" / "estimates.json"
     if not est.exists() or est.stat().st_mtime < started:
-        sys.exit(f"no fresh criterion result for {scenario}/{lib}/{cap} ({est})")
+        sys.exit(f"no fresh criterion result for {'/'.join(bench)} in round {r} ({est})")
     return json.loads(est.read_text())["median"]["point_estimate"] / MESSAGES
 
 
-go = {}
-for line in Path(env["BENCH_GO"]).read_text().splitlines():
-    if line.strip() and not line.startswith("#"):
-        scenario, cap, ns = line.split()
-        go[(scenario, cap)] = float(ns)
+def go_round(r):
+    out = {}
+    for line in (work / f"round-{r}" / "go.txt").read_text().splitlines():
+        if line.strip() and not line.startswith("#"):
+            scenario, cap, ns = line.split()
+            out[(scenario, cap)] = float(ns)
+    return out
+
+
+go_rounds = [go_round(r) for r in ROUNDS]
 
 
 def goal(scenario, cap, vs_crossbeam, vs_go):
@@ -114,10 +132,7 @@ def goal(scenario, cap, vs_crossbeam, vs_go):
 
 
 def floor_ns(name):
-    est = criterion / "handoff" / name / "new" / "estimates.json"
-    if not est.exists() or est.stat().st_mtime < started:
-        sys.exit(f"no fresh criterion result for handoff/{name} ({est})")
-    return json.loads(est.read_text())["median"]["point_estimate"] / MESSAGES
+    return statistics.median(criterion_ns(r, "handoff", name) for r in ROUNDS)
 
 
 park, spin, yld = floor_ns("park"), floor_ns("spin"), floor_ns("yield")
@@ -126,18 +141,24 @@ rows = []
 misses = []
 for scenario, caps in SCENARIOS:
     for cap in caps:
-        ns = {lib: rust_ns(scenario, lib, cap) for lib in LIBS}
-        if (scenario, cap) not in go:
-            sys.exit(f"no Go result for {scenario} {cap}")
-        ns["go"] = go[(scenario, cap)]
+        per_round = []
+        for r, go in zip(ROUNDS, go_rounds):
+            if (scenario, cap) not in go:
+                sys.exit(f"no Go result for {scenario} {cap} in round {r}")
+            ns = {lib: criterion_ns(r, scenario, lib, cap) for lib in LIBS}
+            per_round.append(ns | {"go": go[(scenario, cap)]})
+        ns = {k: statistics.median(rr[k] for rr in per_round) for k in per_round[0]}
         vs_cb = ns["brigade"] / ns["crossbeam"]
         vs_go = ns["brigade"] / ns["go"]
+        each_cb = " / ".join(f"{rr['brigade'] / rr['crossbeam']:.2f}" for rr in per_round)
+        each_go = " / ".join(f"{rr['brigade'] / rr['go']:.2f}" for rr in per_round)
         verdict = goal(scenario, cap, vs_cb, vs_go)
         if verdict != "ok":
             misses.append(f"{scenario}/{cap}")
         rows.append(
             f"| {scenario} | {cap} | {ns['brigade']:.1f} | {ns['crossbeam']:.1f} "
-            f"| {ns['flume']:.1f} | {ns['go']:.1f} | {vs_cb:.2f}x | {vs_go:.2f}x | {verdict} |"
+            f"| {ns['flume']:.1f} | {ns['go']:.1f} | {vs_cb:.2f}x ({each_cb}) "
+            f"| {vs_go:.2f}x ({each_go}) | {verdict} |"
         )
 
 out = f"""# Channel benchmarks: brigade vs crossbeam-channel, flume and Go
@@ -151,10 +172,12 @@ Generated by `bench/channels.sh`; do not edit by hand.
 - commit: {env['BENCH_COMMIT']}
 - date: {env['BENCH_DATE']}
 
-Nanoseconds per message ({MESSAGES} `u64` values per iteration; lower is better).
-Rust: criterion's median of 10 samples (`core/benches/channels.rs`); Go: median of
-at least 10 repetitions (`bench/go/channels.go`, GOMAXPROCS = cores). Ratios above
-1 mean brigade is slower. Producers and consumers are OS threads in Rust and
+Nanoseconds per message ({MESSAGES} `u64` values per iteration; lower is better),
+in {len(ROUNDS)} rounds; each round runs every scenario once, and each figure is
+its median over the rounds. Within a round, Rust: criterion's median of 10
+samples (`core/benches/channels.rs`); Go: median of at least 10 repetitions
+(`bench/go/channels.go`, GOMAXPROCS = cores). Ratios are of the medians, with each
+round's own ratio in brackets; above 1 means brigade is slower. Producers and consumers are OS threads in Rust and
 goroutines in Go; in both, the clock runs from their release until the last one is
 done, so start-up is not counted.
 
@@ -167,8 +190,8 @@ for all {MESSAGES} values, so its senders never wait either.
 
 On 2 cores, the threaded rows at capacity 0 and 1 are dominated by OS thread
 wake-ups and move a lot from run to run (two runs here differed several-fold for
-some of them, e.g. crossbeam's `mpmc`/1); compare several runs before reading much
-into a single one of those rows.
+some of them, e.g. crossbeam's `mpmc`/1); the rounds' ratios in brackets show how
+far.
 
 Goal: brigade within 1.3x of crossbeam-channel on bounded `spsc`/`mpmc`
 (capacity 0, 1, 64), and not slower than Go anywhere.

@@ -53,7 +53,7 @@ for r in $(seq "$rounds"); do
     echo "== round $r of $rounds"
     mkdir -p "$work/round-$r"
     "${cargo[@]}" bench -p brigade --bench pool 2>&1 | tee "$work/criterion.log"
-    cp -r "$target/criterion/pool" "$work/round-$r/criterion"
+    cp -rp "$target/criterion/pool" "$work/round-$r/criterion"
     (
         cd bench/go
         GOFLAGS=-mod=mod GOPROXY=off GOTOOLCHAIN=local go run ./pool
