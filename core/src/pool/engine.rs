@@ -68,6 +68,7 @@ enum Call<O, E> {
     /// was dropped.
     ContextEnded,
 }
+
 impl<O, E> Call<O, E> {
     fn caught(payload: Box<dyn std::any::Any + Send>) -> Self {
         Call::Panicked(panic_message(payload.as_ref()))
@@ -544,10 +545,9 @@ impl<J, O, E> Shared<J, O, E> {
             metrics::histogram!("brigade_job_wait_seconds").record(run.queued_for.as_secs_f64());
             metrics::histogram!("brigade_job_run_seconds").record(ran_for.as_secs_f64());
         }
-        let queued_for = run.queued_for;
         run.task
             .release()
-            .finish(self, result, attempts, ran_for, Some(index), queued_for);
+            .finish(self, result, attempts, ran_for, Some(index), run.queued_for);
     }
 
     /// The retry policy that applies to `task`: its own, else the pool's.
