@@ -5,7 +5,7 @@
 # message for each, and the ratios brigade/crossbeam and brigade/Go.
 #
 # Usage (from anywhere): bench/channels.sh
-# Takes about 15 minutes on a 2-core machine for its 3 rounds (ROUNDS=n to change); best run while nothing else is busy
+# Takes about 11 minutes on a 2-core machine for its 3 rounds (ROUNDS=n to change); best run while nothing else is busy
 # (the CPU time other processes used during the run is recorded in the results).
 set -euo pipefail
 
