@@ -410,7 +410,8 @@ impl<J, O, E> Shared<J, O, E> {
         }
     }
 
-    /// [`serve`](Self::serve) for a thread that may block (a native worker).
+    /// [`serve`](Self::serve) for a thread that may block: a native worker, or
+    /// a Web Worker started to block (`WebWorkerSpawner::blocking` in `wasm`).
     /// A blocking handler with no retry and no rate limit, the common case,
     /// is called directly, without building a future: in a pool stripped of
     /// all other per-job work, the future and its poll took about 40 of 165
