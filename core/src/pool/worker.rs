@@ -5,8 +5,9 @@
 //! `resize` shrinks the pool, letting busy workers finish their current job
 //! first). While idle it waits on the queue and the pool's control channel at
 //! once with `select!`; `resize` sends one message there per retirement so idle
-//! workers wake up to take it. The blocking form serves native threads; the async form
-//! serves Web Workers, so their event loop keeps running while they wait.
+//! workers wake up to take it. The blocking form serves native threads and Web
+//! Workers started to block; the async form serves the other Web Workers, so
+//! their event loop keeps running while they wait.
 //! Serving a job is a future where it may wait (async handlers, rate-limit
 //! waits, retry backoff); the blocking loop calls a blocking handler with no
 //! such policy directly and parks its thread only while a future is pending.
