@@ -41,22 +41,9 @@ busy_before=$(busy_ticks)
 own_before=$(own_ticks)
 wall_before=$(date +%s)
 
-# Rounds: the host's speed drifts over minutes, so one criterion run and one Go
-# run minutes apart can land in different weather. Each round runs every
-# scenario once, Rust then Go; the table gives each figure's median over the
-# rounds, and each round's brigade/crossbeam and brigade/Go ratios.
-rounds=${ROUNDS:-3}
-rm -rf "$work"/round-*
-for r in $(seq "$rounds"); do
-    echo "== round $r of $rounds"
-    mkdir -p "$work/round-$r"
-    "${cargo[@]}" bench -p brigade --bench channels 2>&1 | tee "$work/criterion.log"
-    cp -rp "$target/criterion" "$work/round-$r/criterion"
-    (
-        cd bench/go
-        GOFLAGS=-mod=mod GOPROXY=off GOTOOLCHAIN=local go run .
-    ) | tee "$work/round-$r/go.txt"
-done
+# Every scenario in rounds (bench/rounds.sh); the table gives medians over them.
+source "$root/bench/rounds.sh"
+run_rounds channels . .
 
 busy=$(($(busy_ticks) - busy_before))
 own=$(($(own_ticks) - own_before))

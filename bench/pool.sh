@@ -43,22 +43,9 @@ busy_before=$(busy_ticks)
 own_before=$(own_ticks)
 wall_before=$(date +%s)
 
-# Rounds: the host's speed drifts over minutes, so one criterion run and one Go
-# run minutes apart can land in different weather. Each round runs every
-# contender once, Rust then Go; the table gives each contender's median over
-# the rounds and every round's figure.
-rounds=${ROUNDS:-3}
-rm -rf "$work"/round-*
-for r in $(seq "$rounds"); do
-    echo "== round $r of $rounds"
-    mkdir -p "$work/round-$r"
-    "${cargo[@]}" bench -p brigade --bench pool 2>&1 | tee "$work/criterion.log"
-    cp -rp "$target/criterion/pool" "$work/round-$r/criterion"
-    (
-        cd bench/go
-        GOFLAGS=-mod=mod GOPROXY=off GOTOOLCHAIN=local go run ./pool
-    ) | tee "$work/round-$r/go.txt"
-done
+# Every contender in rounds (bench/rounds.sh); the table gives medians over them.
+source "$root/bench/rounds.sh"
+run_rounds pool pool ./pool
 
 busy=$(($(busy_ticks) - busy_before))
 own=$(($(own_ticks) - own_before))
