@@ -94,6 +94,11 @@ impl CancelFunc {
     pub fn cancel(&self) {
         cancel(&self.inner, ContextError::Canceled);
     }
+
+    /// Whether both cancel the same context.
+    pub(crate) fn same(&self, other: &CancelFunc) -> bool {
+        Arc::ptr_eq(&self.inner, &other.inner)
+    }
 }
 
 impl fmt::Debug for CancelFunc {

@@ -232,6 +232,30 @@ fn cancel_by_id_queued_and_running() {
 }
 
 #[test]
+fn cancel_by_id_reaches_the_running_job_after_its_worker_changed_context() {
+    // One worker: job 1 runs on the worker's own context, job 2 on one made
+    // for it (it has a timeout of its own), job 3 on the worker's again. The
+    // worker's slot must hold the cancel of each running job's context.
+    let (open, pool) = gated_pool(1, 4);
+    let first = pool.run(1).unwrap();
+    wait_until("job 1 runs", || pool.metrics().busy == 1);
+    open.send(()).unwrap();
+    assert_eq!(first.wait().unwrap().result, Ok(1));
+    for job in [Job::new(2).timeout(Duration::from_secs(10)), Job::new(3)] {
+        let h = pool.run(job).unwrap();
+        wait_until("the job runs", || pool.metrics().busy == 1);
+        assert!(pool.cancel(h.id()));
+        let o = h.wait().unwrap();
+        assert_eq!(
+            o.result,
+            Err(Failure::Canceled(CancelReason::Job)),
+            "job {}",
+            o.id
+        );
+    }
+}
+
+#[test]
 fn a_context_given_at_submit_cancels_the_job() {
     let (_open, gate) = chan::bounded::<()>(0);
     let pool = Pool::builder().workers(1).build(gated(gate)).unwrap();

@@ -120,9 +120,13 @@ pub(crate) struct Slot {
 }
 
 pub(crate) struct SlotState {
-    /// The job running now: its id, its context's cancel and its start on
-    /// the pool's clock.
-    current: Option<(JobId, CancelFunc, Duration)>,
+    /// The job running now: its id and its start on the pool's clock.
+    current: Option<(JobId, Duration)>,
+    /// The cancel of the context the worker last started a job on. A worker
+    /// runs job after job on one context, so this changes only with it,
+    /// which spares every job a reference count raised and lowered. (An
+    /// idle worker thus keeps its last job's context allocated, ended.)
+    cancel: Option<CancelFunc>,
     record: Record,
 }
 
@@ -131,6 +135,7 @@ impl Slot {
         Slot {
             state: CachePadded::new(Mutex::new(SlotState {
                 current: None,
+                cancel: None,
                 record: Record::new(window),
             })),
             born,
@@ -384,8 +389,9 @@ impl<J, O, E> Shared<J, O, E> {
         let slots: Vec<Arc<Slot>> = lock(&self.slots).clone();
         let mut n = 0;
         for slot in slots {
-            if let Some((id, cancel, _)) = &lock(&slot.state).current {
-                if pick(*id) {
+            let state = lock(&slot.state);
+            if let (Some((id, _)), Some(cancel)) = (state.current, &state.cancel) {
+                if pick(id) {
                     cancel.cancel();
                     n += 1;
                 }
@@ -493,7 +499,13 @@ impl<J, O, E> Shared<J, O, E> {
             (None, _) => Context::with_cancel(parent),
         };
         let start_at = start.saturating_duration_since(self.started);
-        lock(&slot.state).current = Some((task.id, cancel.clone(), start_at));
+        {
+            let mut state = lock(&slot.state);
+            state.current = Some((task.id, start_at));
+            if !state.cancel.as_ref().is_some_and(|c| c.same(&cancel)) {
+                state.cancel = Some(cancel.clone());
+            }
+        }
         if self.is_cancelled(task.id) || self.pool_done() {
             cancel.cancel(); // a cancel(id) or abort that raced the start
         }
@@ -709,7 +721,7 @@ impl<J, O, E> Shared<J, O, E> {
                 let state = lock(&slot.state);
                 all.merge(&state.record);
                 all.alive_for(slot.born, now);
-                if let Some((_, _, start)) = state.current {
+                if let Some((_, start)) = state.current {
                     all.busy_for(start, now);
                     busy += 1;
                 }
