@@ -43,6 +43,17 @@
 //! The page's results loop skips the executor: its wait's waker notifies a
 //! counter in shared memory that the page awaits with `Atomics.waitAsync`
 //! directly (`PoolHandle::poll_results`).
+//!
+//! # Panics in jobs
+//! The module is built to unwind (wasm exception handling), so `core` catches
+//! a panicking job and it ends as a `PanicError` result. The panic hook runs
+//! first, on the Web Worker where the job panicked: a hook installed with
+//! `std::panic::set_hook` must be safe to call from any thread. One that is
+//! not (wasm-bindgen-test's keeps the running test's output behind a plain
+//! static; `tests/threads.rs` keeps it to the main thread) can panic in turn,
+//! a panic inside a panic aborts, and a trap on any thread ends the instance
+//! for all of them (wasm-bindgen then answers every call with "Module
+//! terminated").
 
 // `memory_atomic_notify` for that waker; the wasm build uses the pinned nightly.
 #![cfg_attr(target_arch = "wasm32", feature(stdarch_wasm_atomic_wait))]
