@@ -9,7 +9,7 @@
 
 # run_rounds BENCH CRITERION_DIR GO_PACKAGE: `cargo bench --bench BENCH`, then a
 # copy of "$target/criterion/CRITERION_DIR", then `go run GO_PACKAGE` in bench/go;
-# ROUNDS times (3 unless set). Sets `rounds`.
+# ROUNDS times (3 unless the caller or the user sets it). Sets `rounds`.
 run_rounds() {
     local bench=$1 results=$2 go_package=$3 r
     rounds=${ROUNDS:-3}
