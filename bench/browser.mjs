@@ -5,7 +5,8 @@
 // headless Chromium (one fresh browser per run) and calls the page's
 // `bench(options)`; see bench/browser/bench.js for what is timed. Prints a
 // markdown table per run; with --out, writes the results file (medians of the
-// runs, every run's table, and the hand-written notes kept from the old file).
+// runs, every run's table, and the hand-written notes kept from the old file),
+// the ratios beside it as JSON, and their chart as SVG (bench/plot.py).
 //
 // Usage: node bench/browser.mjs [--runs 1] [--workers 2] [--jobs 100000]
 //          [--queue 1024] [--latency-jobs 2000] [--timeout-s 900] [--out FILE]
@@ -348,6 +349,63 @@ ${
 ${notes}`;
 }
 
+// --- chart ----------------------------------------------------------------------
+
+/**
+ * The ratios for bench/plot.py, as brigade's time per job ÷ each peer's (the
+ * other benchmarks' convention: below 1, brigade is faster): a throughput
+ * ratio is inverted, a latency ratio is one of times already.
+ * @param {any[]} results
+ */
+function plot(results) {
+  const m = medians(results);
+  const peers = ['workerpool', 'comlink', 'postmessage'];
+  /** @param {any} r @param {string} key @param {string} peer */
+  const time = (r, key, peer) => {
+    const b = r.throughput[key]?.perSecond;
+    const p = r.throughput[peer]?.perSecond;
+    return b && p ? p / b : null;
+  };
+  /** @param {any} r @param {string} q */
+  const trip = (r, q) => {
+    const b = r.latency['brigade-run']?.[q];
+    const p = r.latency.postmessage?.[q];
+    return b && p ? b / p : null;
+  };
+  const rows = [
+    ['brigade-trysubmit', 'trySubmit + results()'],
+    ['brigade-submit', 'submit + results()'],
+    ['brigade-run', 'Promise.all of run()'],
+  ]
+    .filter(([key]) => m.throughput[key])
+    .map(([key, label]) => ({
+      label: `${label}, per job`,
+      values: peers.map((p) => time(m, key, p)),
+      rounds: peers.map((p) => results.map((r) => time(r, key, p))),
+    }));
+  for (const q of ['p50', 'p99']) {
+    if (trip(m, q) === null) continue;
+    rows.push({
+      label: `round trip ${q}, run()`,
+      values: [null, null, trip(m, q)],
+      rounds: [[], [], results.map((r) => trip(r, q))],
+    });
+  }
+  return {
+    title: "Browser: brigade's time per job ÷ each peer's",
+    subtitle: `${cpus().length} cores; Chromium ${results[0].browserVersion}; ${options.workers} workers; ${
+      options.jobs
+    } echo jobs; medians of ${results.length} runs; ${new Date().toISOString().slice(0, 10)}`,
+    axis: 'ratio, log scale: left of 1x brigade is faster, right of it slower',
+    series: ['÷ workerpool', '÷ Comlink pool', '÷ bare postMessage'],
+    rows,
+    goals: [
+      { value: 0.1, series: 0, label: 'goal: 10x the throughput of workerpool' },
+      { value: 1.0, series: 2, label: 'goal: round trip no slower than postMessage' },
+    ],
+  };
+}
+
 // --- main -----------------------------------------------------------------------
 
 const load = loadavg()
@@ -378,4 +436,8 @@ console.log(`\nother load: ${otherS.toFixed(0)} s of CPU time used by other proc
 if (args.out) {
   writeFileSync(args.out, resultsFile(results, { wallS, otherS, load }));
   console.log(`wrote ${relative(root, resolve(args.out))}`);
+  const json = args.out.replace(/(\.md)?$/, '.json');
+  writeFileSync(json, `${JSON.stringify(plot(results), null, 1)}\n`);
+  const svg = json.replace(/\.json$/, '.svg');
+  execFileSync('python3', [join(root, 'bench/plot.py'), json, svg], { stdio: 'inherit' });
 }

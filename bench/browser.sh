@@ -3,7 +3,8 @@
 # pool, and a bare postMessage echo, in headless Chromium (bench/browser.mjs,
 # page and workers in bench/browser/). Writes bench/results/browser.md: jobs/s
 # for 100,000 echo jobs page -> pool -> page, round-trip latency p50/p99 of one
-# job, the ratios to workerpool and to postMessage, medians of 3 runs.
+# job, the ratios to workerpool and to postMessage, medians of 3 runs; and
+# browser.json and browser.svg, the ratios and their chart (bench/plot.py).
 #
 # Usage (from anywhere): bench/browser.sh [--runs N] [--workers N] [--jobs N] ...
 # (any option of bench/browser.mjs; later ones win). Takes about 2 minutes on a

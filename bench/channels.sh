@@ -2,7 +2,8 @@
 # Channel benchmarks side by side: brigade, crossbeam-channel and flume (criterion,
 # core/benches/channels.rs) and Go's own channels (bench/go/channels.go), the same
 # scenarios at the same message count. Writes bench/results/channels.md: ns per
-# message for each, and the ratios brigade/crossbeam and brigade/Go.
+# message for each, and the ratios brigade/crossbeam and brigade/Go; the ratios
+# also go to channels.json and, drawn by bench/plot.py, to channels.svg.
 #
 # Usage (from anywhere): bench/channels.sh
 # Takes about 11 minutes on a 2-core machine for its 3 rounds (ROUNDS=n to change); best run while nothing else is busy
@@ -58,6 +59,7 @@ export BENCH_WORK="$work"
 export BENCH_ROUNDS="$rounds"
 export BENCH_STARTED="$work/started"
 export BENCH_OUT="$root/bench/results/channels.md"
+export BENCH_JSON="$root/bench/results/channels.json"
 export BENCH_NPROC=$(nproc)
 export BENCH_CPU=$(grep -m1 '^model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
 export BENCH_RUSTC=$("${rustc[@]}" -V)
@@ -125,6 +127,7 @@ def floor_ns(name):
 park, spin, yld = floor_ns("park"), floor_ns("spin"), floor_ns("yield")
 
 rows = []
+plot_rows = []
 misses = []
 for scenario, caps in SCENARIOS:
     for cap in caps:
@@ -139,6 +142,12 @@ for scenario, caps in SCENARIOS:
         vs_go = ns["brigade"] / ns["go"]
         each_cb = " / ".join(f"{rr['brigade'] / rr['crossbeam']:.2f}" for rr in per_round)
         each_go = " / ".join(f"{rr['brigade'] / rr['go']:.2f}" for rr in per_round)
+        peers = ["crossbeam", "flume", "go"]
+        plot_rows.append({
+            "label": f"{scenario}/{cap}",
+            "values": [ns["brigade"] / ns[p] for p in peers],
+            "rounds": [[rr["brigade"] / rr[p] for rr in per_round] for p in peers],
+        })
         verdict = goal(scenario, cap, vs_cb, vs_go)
         if verdict != "ok":
             misses.append(f"{scenario}/{cap}")
@@ -223,5 +232,20 @@ cores.
 """
 Path(env["BENCH_OUT"]).write_text(out)
 print(out)
+
+plot = {
+    "title": "Channels: brigade's time per message ÷ each peer's",
+    "subtitle": f"{env['BENCH_NPROC']} cores, {env['BENCH_CPU']}; commit {env['BENCH_COMMIT'][:12]}; "
+    f"{env['BENCH_DATE']}; medians of {len(ROUNDS)} rounds",
+    "axis": "ratio, log scale: left of 1x brigade is faster, right of it slower",
+    "series": ["÷ crossbeam-channel", "÷ flume", "÷ Go"],
+    "rows": plot_rows,
+    "goals": [
+        {"value": 1.3, "series": 0, "label": "goal: 1.3x crossbeam-channel (bounded spsc, mpmc)"},
+        {"value": 1.0, "series": 2, "label": "goal: not slower than Go (every row)"},
+    ],
+}
+Path(env["BENCH_JSON"]).write_text(json.dumps(plot, indent=1, ensure_ascii=False) + "\n")
 PY
-echo "wrote bench/results/channels.md"
+python3 bench/plot.py bench/results/channels.json bench/results/channels.svg
+echo "wrote bench/results/channels.md, channels.json and channels.svg"

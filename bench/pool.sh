@@ -4,7 +4,8 @@
 # core/benches/pool.rs), and a Go pool of goroutines and channels
 # (bench/go/pool/main.go); 1,000,000 no-op jobs on 2 workers in every one. Writes
 # bench/results/pool.md: ns per job for each, and the ratios brigade/Go,
-# brigade/rayon and brigade/threadpool.
+# brigade/rayon and brigade/threadpool; the ratios also go to pool.json and,
+# drawn by bench/plot.py, to pool.svg.
 #
 # Usage (from anywhere): bench/pool.sh
 # Takes about 2.5 minutes on a 2-core machine for its 5 rounds (ROUNDS=n to change; plus the first build); best run while nothing else is busy
@@ -64,6 +65,7 @@ export BENCH_WORK="$work"
 export BENCH_ROUNDS="$rounds"
 export BENCH_STARTED="$work/started"
 export BENCH_OUT="$root/bench/results/pool.md"
+export BENCH_JSON="$root/bench/results/pool.json"
 export BENCH_NPROC=$(nproc)
 export BENCH_CPU=$(grep -m1 '^model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
 export BENCH_RUSTC=$("${rustc[@]}" -V)
@@ -210,5 +212,36 @@ Goals (from the issue):
 """ + "\n".join(rows) + "\n\n" + where
 Path(env["BENCH_OUT"]).write_text(out)
 print(out)
+
+# Row names that fit the chart's margin.
+short = {
+    "go-pool": "Go channel pool",
+    "rayon": "rayon::spawn",
+    "threadpool": "threadpool",
+    "brigade-chan": "Go's pool on brigade chan",
+    "brigade-chan-sized": "the same, pool-sized values",
+    "crossbeam-chan-sized": "the same on crossbeam",
+}
+plot = {
+    "title": "Worker pool: brigade's Pool, time per no-op job ÷ each contender's",
+    "subtitle": f"{env['BENCH_NPROC']} cores, {env['BENCH_CPU']}; commit {env['BENCH_COMMIT'][:12]}; "
+    f"{env['BENCH_DATE']}; medians of {rounds} rounds",
+    "axis": "ratio, log scale: left of 1x brigade's Pool is faster, right of it slower",
+    "series": ["brigade `Pool` ÷ this row"],
+    "rows": [
+        {
+            "label": short[k],
+            "values": [ns["brigade"] / ns[k]],
+            "rounds": [[rr["brigade"] / rr[k] for rr in per_round]],
+        }
+        for k in order[1:]
+    ],
+    "goals": [
+        {"value": 1.0, "label": "goal: at or below Go"},
+        {"value": 1.5, "label": "goal: within 1.5x of rayon"},
+    ],
+}
+Path(env["BENCH_JSON"]).write_text(json.dumps(plot, indent=1, ensure_ascii=False) + "\n")
 PY
-echo "wrote bench/results/pool.md"
+python3 bench/plot.py bench/results/pool.json bench/results/pool.svg
+echo "wrote bench/results/pool.md, pool.json and pool.svg"
