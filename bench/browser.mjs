@@ -359,18 +359,20 @@ ${notes}`;
  */
 function plot(results) {
   const m = medians(results);
+  /** Four significant digits. @param {number} x */
+  const round = (x) => Number(x.toPrecision(4));
   const peers = ['workerpool', 'comlink', 'postmessage'];
   /** @param {any} r @param {string} key @param {string} peer */
   const time = (r, key, peer) => {
     const b = r.throughput[key]?.perSecond;
     const p = r.throughput[peer]?.perSecond;
-    return b && p ? p / b : null;
+    return b && p ? round(p / b) : null;
   };
   /** @param {any} r @param {string} q */
   const trip = (r, q) => {
     const b = r.latency['brigade-run']?.[q];
     const p = r.latency.postmessage?.[q];
-    return b && p ? b / p : null;
+    return b && p ? round(b / p) : null;
   };
   const rows = [
     ['brigade-trysubmit', 'trySubmit + results()'],

@@ -145,8 +145,8 @@ for scenario, caps in SCENARIOS:
         peers = ["crossbeam", "flume", "go"]
         plot_rows.append({
             "label": f"{scenario}/{cap}",
-            "values": [ns["brigade"] / ns[p] for p in peers],
-            "rounds": [[rr["brigade"] / rr[p] for rr in per_round] for p in peers],
+            "values": [round(ns["brigade"] / ns[p], 4) for p in peers],
+            "rounds": [[round(rr["brigade"] / rr[p], 4) for rr in per_round] for p in peers],
         })
         verdict = goal(scenario, cap, vs_cb, vs_go)
         if verdict != "ok":

@@ -34,7 +34,7 @@ from xml.sax.saxutils import escape
 
 COLORS = ["#3b6ea8", "#d1783a", "#5a9e58", "#9a5ba8"]
 WIDTH = 820
-LEFT = 170  # room for row labels
+LEFT = 190  # room for row labels (26 characters)
 RIGHT = 70  # room for the value past the longest bar
 BAR = 13  # height of one bar
 GAP = 9  # space between rows

@@ -219,20 +219,20 @@ short = {
     "rayon": "rayon::spawn",
     "threadpool": "threadpool",
     "brigade-chan": "Go's pool on brigade chan",
-    "brigade-chan-sized": "the same, pool-sized values",
-    "crossbeam-chan-sized": "the same on crossbeam",
+    "brigade-chan-sized": "same, pool-sized values",
+    "crossbeam-chan-sized": "same, on crossbeam",
 }
 plot = {
     "title": "Worker pool: brigade's Pool, time per no-op job ÷ each contender's",
     "subtitle": f"{env['BENCH_NPROC']} cores, {env['BENCH_CPU']}; commit {env['BENCH_COMMIT'][:12]}; "
     f"{env['BENCH_DATE']}; medians of {rounds} rounds",
     "axis": "ratio, log scale: left of 1x brigade's Pool is faster, right of it slower",
-    "series": ["brigade `Pool` ÷ this row"],
+    "series": ["brigade's Pool ÷ this row"],
     "rows": [
         {
             "label": short[k],
-            "values": [ns["brigade"] / ns[k]],
-            "rounds": [[rr["brigade"] / rr[k] for rr in per_round]],
+            "values": [round(ns["brigade"] / ns[k], 4)],
+            "rounds": [[round(rr["brigade"] / rr[k], 4) for rr in per_round]],
         }
         for k in order[1:]
     ],
