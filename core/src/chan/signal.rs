@@ -34,14 +34,24 @@ use crate::runtime::Instant;
 
 /// How many times a blocking wait gives up its CPU (`yield_now`) before it
 /// parks. A peer that completes the signal meanwhile needs no futex wake, and
-/// the owner no sleep: with more busy threads than cores (a full queue, its
-/// submitter and the workers draining it) that pair of context switches per
-/// operation was the largest cost (`bench/pool.sh`: 505 ns per job with none,
-/// 315 with 1, 303 with 3, 327 with 8 on 2 cores). Unlike spinning, yielding
-/// hands the core to the thread the owner waits for, so it does not slow the
-/// select stress tests (`core/tests/golang.rs` runs faster with it).
+/// the owner no sleep. Unlike spinning, yielding hands the core to the thread
+/// the owner waits for where there is one, so it does not slow the select
+/// stress tests (`core/tests/golang.rs` runs as fast with 3 or 10).
+///
+/// Where the owner has a core to itself, a yield returns at once and the loop
+/// is a short spin of system calls (about 0.9 µs each on the 2-core host of
+/// `bench/results/channels.md`). There a park and its wake cost 22 µs, and
+/// `spsc` (2 threads, 2 cores) at capacities 0, 1 and 64 ran 10 to 20 times
+/// faster with 10 yields than with 3 (A/B of the `channels` bench, 3
+/// alternations: `spsc`/1 123–164 → about 7 ms per 20,000 messages, `spsc`/64
+/// 5.0–9.1 → 0.9–1.0 ms). The cost is where threads outnumber cores: on the
+/// pool bench (4 threads) 10 yields read about 15% slower in an A/B (median
+/// of 8 runs 165 → 195 ns per job; a yield that finds no other thread to run
+/// keeps the core looking busy). 30 yields gained little more on `spsc`. An
+/// earlier host, with 5.5 µs wakes, had the pool at 505 ns per job with no
+/// yield, 315 with 1, 303 with 3 and 327 with 8.
 #[cfg(not(any(loom, target_arch = "wasm32")))]
-const YIELDS: usize = 3;
+const YIELDS: usize = 10;
 const WAITING: usize = 0;
 const ABORTED: usize = 1;
 const FIRST_CASE: usize = 2;
