@@ -375,13 +375,13 @@ function plot(results) {
     return b && p ? round(b / p) : null;
   };
   const rows = [
-    ['brigade-trysubmit', 'trySubmit + results()'],
-    ['brigade-submit', 'submit + results()'],
-    ['brigade-run', 'Promise.all of run()'],
+    ['brigade-trysubmit', 'per job, trySubmit'],
+    ['brigade-submit', 'per job, submit'],
+    ['brigade-run', 'per job, run()'],
   ]
     .filter(([key]) => m.throughput[key])
     .map(([key, label]) => ({
-      label: `${label}, per job`,
+      label,
       values: peers.map((p) => time(m, key, p)),
       rounds: peers.map((p) => results.map((r) => time(r, key, p))),
     }));
