@@ -125,6 +125,7 @@ def floor_ns(name):
 
 
 park, spin, yld = floor_ns("park"), floor_ns("spin"), floor_ns("yield")
+go_spsc1 = statistics.median(go[("spsc", "1")] for go in go_rounds)
 
 rows = []
 plot_rows = []
@@ -222,13 +223,15 @@ time goes to such switches, for every channel built on OS threads
 message needs one, not what one costs.
 
 With no more threads than cores (`spsc`), two threads that each wait by spinning
-hand a message over faster than Go does (the second line; a rendezvous takes two
-passes). brigade's waits yield instead of spinning: spinning before waiting,
-tried twice, made nearly every threaded row slower on this machine, `spsc`
-included, and the Go select stress tests 30 times slower, because a spinning
-thread holds the core its peer needs (`core/src/chan/README.md`, "Waiting:
-yield, never spin"); a channel cannot tell how many threads compete for the
-cores.
+pass a turn in {spin:.0f} ns (the second line), {"less" if spin < go_spsc1 else "more"} than Go's
+{go_spsc1:.0f} ns per message at `spsc`/1 (a rendezvous takes two passes).
+brigade's waits yield instead of spinning, 10 times before they park: where a
+thread has its core to itself a yield returns at once, so this is a short spin
+that still hands the core over where another thread wants it. Spinning before
+waiting, tried four ways, made threaded rows slower on this machine kind and
+the Go select stress tests up to 30 times slower, because a spinning thread
+holds the core its peer needs (`core/src/chan/README.md`, "Waiting: yield,
+never spin"); a channel cannot tell how many threads compete for the cores.
 """
 Path(env["BENCH_OUT"]).write_text(out)
 print(out)
