@@ -128,14 +128,14 @@ def chart(data):
                 f"{fmt(value)}x</title></rect>"
             )
             rounds = row.get("rounds", [])
-            for v in rounds[s] if s < len(rounds) else []:
-                if v is not None:
-                    out.append(
-                        f"<circle cx='{x(v):.1f}' cy='{y + BAR / 2:.1f}' r='2.5' "
-                        f"fill='black' fill-opacity='0.55'/>"
-                    )
+            dots = [v for v in (rounds[s] if s < len(rounds) else []) if v is not None]
+            for v in dots:
+                out.append(
+                    f"<circle cx='{x(v):.1f}' cy='{y + BAR / 2:.1f}' r='2.5' "
+                    f"fill='black' fill-opacity='0.55'/>"
+                )
             # Right of the bar's far end or of parity, and of any round's dot.
-            far = max([value] + [v for v in (rounds[s] if s < len(rounds) else []) if v])
+            far = max([value] + dots)
             tx = max(b, x(far)) + 4
             out.append(f"<text x='{tx:.1f}' y='{y + BAR - 3}' font-size='10'>{fmt(value)}</text>")
 
