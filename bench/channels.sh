@@ -127,6 +127,7 @@ def floor_ns(name):
 park, spin, yld = floor_ns("park"), floor_ns("spin"), floor_ns("yield")
 go_spsc1 = statistics.median(go[("spsc", "1")] for go in go_rounds)
 
+PEERS = ["crossbeam", "flume", "go"]
 rows = []
 plot_rows = []
 misses = []
@@ -139,16 +140,17 @@ for scenario, caps in SCENARIOS:
             ns = {lib: criterion_ns(r, scenario, lib, cap) for lib in LIBS}
             per_round.append(ns | {"go": go[(scenario, cap)]})
         ns = {k: statistics.median(rr[k] for rr in per_round) for k in per_round[0]}
-        vs_cb = ns["brigade"] / ns["crossbeam"]
-        vs_go = ns["brigade"] / ns["go"]
-        each_cb = " / ".join(f"{rr['brigade'] / rr['crossbeam']:.2f}" for rr in per_round)
-        each_go = " / ".join(f"{rr['brigade'] / rr['go']:.2f}" for rr in per_round)
-        peers = ["crossbeam", "flume", "go"]
+        # brigade's time over each peer's: of the medians, and in each round.
+        vs = {p: ns["brigade"] / ns[p] for p in PEERS}
+        each = {p: [rr["brigade"] / rr[p] for rr in per_round] for p in PEERS}
         plot_rows.append({
             "label": f"{scenario}/{cap}",
-            "values": [round(ns["brigade"] / ns[p], 4) for p in peers],
-            "rounds": [[round(rr["brigade"] / rr[p], 4) for rr in per_round] for p in peers],
+            "values": [round(vs[p], 4) for p in PEERS],
+            "rounds": [[round(x, 4) for x in each[p]] for p in PEERS],
         })
+        vs_cb, vs_go = vs["crossbeam"], vs["go"]
+        each_cb = " / ".join(f"{x:.2f}" for x in each["crossbeam"])
+        each_go = " / ".join(f"{x:.2f}" for x in each["go"])
         verdict = goal(scenario, cap, vs_cb, vs_go)
         if verdict != "ok":
             misses.append(f"{scenario}/{cap}")

@@ -127,14 +127,17 @@ order = [
     "brigade-chan-sized",
     "crossbeam-chan-sized",
 ]
+# brigade's time over each contender's: of the medians, and in each round.
+vs = {k: ns["brigade"] / ns[k] for k in order}
+each = {k: [rr["brigade"] / rr[k] for rr in per_round] for k in order}
 rows = [
     f"| {labels[k]} | {ns[k]:.1f} | {' / '.join(f'{rr[k]:.0f}' for rr in per_round)} "
-    f"| {ns['brigade'] / ns[k]:.2f}x |"
+    f"| {vs[k]:.2f}x |"
     for k in order
 ]
 
-vs_go = ns["brigade"] / ns["go-pool"]
-vs_rayon = ns["brigade"] / ns["rayon"]
+vs_go = vs["go-pool"]
+vs_rayon = vs["rayon"]
 goals = [
     ("at or below Go's per-job overhead (brigade/Go <= 1.00x)", vs_go <= 1.0, vs_go),
     ("within 1.5x of rayon (brigade/rayon <= 1.50x)", vs_rayon <= 1.5, vs_rayon),
@@ -231,8 +234,8 @@ plot = {
     "rows": [
         {
             "label": short[k],
-            "values": [round(ns["brigade"] / ns[k], 4)],
-            "rounds": [[round(rr["brigade"] / rr[k], 4) for rr in per_round]],
+            "values": [round(vs[k], 4)],
+            "rounds": [[round(x, 4) for x in each[k]]],
         }
         for k in order[1:]
     ],
