@@ -35,7 +35,7 @@ use crossbeam_utils::CachePadded;
 use crate::loom::{AtomicUsize, Ordering, UnsafeCell};
 
 use super::hchan::{TryRecv, TrySend};
-use super::waiters::{backoff, Waiters};
+use super::waiters::{backoff, contended, Waiters};
 
 /// A snapshot of a channel's positions: equal snapshots at two reads mean no
 /// value went in or out and the channel did not close in between.
@@ -111,6 +111,7 @@ impl<T> Array<T> {
     /// Sends `v` if there is room; `Full` comes with the version it was full at.
     pub(crate) fn try_send(&self, v: T) -> Result<(), (TrySend<T>, Version)> {
         let mut step = 0;
+        let mut lost = 0;
         let mut tail = self.tail.load(Ordering::Relaxed);
         loop {
             if tail & self.mark != 0 {
@@ -133,7 +134,10 @@ impl<T> Array<T> {
                         self.receivers.notify_one();
                         return Ok(());
                     }
-                    Err(t) => tail = t,
+                    Err(t) => {
+                        tail = t;
+                        contended(&mut lost);
+                    }
                 }
             } else {
                 if stamp.wrapping_add(self.one_lap) == tail + 1 {
@@ -155,6 +159,7 @@ impl<T> Array<T> {
     /// empty at.
     pub(crate) fn try_recv(&self) -> Result<T, (TryRecv<T>, Version)> {
         let mut step = 0;
+        let mut lost = 0;
         let mut head = self.head.load(Ordering::Relaxed);
         loop {
             let cell = &self.cells[head & (self.mark - 1)];
@@ -175,7 +180,10 @@ impl<T> Array<T> {
                         self.senders.notify_one();
                         return Ok(v);
                     }
-                    Err(h) => head = h,
+                    Err(h) => {
+                        head = h;
+                        contended(&mut lost);
+                    }
                 }
             } else {
                 if stamp == head {

@@ -52,6 +52,10 @@ impl<T> Case for SendCase<'_, T> {
         true
     }
 
+    fn lock_free(&self) -> bool {
+        self.chan.is_lock_free()
+    }
+
     fn unchanged(&self) -> bool {
         self.seen.is_none_or(|v| self.chan.version() == v)
     }
@@ -144,6 +148,10 @@ impl<T> Case for RecvCase<'_, T> {
             }
         }
         true
+    }
+
+    fn lock_free(&self) -> bool {
+        self.chan.is_lock_free()
     }
 
     fn unchanged(&self) -> bool {

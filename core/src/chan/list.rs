@@ -43,7 +43,7 @@ use crate::loom::{AtomicPtr, AtomicUsize, Ordering, UnsafeCell};
 
 use super::array::Version;
 use super::hchan::TryRecv;
-use super::waiters::{backoff, Waiters};
+use super::waiters::{backoff, contended, Waiters};
 
 /// Positions per block, its gate included. Small under loom, so that models
 /// with a handful of values cross from one block to the next.
@@ -226,6 +226,7 @@ impl<T> List<T> {
     /// Sends `v`; gives it back if the channel is closed.
     pub(crate) fn try_send(&self, v: T) -> Result<(), T> {
         let mut step = 0;
+        let mut lost = 0;
         let mut tail = self.tail.index.load(Ordering::Acquire);
         let mut block = self.tail.block.load(Ordering::Acquire);
         // The block to link after this one, allocated before claiming the
@@ -297,7 +298,7 @@ impl<T> List<T> {
                 Err(t) => {
                     tail = t;
                     block = self.tail.block.load(Ordering::Acquire);
-                    std::hint::spin_loop();
+                    contended(&mut lost);
                 }
             }
         }
@@ -307,6 +308,7 @@ impl<T> List<T> {
     /// version they were seen at.
     pub(crate) fn try_recv(&self) -> Result<T, (TryRecv<T>, Version)> {
         let mut step = 0;
+        let mut lost = 0;
         let mut head = self.head.index.load(Ordering::Acquire);
         let mut block = self.head.block.load(Ordering::Acquire);
         loop {
@@ -377,7 +379,7 @@ impl<T> List<T> {
                 Err(h) => {
                     head = h;
                     block = self.head.block.load(Ordering::Acquire);
-                    std::hint::spin_loop();
+                    contended(&mut lost);
                 }
             }
         }

@@ -89,6 +89,9 @@ impl<T> Case for RecvArm<'_, T> {
         }
         done
     }
+    fn lock_free(&self) -> bool {
+        self.case.lock_free()
+    }
     fn unchanged(&self) -> bool {
         self.case.unchanged()
     }
@@ -135,6 +138,9 @@ impl<T> Case for SendArm<'_, T> {
             self.publish();
         }
         done
+    }
+    fn lock_free(&self) -> bool {
+        self.case.lock_free()
     }
     fn unchanged(&self) -> bool {
         self.case.unchanged()
