@@ -8,8 +8,9 @@
 #
 # Usage (from anywhere): bench/browser.sh [--runs N] [--workers N] [--jobs N] ...
 # (any option of bench/browser.mjs; later ones win). Takes about 2 minutes on a
-# 2-core machine once web/pkg is built; best run while nothing else is busy (the
-# CPU time other processes used during the run is recorded in the results).
+# 2-core machine, plus rebuilding web/pkg after a change; best run while nothing
+# else is busy (the CPU time other processes used during the run is recorded in
+# the results).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -24,11 +25,10 @@ if ! command -v chromium >/dev/null 2>&1 \
     scripts/bootstrap.sh
 fi
 
-# The wasm package the page imports, only if missing (a stale one is used as is:
-# the results file records when it was built).
-if [ ! -f web/pkg/index.js ] || [ ! -f web/pkg/brigade_wasm_bg.wasm ]; then
-    make build-wasm
-fi
+# The wasm package the page imports, built from this checkout every time
+# (cargo rebuilds only what changed): a package left from an older commit
+# would be measured under this one's name.
+make build-wasm
 
 mkdir -p bench/results
 exec node bench/browser.mjs --runs 3 --out bench/results/browser.md "$@"
