@@ -40,13 +40,22 @@ pub(crate) fn backoff(step: &mut u32) {
     #[cfg(not(loom))]
     {
         if *step < 4 {
-            for _ in 0..1u32 << *step {
-                std::hint::spin_loop();
-            }
-            *step += 1;
+            spin(step, 4);
         } else {
             std::thread::yield_now();
         }
+    }
+}
+
+/// Spins for `2^step` `pause` instructions, `step` capped at `cap`, and
+/// counts one more step.
+#[cfg(not(loom))]
+fn spin(step: &mut u32, cap: u32) {
+    for _ in 0..1u32 << (*step).min(cap) {
+        std::hint::spin_loop();
+    }
+    if *step < cap {
+        *step += 1;
     }
 }
 
@@ -67,14 +76,7 @@ pub(crate) fn contended(step: &mut u32) {
         loom::thread::yield_now();
     }
     #[cfg(not(loom))]
-    {
-        for _ in 0..1u32 << (*step).min(6) {
-            std::hint::spin_loop();
-        }
-        if *step < 6 {
-            *step += 1;
-        }
-    }
+    spin(step, 6);
 }
 
 /// The blocked operations of one side of a lock-free channel: each is a [`Signal`] and
