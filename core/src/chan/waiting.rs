@@ -181,9 +181,10 @@ pub(crate) fn block_on_arms(arms: &mut [Arm<'_>], limit: Limit) -> Ended {
 /// tries again before it registers a waiter (step 3). Unregistered, it costs
 /// its peers nothing: they find no one to wake, where a registered waiter
 /// costs each of them a lock and a completion, and the waiter an allocation
-/// and a wake-up. On the locked engine a peer needs the waiter registered
-/// to hand it a value, and a `select` tries every case on each pass, so
-/// neither polls. A/B in one sitting on 2 cores, ms per 20,000 messages, 3
+/// and a wake-up. The locked engine hands a registered waiter its value
+/// directly (a rendezvous has no other way; polling there at capacity 1
+/// measured 2 to 4 times slower, `README.md`), and a `select` tries every
+/// case on each pass, so neither polls. A/B in one sitting on 2 cores, ms per 20,000 messages, 3
 /// runs each (`core/benches/channels.rs`), 0 → 4 polls: `spsc`/64
 /// 0.85–0.90 → 0.63–0.83, `mpsc`/64 1.18–1.40 → 0.92–1.16, `mpmc`/64 and
 /// the unbounded rows within their noise; `pool/brigade` 6 alternated runs
