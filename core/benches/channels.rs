@@ -203,16 +203,17 @@ fn timed(workers: Vec<Worker>) -> Duration {
             })
             .collect();
         start.wait();
-        let spans: Vec<(Instant, Instant)> = handles
-            .into_iter()
-            .map(|h| h.join().expect("worker panicked"))
-            .collect();
-        span(&spans)
+        span(handles)
     })
 }
 
-/// From the earliest start to the latest end of `spans`.
-fn span(spans: &[(Instant, Instant)]) -> Duration {
+/// Joins the timed threads and returns the time from the earliest start to
+/// the latest end they read.
+fn span(handles: Vec<thread::ScopedJoinHandle<'_, (Instant, Instant)>>) -> Duration {
+    let spans: Vec<(Instant, Instant)> = handles
+        .into_iter()
+        .map(|h| h.join().expect("a timed thread panicked"))
+        .collect();
     let first = spans.iter().map(|s| s.0).min().expect("at least one");
     let last = spans.iter().map(|s| s.1).max().expect("at least one");
     last - first
@@ -349,11 +350,7 @@ fn handoff(wait: Wait, threads: usize) -> Duration {
     thread::scope(|s| {
         let handles: Vec<_> = (0..threads).map(|i| s.spawn(side(i))).collect();
         start.wait();
-        let spans: Vec<(Instant, Instant)> = handles
-            .into_iter()
-            .map(|h| h.join().expect("handoff thread panicked"))
-            .collect();
-        span(&spans)
+        span(handles)
     })
 }
 
