@@ -44,10 +44,10 @@ use crate::runtime::Instant;
 /// `spsc` (2 threads, 2 cores) at capacities 0, 1 and 64 ran 5 to 20 times
 /// faster with 10 yields than with 3 (A/B of the `channels` bench, 3
 /// alternations, and the table at 10679d6: `spsc`/1 123–164 → 6.8 ms per
-/// 20,000 messages, `spsc`/64 5.0–9.1 → 0.9–1.0 ms). The cost is where threads outnumber cores: on the
-/// pool bench (4 threads) 10 yields read about 15% slower in an A/B (median
-/// of 8 runs 165 → 195 ns per job; a yield that finds no other thread to run
-/// keeps the core looking busy). 30 yields gained little more on `spsc`. An
+/// 20,000 messages, `spsc`/64 5.0–9.1 → 0.9–1.0 ms). The cost is where
+/// threads outnumber cores: on the pool bench (4 threads) 10 yields read
+/// about 15% slower in an A/B (median of 8 runs 165 → 195 ns per job; a
+/// yield that finds no other thread to run keeps the core looking busy). 30 yields gained little more on `spsc`. An
 /// earlier host, with 5.5 µs wakes, had the pool at 505 ns per job with no
 /// yield, 315 with 1, 303 with 3 and 327 with 8.
 #[cfg(not(any(loom, target_arch = "wasm32")))]
