@@ -8,7 +8,7 @@
 # drawn by bench/plot.py, to pool.svg.
 #
 # Usage (from anywhere): bench/pool.sh
-# Takes about 2.5 minutes on a 2-core machine for its 5 rounds (ROUNDS=n to change; plus the first build); best run while nothing else is busy
+# Takes about 3.5 minutes on a 2-core machine for its 5 rounds (ROUNDS=n to change; plus the first build); best run while nothing else is busy
 # (the CPU time other processes used during the run is recorded in the results).
 set -euo pipefail
 
@@ -109,18 +109,23 @@ def round_ns(r):
         if line.strip() and not line.startswith("#"):
             name, value = line.split()
             out[name] = float(value)
-    if "go-pool" not in out:
-        sys.exit(f"no Go result in round {r}")
+    for name in ("go-pool", "go-pool-outcome"):
+        if name not in out:
+            sys.exit(f"no {name} result in round {r}")
     return out
 
 
 per_round = [round_ns(r) for r in range(1, rounds + 1)]
 ns = {k: statistics.median(rr[k] for rr in per_round) for k in per_round[0]}
 
-labels = dict(RUST) | {"go-pool": "Go: goroutines + buffered channel + WaitGroup"}
+labels = dict(RUST) | {
+    "go-pool": "Go: goroutines + buffered channel + WaitGroup",
+    "go-pool-outcome": "the same Go pool, reporting an outcome per job",
+}
 order = [
     "brigade",
     "go-pool",
+    "go-pool-outcome",
     "rayon",
     "threadpool",
     "brigade-chan",
@@ -190,6 +195,16 @@ job is done and, where there are results, the last one is received.
 - Go: 2 worker goroutines ranging over a jobs channel buffered for 1024, sending
   to a results channel buffered for 1024, closed through a WaitGroup; one
   goroutine feeds the jobs, the main one drains the results.
+- The same Go pool, reporting an outcome per job: that program doing per job
+  what it takes to report what brigade's `Outcome` reports. The feeder stamps
+  each job with an id and `time.Now()`; a worker reads the clock at the start
+  and the end (queue wait and run time), checks the pool's `context` first,
+  calls the handler through a `recover` (a panic becomes the job's error),
+  counts the outcome in its own counters, and sends a struct with the job,
+  value, error, attempts, both times and its index. It keeps no time
+  distributions, which brigade's pool does (two histograms per job). Not the
+  goal's peer: it shows what the goal's Go program costs once it reports
+  what brigade's pool reports.
 - `rayon::spawn`: the global pool with 2 threads; each job bumps a static
   counter, the one reaching {JOBS} wakes the waiting thread (a condvar). No
   results channel.
@@ -219,6 +234,7 @@ print(out)
 # Row names that fit the chart's margin.
 short = {
     "go-pool": "Go channel pool",
+    "go-pool-outcome": "same, with outcomes",
     "rayon": "rayon::spawn",
     "threadpool": "threadpool",
     "brigade-chan": "Go's pool on brigade chan",

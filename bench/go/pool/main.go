@@ -11,12 +11,18 @@
 // the results channel is closed and drained. After a warm-up, the repetitions
 // go on for at least minReps and at least minTime; the median is reported.
 //
-// Output, one line plus '#' comment lines:
+// The same pool is measured a second time doing the per-job bookkeeping it
+// takes to report what brigade's Outcome reports (onceOutcome).
+//
+// Output, two lines plus '#' comment lines:
 //
 //	go-pool ns_per_job
+//	go-pool-outcome ns_per_job
 package main
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"runtime"
 	"sort"
@@ -80,14 +86,129 @@ func once() time.Duration {
 	return d
 }
 
-func main() {
+// task is a job as the outcome pool carries it: an id, the job, and when it
+// was submitted.
+type task struct {
+	id        uint64
+	job       uint64
+	submitted time.Time
+}
+
+// outcome is what the outcome pool reports per job, field for field what
+// brigade's Outcome holds.
+type outcome struct {
+	id        uint64
+	job       uint64
+	value     uint64
+	err       error
+	attempts  uint32
+	queuedFor time.Duration
+	ranFor    time.Duration
+	worker    int
+}
+
+// tally is one worker's counts, on a cache line of its own.
+type tally struct {
+	succeeded, failed, canceled, panicked uint64
+	_                                     [32]byte
+}
+
+// errPanicked is the error of a job whose handler panicked.
+var errPanicked = errors.New("job panicked")
+
+// call runs the handler once, turning a panic into an error.
+func call(ctx context.Context, h func(context.Context, uint64) (uint64, error), n uint64) (v uint64, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%w: %v", errPanicked, r)
+		}
+	}()
+	return h(ctx, n)
+}
+
+// onceOutcome is once with the bookkeeping a pool needs to report what
+// happened to each job as brigade's Pool does: ids, the time queued and the
+// time run (three clock readings per job), the pool's context checked before
+// each run, panics contained, per-worker counts, and an outcome struct per
+// job on the results channel. It keeps no time distributions.
+func onceOutcome() time.Duration {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	handler := func(_ context.Context, n uint64) (uint64, error) { return n, nil }
+	jobsCh := make(chan task, queue)
+	results := make(chan outcome, queue)
+	tallies := make([]tally, workers)
+	var wg sync.WaitGroup
+	var ready sync.WaitGroup
+	wg.Add(workers)
+	ready.Add(workers)
+	for w := 0; w < workers; w++ {
+		go func(w int) {
+			defer wg.Done()
+			ready.Done()
+			t := &tallies[w]
+			for j := range jobsCh {
+				start := time.Now()
+				o := outcome{id: j.id, job: j.job, queuedFor: start.Sub(j.submitted), worker: w}
+				if err := ctx.Err(); err != nil {
+					o.err = err
+					t.canceled++
+				} else {
+					o.value, o.err = call(ctx, handler, j.job)
+					o.attempts = 1
+					switch {
+					case o.err == nil:
+						t.succeeded++
+					case errors.Is(o.err, errPanicked):
+						t.panicked++
+					default:
+						t.failed++
+					}
+				}
+				o.ranFor = time.Since(start)
+				results <- o
+			}
+		}(w)
+	}
+	go func() {
+		wg.Wait()
+		close(results)
+	}()
+	ready.Wait()
+
+	t0 := time.Now()
+	go func() {
+		for i := 0; i < jobs; i++ {
+			jobsCh <- task{id: uint64(i + 1), job: uint64(i), submitted: time.Now()}
+		}
+		close(jobsCh)
+	}()
+	var s uint64
+	got := 0
+	for o := range results {
+		if o.err == nil {
+			s += o.value
+			got++
+		}
+	}
+	d := time.Since(t0)
+	if got != jobs {
+		panic(fmt.Sprintf("received %d successful outcomes for %d jobs", got, jobs))
+	}
+	sink += s
+	return d
+}
+
+// measure warms up, then repeats one for at least minReps repetitions and
+// minTime, and returns the median ns per job and the repetition count.
+func measure(one func() time.Duration) (float64, int) {
 	for t0 := time.Now(); time.Since(t0) < warmUp; {
-		once()
+		one()
 	}
 	var samples []float64
 	var total time.Duration
 	for len(samples) < minReps || total < minTime {
-		d := once()
+		d := one()
 		total += d
 		samples = append(samples, float64(d.Nanoseconds())/jobs)
 	}
@@ -97,8 +218,15 @@ func main() {
 	if len(samples)%2 == 0 {
 		median = (samples[m-1] + samples[m]) / 2
 	}
-	fmt.Printf("# %s GOMAXPROCS=%d jobs=%d workers=%d queue=%d reps=%d\n",
-		runtime.Version(), runtime.GOMAXPROCS(0), jobs, workers, queue, len(samples))
+	return median, len(samples)
+}
+
+func main() {
+	plain, reps := measure(once)
+	withOutcome, repsOutcome := measure(onceOutcome)
+	fmt.Printf("# %s GOMAXPROCS=%d jobs=%d workers=%d queue=%d reps=%d,%d\n",
+		runtime.Version(), runtime.GOMAXPROCS(0), jobs, workers, queue, reps, repsOutcome)
 	fmt.Println("# name ns_per_job (median)")
-	fmt.Printf("go-pool %.2f\n", median)
+	fmt.Printf("go-pool %.2f\n", plain)
+	fmt.Printf("go-pool-outcome %.2f\n", withOutcome)
 }
