@@ -149,9 +149,13 @@ goals = [
 ]
 chan_u64, chan_sized = ns["brigade-chan"], ns["brigade-chan-sized"]
 cb_sized, pool = ns["crossbeam-chan-sized"], ns["brigade"]
+outcome = ns["go-pool-outcome"]
+fastest = min(rr["go-pool-outcome"] for rr in per_round)
+slowest = max(rr["go-pool-outcome"] for rr in per_round)
 where = f"""## Where the pool's time goes
 
-The last three rows take the pool apart (medians of the rounds, ns per job):
+The last three rows take the pool apart, and the second Go row sets it beside
+Go doing the same per-job work (medians of the rounds, ns per job):
 
 - Go's program on brigade's channels, one `u64` each way: {chan_u64:.1f}.
 - The same moving what the pool moves per job (a 4-word task in, an `Outcome`
@@ -163,6 +167,10 @@ The last three rows take the pool apart (medians of the rounds, ns per job):
 - The pool: {pool:.1f}, {pool - chan_sized:+.1f} over the sized program on brigade's channels
   for what its workers do per job besides moving the values (the job's
   context, clocks, slot, histograms and counters; panic containment).
+- Go's program doing the per-job work it takes to report that outcome:
+  {outcome:.1f} (rounds from {fastest:.0f} to {slowest:.0f}; `onceOutcome` in
+  `bench/go/pool/main.go` on that spread). brigade's `Pool` takes
+  {pool / fastest:.2f}x the fastest of those rounds.
 """
 
 goal_lines = [

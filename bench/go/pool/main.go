@@ -131,6 +131,15 @@ func call(ctx context.Context, h func(context.Context, uint64) (uint64, error), 
 // time run (three clock readings per job), the pool's context checked before
 // each run, panics contained, per-worker counts, and an outcome struct per
 // job on the results channel. It keeps no time distributions.
+//
+// Its times spread more than once's: run alone on the 2-core host of
+// bench/results/pool.md, its repetitions fell into two groups, near 200 and
+// near 460 ns per job, in varying shares from run to run, with no garbage
+// collection (GODEBUG=gctrace=1 printed none). Leaving clock readings out did
+// not remove the spread: with none, the repetitions fell near 170 and near
+// 340; with only the workers' readings, all near 550, slower than with every
+// reading. Times that jump with the work per job but not in step with it
+// point at how the scheduler places the four goroutines on the two threads.
 func onceOutcome() time.Duration {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
