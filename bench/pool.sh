@@ -109,7 +109,7 @@ def round_ns(r):
         if line.strip() and not line.startswith("#"):
             name, value = line.split()
             out[name] = float(value)
-    for name in ("go-pool", "go-pool-outcome"):
+    for name in ("go-pool", "go-pool-sized", "go-pool-outcome"):
         if name not in out:
             sys.exit(f"no {name} result in round {r}")
     return out
@@ -120,11 +120,13 @@ ns = {k: statistics.median(rr[k] for rr in per_round) for k in per_round[0]}
 
 labels = dict(RUST) | {
     "go-pool": "Go: goroutines + buffered channel + WaitGroup",
-    "go-pool-outcome": "the same Go pool, reporting an outcome per job",
+    "go-pool-sized": "the same Go pool moving pool-sized values",
+    "go-pool-outcome": "the same Go pool reporting an outcome per job",
 }
 order = [
     "brigade",
     "go-pool",
+    "go-pool-sized",
     "go-pool-outcome",
     "rayon",
     "threadpool",
@@ -147,30 +149,43 @@ goals = [
     ("at or below Go's per-job overhead (brigade/Go <= 1.00x)", vs_go <= 1.0, vs_go),
     ("within 1.5x of rayon (brigade/rayon <= 1.50x)", vs_rayon <= 1.5, vs_rayon),
 ]
-chan_u64, chan_sized = ns["brigade-chan"], ns["brigade-chan-sized"]
-cb_sized, pool = ns["crossbeam-chan-sized"], ns["brigade"]
-outcome = ns["go-pool-outcome"]
+# The pool taken apart: the same three steps in Go and in brigade.
 fastest = min(rr["go-pool-outcome"] for rr in per_round)
 slowest = max(rr["go-pool-outcome"] for rr in per_round)
+steps = [
+    ("Go's pool program, one `u64` each way", "go-pool", "brigade-chan"),
+    ("the same moving values as big as the pool's", "go-pool-sized", "brigade-chan-sized"),
+    ("the same doing the per-job work of an `Outcome`", "go-pool-outcome", "brigade"),
+]
+ladder = "\n".join(
+    f"| {text} | {ns[go]:.1f} | {ns[br]:.1f} | {ns[br] / ns[go]:.2f}x |" for text, go, br in steps
+)
+cb_sized, chan_sized = ns["crossbeam-chan-sized"], ns["brigade-chan-sized"]
 where = f"""## Where the pool's time goes
 
-The last three rows take the pool apart, and the second Go row sets it beside
-Go doing the same per-job work (medians of the rounds, ns per job):
+The pool is Go's program plus two things: bigger values (a 4-word task in and
+a 12-word `Outcome` out, where the program moves one `u64` each way) and the
+work per job that fills the `Outcome`. Each step, in Go and in brigade
+(medians of the rounds, ns per job; the Rust rows of the first two steps are
+the program written with `brigade::chan`, the last is the `Pool`):
 
-- Go's program on brigade's channels, one `u64` each way: {chan_u64:.1f}.
-- The same moving what the pool moves per job (a 4-word task in, an `Outcome`
-  out, results unbounded as the pool's): {chan_sized:.1f}, {chan_sized - chan_u64:+.1f} for
-  the bigger values.
-- That program on crossbeam-channel: {cb_sized:.1f}, {cb_sized - chan_sized:+.1f}. Both
-  libraries move these values without a lock (a ring for the jobs, a list of
-  blocks for the results), so this compares two implementations of one design.
-- The pool: {pool:.1f}, {pool - chan_sized:+.1f} over the sized program on brigade's channels
-  for what its workers do per job besides moving the values (the job's
-  context, clocks, slot, histograms and counters; panic containment).
-- Go's program doing the per-job work it takes to report that outcome:
-  {outcome:.1f} (rounds from {fastest:.0f} to {slowest:.0f}; `onceOutcome` in
-  `bench/go/pool/main.go` on that spread). brigade's `Pool` takes
-  {pool / fastest:.2f}x the fastest of those rounds.
+| step | Go | brigade | brigade / Go |
+|---|---:|---:|---:|
+{ladder}
+
+- The Go pool reporting outcomes stamps each job with an id and
+  `time.Now()`; a worker reads the clock at the start and the end, checks
+  the pool's `context`, calls the handler through a `recover`, counts the
+  outcome in its own counters and sends a struct with the job, value, error,
+  attempts, both times and its index. It keeps no time distributions, which
+  the `Pool` does (two histograms per job). Its rounds ran from
+  {fastest:.0f} to {slowest:.0f} ns per job (`onceOutcome` in
+  `bench/go/pool/main.go` on that spread); the `Pool` takes
+  {ns["brigade"] / fastest:.2f}x the fastest of them.
+- The sized program on crossbeam-channel: {cb_sized:.1f}, {cb_sized - chan_sized:+.1f} against
+  brigade's channels. Both libraries move these values without a lock (a
+  ring for the jobs, a list of blocks for the results): two implementations
+  of one design.
 """
 
 goal_lines = [
@@ -203,16 +218,8 @@ job is done and, where there are results, the last one is received.
 - Go: 2 worker goroutines ranging over a jobs channel buffered for 1024, sending
   to a results channel buffered for 1024, closed through a WaitGroup; one
   goroutine feeds the jobs, the main one drains the results.
-- The same Go pool, reporting an outcome per job: that program doing per job
-  what it takes to report what brigade's `Outcome` reports. The feeder stamps
-  each job with an id and `time.Now()`; a worker reads the clock at the start
-  and the end (queue wait and run time), checks the pool's `context` first,
-  calls the handler through a `recover` (a panic becomes the job's error),
-  counts the outcome in its own counters, and sends a struct with the job,
-  value, error, attempts, both times and its index. It keeps no time
-  distributions, which brigade's pool does (two histograms per job). Not the
-  goal's peer: it shows what the goal's Go program costs once it reports
-  what brigade's pool reports.
+- The two Go rows under it: the same program moving values as big as the
+  pool's, and doing the work per job it takes to report an `Outcome` (below).
 - `rayon::spawn`: the global pool with 2 threads; each job bumps a static
   counter, the one reaching {JOBS} wakes the waiting thread (a condvar). No
   results channel.
@@ -242,7 +249,8 @@ print(out)
 # Row names that fit the chart's margin.
 short = {
     "go-pool": "Go channel pool",
-    "go-pool-outcome": "same, with outcomes",
+    "go-pool-sized": "Go pool, pool-sized values",
+    "go-pool-outcome": "Go pool with outcomes",
     "rayon": "rayon::spawn",
     "threadpool": "threadpool",
     "brigade-chan": "Go's pool on brigade chan",

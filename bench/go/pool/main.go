@@ -11,12 +11,14 @@
 // the results channel is closed and drained. After a warm-up, the repetitions
 // go on for at least minReps and at least minTime; the median is reported.
 //
-// The same pool is measured a second time doing the per-job bookkeeping it
-// takes to report what brigade's Outcome reports (onceOutcome).
+// The same pool is measured twice more: moving values as big as brigade's
+// Pool moves (onceSized), and doing the per-job bookkeeping it takes to report
+// what brigade's Outcome reports (onceOutcome).
 //
-// Output, two lines plus '#' comment lines:
+// Output, three lines plus '#' comment lines:
 //
 //	go-pool ns_per_job
+//	go-pool-sized ns_per_job
 //	go-pool-outcome ns_per_job
 package main
 
@@ -76,6 +78,59 @@ func once() time.Duration {
 	got := 0
 	for n := range results {
 		s += n
+		got++
+	}
+	d := time.Since(t0)
+	if got != jobs {
+		panic(fmt.Sprintf("received %d results for %d jobs", got, jobs))
+	}
+	sink += s
+	return d
+}
+
+// sizedJob and sizedResult are as big as what brigade's Pool moves per job
+// for a uint64 job and value: its 4-word task in and its 12-word Outcome out
+// (SizedJob and SizedResult in core/benches/pool.rs).
+type sizedJob [4]uint64
+type sizedResult [12]uint64
+
+// onceSized is once moving values of those sizes: the same program, no
+// bookkeeping, so that the cost of the bigger values alone can be read.
+func onceSized() time.Duration {
+	jobsCh := make(chan sizedJob, queue)
+	results := make(chan sizedResult, queue)
+	var wg sync.WaitGroup
+	var ready sync.WaitGroup
+	wg.Add(workers)
+	ready.Add(workers)
+	for w := 0; w < workers; w++ {
+		go func() {
+			defer wg.Done()
+			ready.Done()
+			for j := range jobsCh {
+				var r sizedResult
+				r[0] = j[0]
+				results <- r
+			}
+		}()
+	}
+	go func() {
+		wg.Wait()
+		close(results)
+	}()
+	ready.Wait()
+
+	t0 := time.Now()
+	go func() {
+		for i := 0; i < jobs; i++ {
+			jobsCh <- sizedJob{uint64(i), uint64(i), uint64(i), uint64(i)}
+		}
+		close(jobsCh)
+	}()
+	var s uint64
+	got := 0
+	for r := range results {
+		s += r[0]
 		got++
 	}
 	d := time.Since(t0)
@@ -232,10 +287,12 @@ func measure(one func() time.Duration) (float64, int) {
 
 func main() {
 	plain, reps := measure(once)
+	sized, repsSized := measure(onceSized)
 	withOutcome, repsOutcome := measure(onceOutcome)
-	fmt.Printf("# %s GOMAXPROCS=%d jobs=%d workers=%d queue=%d reps=%d,%d\n",
-		runtime.Version(), runtime.GOMAXPROCS(0), jobs, workers, queue, reps, repsOutcome)
+	fmt.Printf("# %s GOMAXPROCS=%d jobs=%d workers=%d queue=%d reps=%d,%d,%d\n",
+		runtime.Version(), runtime.GOMAXPROCS(0), jobs, workers, queue, reps, repsSized, repsOutcome)
 	fmt.Println("# name ns_per_job (median)")
 	fmt.Printf("go-pool %.2f\n", plain)
+	fmt.Printf("go-pool-sized %.2f\n", sized)
 	fmt.Printf("go-pool-outcome %.2f\n", withOutcome)
 }
