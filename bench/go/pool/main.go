@@ -198,6 +198,7 @@ func call(ctx context.Context, h func(context.Context, uint64) (uint64, error), 
 func onceOutcome() time.Duration {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
+	done := ctx.Done()
 	handler := func(_ context.Context, n uint64) (uint64, error) { return n, nil }
 	jobsCh := make(chan task, queue)
 	results := make(chan outcome, queue)
@@ -214,10 +215,11 @@ func onceOutcome() time.Duration {
 			for j := range jobsCh {
 				start := time.Now()
 				o := outcome{id: j.id, job: j.job, queuedFor: start.Sub(j.submitted), worker: w}
-				if err := ctx.Err(); err != nil {
-					o.err = err
+				select {
+				case <-done: // checked without the lock ctx.Err takes
+					o.err = ctx.Err()
 					t.canceled++
-				} else {
+				default:
 					o.value, o.err = call(ctx, handler, j.job)
 					o.attempts = 1
 					switch {
