@@ -6,7 +6,7 @@
 # also go to channels.json and, drawn by bench/plot.py, to channels.svg.
 #
 # Usage (from anywhere): bench/channels.sh
-# Takes about 11 minutes on a 2-core machine for its 3 rounds (ROUNDS=n to change); best run while nothing else is busy
+# Takes about 16 minutes on a 2-core machine for its 3 rounds (ROUNDS=n to change); best run while nothing else is busy
 # (the CPU time other processes used during the run is recorded in the results).
 set -euo pipefail
 
@@ -125,6 +125,21 @@ def floor_ns(name):
 
 
 park, spin, yld = floor_ns("park"), floor_ns("spin"), floor_ns("yield")
+
+# Go's channels with each goroutine locked to an OS thread, beside brigade's.
+threads_rows = []
+for scenario, caps in SCENARIOS[1:]:
+    for cap in caps:
+        key = (f"{scenario}-threads", cap)
+        if any(key not in go for go in go_rounds):
+            sys.exit(f"no Go result for {scenario}-threads {cap} in some round")
+        on_threads = statistics.median(go[key] for go in go_rounds)
+        on_goroutines = statistics.median(go[(scenario, cap)] for go in go_rounds)
+        ours = statistics.median(criterion_ns(r, scenario, "brigade", cap) for r in ROUNDS)
+        threads_rows.append(
+            f"| {scenario} | {cap} | {on_goroutines:.1f} | {on_threads:.1f} "
+            f"| {on_threads / on_goroutines:.1f}x | {ours:.1f} | {ours / on_threads:.2f}x |"
+        )
 go_spsc1 = statistics.median(go[("spsc", "1")] for go in go_rounds)
 
 PEERS = ["crossbeam", "flume", "go"]
@@ -237,6 +252,20 @@ slower on this machine kind and the Go select stress tests up to 30 times
 slower, because a spinning thread holds the core its peer needs
 (`core/src/chan/README.md`, "Waiting: yield, never spin"); a channel cannot
 tell how many threads compete for the cores.
+
+## Go's channels on OS threads
+
+The same Go program with each producer and consumer locked to an OS thread of
+its own (`runtime.LockOSThread`): a goroutine that waits then puts its thread
+to sleep, and waking it means waking that thread, as with brigade's threads.
+Go's channel code is unchanged; only the switches between goroutines in user
+space are gone. (Go's runtime also hands its scheduler's slot from the sleeping
+thread to the woken one, so this is not the best any channel can do on
+threads; brigade's own column is.)
+
+| scenario | cap | Go, goroutines | Go, locked to threads | threads ÷ goroutines | brigade | brigade ÷ Go on threads |
+|---|---|---:|---:|---:|---:|---:|
+""" + "\n".join(threads_rows) + """
 """
 Path(env["BENCH_OUT"]).write_text(out)
 print(out)

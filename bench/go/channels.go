@@ -8,9 +8,16 @@
 // releases its threads from a barrier). After a warm-up, each scenario is repeated
 // for at least minReps repetitions and at least minTime; the median is reported.
 //
+// The threaded scenarios then run a second time with each goroutine locked to
+// an OS thread of its own (runtime.LockOSThread), so that a goroutine that
+// waits puts its thread to sleep and one that is woken needs its thread woken,
+// as brigade's threads do: the same channels, without Go's user-space
+// switches between goroutines.
+//
 // Output, one line per scenario and capacity, plus '#' comment lines:
 //
 //	scenario cap ns_per_msg
+//	scenario-threads cap ns_per_msg
 //
 // Go has no unbounded channel: "unbounded" is a channel buffered for all the
 // values of one repetition, so a sender never waits, as with an unbounded one.
@@ -55,6 +62,9 @@ func (c capacity) make() chan uint64 {
 	return make(chan uint64, int(c))
 }
 
+// lockThreads makes timed lock each worker's goroutine to its own OS thread.
+var lockThreads bool
+
 // timed runs each worker on its own goroutine, releases them together and
 // returns the time from the release until all of them have finished.
 func timed(workers []func()) time.Duration {
@@ -64,6 +74,10 @@ func timed(workers []func()) time.Duration {
 	done.Add(len(workers))
 	for _, w := range workers {
 		go func(w func()) {
+			if lockThreads {
+				runtime.LockOSThread()
+				defer runtime.UnlockOSThread()
+			}
 			ready.Done()
 			<-start
 			w()
@@ -223,6 +237,12 @@ func main() {
 	for _, s := range scenarios {
 		for _, c := range s.caps {
 			fmt.Printf("%s %s %.2f\n", s.name, c.label(), measure(s.run, c))
+		}
+	}
+	lockThreads = true
+	for _, s := range scenarios[1:] { // seq runs on one goroutine
+		for _, c := range s.caps {
+			fmt.Printf("%s-threads %s %.2f\n", s.name, c.label(), measure(s.run, c))
 		}
 	}
 }
