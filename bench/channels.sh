@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Channel benchmarks side by side: brigade, crossbeam-channel and flume (criterion,
-# core/benches/channels.rs) and Go's own channels (bench/go/channels.go), the same
-# scenarios at the same message count. Writes bench/results/channels.md: ns per
+# core/benches/channels.rs) and Go's own channels (bench/go/channels.go, on
+# goroutines and again locked to OS threads), the same scenarios at the same
+# message count. Writes bench/results/channels.md: ns per
 # message for each, and the ratios brigade/crossbeam and brigade/Go; the ratios
 # also go to channels.json and, drawn by bench/plot.py, to channels.svg.
 #
 # Usage (from anywhere): bench/channels.sh
-# Takes about 16 minutes on a 2-core machine for its 3 rounds (ROUNDS=n to change); best run while nothing else is busy
+# Takes about 15 minutes on a 2-core machine for its 3 rounds (ROUNDS=n to change); best run while nothing else is busy
 # (the CPU time other processes used during the run is recorded in the results).
 set -euo pipefail
 

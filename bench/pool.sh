@@ -2,7 +2,8 @@
 # Worker pool per-job overhead side by side: brigade's Pool, brigade's channels
 # used as Go's hand-written pool, rayon::spawn and the threadpool crate (criterion,
 # core/benches/pool.rs), and a Go pool of goroutines and channels
-# (bench/go/pool/main.go); 1,000,000 no-op jobs on 2 workers in every one. Writes
+# (bench/go/pool/main.go; also moving pool-sized values, and reporting an
+# outcome per job); 1,000,000 no-op jobs on 2 workers in every one. Writes
 # bench/results/pool.md: ns per job for each, and the ratios brigade/Go,
 # brigade/rayon and brigade/threadpool; the ratios also go to pool.json and,
 # drawn by bench/plot.py, to pool.svg.
