@@ -261,8 +261,8 @@ its own (`runtime.LockOSThread`): a goroutine that waits then puts its thread
 to sleep, and waking it means waking that thread, as with brigade's threads.
 Go's channel code is unchanged; only the switches between goroutines in user
 space are gone. (Go's runtime also hands its scheduler's slot from the sleeping
-thread to the woken one, so this is not the best any channel can do on
-threads; brigade's own column is.)
+thread to the woken one, so this is not the best a channel can do on threads:
+it is Go's channels without goroutines.)
 
 | scenario | cap | Go, goroutines | Go, locked to threads | threads ÷ goroutines | brigade | brigade ÷ Go on threads |
 |---|---|---:|---:|---:|---:|---:|
