@@ -44,28 +44,48 @@ const (
 // sink keeps received results observable.
 var sink uint64
 
-// once runs one repetition and returns its time.
-func once() time.Duration {
-	jobsCh := make(chan uint64, queue)
-	results := make(chan uint64, queue)
+// startWorkers starts the worker goroutines, each running work with its
+// index, and one more that calls closeResults once all of them have
+// returned (Go's WaitGroup idiom); it returns when every worker has started.
+func startWorkers(work func(w int), closeResults func()) {
 	var wg sync.WaitGroup
 	var ready sync.WaitGroup
 	wg.Add(workers)
 	ready.Add(workers)
 	for w := 0; w < workers; w++ {
-		go func() {
+		go func(w int) {
 			defer wg.Done()
 			ready.Done()
-			for n := range jobsCh {
-				results <- n
-			}
-		}()
+			work(w)
+		}(w)
 	}
 	go func() {
 		wg.Wait()
-		close(results)
+		closeResults()
 	}()
 	ready.Wait()
+}
+
+// finish ends a repetition begun at t0: it checks that got results (whose
+// values sum to s) came back for the jobs, and returns the time taken.
+func finish(t0 time.Time, got int, s uint64, what string) time.Duration {
+	d := time.Since(t0)
+	if got != jobs {
+		panic(fmt.Sprintf("received %d %s for %d jobs", got, what, jobs))
+	}
+	sink += s
+	return d
+}
+
+// once runs one repetition and returns its time.
+func once() time.Duration {
+	jobsCh := make(chan uint64, queue)
+	results := make(chan uint64, queue)
+	startWorkers(func(int) {
+		for n := range jobsCh {
+			results <- n
+		}
+	}, func() { close(results) })
 
 	t0 := time.Now()
 	go func() {
@@ -80,12 +100,7 @@ func once() time.Duration {
 		s += n
 		got++
 	}
-	d := time.Since(t0)
-	if got != jobs {
-		panic(fmt.Sprintf("received %d results for %d jobs", got, jobs))
-	}
-	sink += s
-	return d
+	return finish(t0, got, s, "results")
 }
 
 // sizedJob and sizedResult are as big as what brigade's Pool moves per job
@@ -99,26 +114,13 @@ type sizedResult [12]uint64
 func onceSized() time.Duration {
 	jobsCh := make(chan sizedJob, queue)
 	results := make(chan sizedResult, queue)
-	var wg sync.WaitGroup
-	var ready sync.WaitGroup
-	wg.Add(workers)
-	ready.Add(workers)
-	for w := 0; w < workers; w++ {
-		go func() {
-			defer wg.Done()
-			ready.Done()
-			for j := range jobsCh {
-				var r sizedResult
-				r[0] = j[0]
-				results <- r
-			}
-		}()
-	}
-	go func() {
-		wg.Wait()
-		close(results)
-	}()
-	ready.Wait()
+	startWorkers(func(int) {
+		for j := range jobsCh {
+			var r sizedResult
+			r[0] = j[0]
+			results <- r
+		}
+	}, func() { close(results) })
 
 	t0 := time.Now()
 	go func() {
@@ -133,12 +135,7 @@ func onceSized() time.Duration {
 		s += r[0]
 		got++
 	}
-	d := time.Since(t0)
-	if got != jobs {
-		panic(fmt.Sprintf("received %d results for %d jobs", got, jobs))
-	}
-	sink += s
-	return d
+	return finish(t0, got, s, "results")
 }
 
 // task is a job as the outcome pool carries it: an id, the job, and when it
@@ -203,44 +200,31 @@ func onceOutcome() time.Duration {
 	jobsCh := make(chan task, queue)
 	results := make(chan outcome, queue)
 	tallies := make([]tally, workers)
-	var wg sync.WaitGroup
-	var ready sync.WaitGroup
-	wg.Add(workers)
-	ready.Add(workers)
-	for w := 0; w < workers; w++ {
-		go func(w int) {
-			defer wg.Done()
-			ready.Done()
-			t := &tallies[w]
-			for j := range jobsCh {
-				start := time.Now()
-				o := outcome{id: j.id, job: j.job, queuedFor: start.Sub(j.submitted), worker: w}
-				select {
-				case <-done: // checked without the lock ctx.Err takes
-					o.err = ctx.Err()
-					t.canceled++
+	startWorkers(func(w int) {
+		t := &tallies[w]
+		for j := range jobsCh {
+			start := time.Now()
+			o := outcome{id: j.id, job: j.job, queuedFor: start.Sub(j.submitted), worker: w}
+			select {
+			case <-done: // checked without the lock ctx.Err takes
+				o.err = ctx.Err()
+				t.canceled++
+			default:
+				o.value, o.err = call(ctx, handler, j.job)
+				o.attempts = 1
+				switch {
+				case o.err == nil:
+					t.succeeded++
+				case errors.Is(o.err, errPanicked):
+					t.panicked++
 				default:
-					o.value, o.err = call(ctx, handler, j.job)
-					o.attempts = 1
-					switch {
-					case o.err == nil:
-						t.succeeded++
-					case errors.Is(o.err, errPanicked):
-						t.panicked++
-					default:
-						t.failed++
-					}
+					t.failed++
 				}
-				o.ranFor = time.Since(start)
-				results <- o
 			}
-		}(w)
-	}
-	go func() {
-		wg.Wait()
-		close(results)
-	}()
-	ready.Wait()
+			o.ranFor = time.Since(start)
+			results <- o
+		}
+	}, func() { close(results) })
 
 	t0 := time.Now()
 	go func() {
@@ -257,12 +241,7 @@ func onceOutcome() time.Duration {
 			got++
 		}
 	}
-	d := time.Since(t0)
-	if got != jobs {
-		panic(fmt.Sprintf("received %d successful outcomes for %d jobs", got, jobs))
-	}
-	sink += s
-	return d
+	return finish(t0, got, s, "successful outcomes")
 }
 
 // measure warms up, then repeats one for at least minReps repetitions and
