@@ -243,16 +243,17 @@ message needs one, not what one costs.
 With no more threads than cores (`spsc`), two threads that each wait by spinning
 pass a turn in {spin:.0f} ns (the second line), {"less" if spin < go_spsc1 else "more"} than Go's
 {go_spsc1:.0f} ns per message at `spsc`/1 (a rendezvous takes two passes).
-brigade's waits yield instead of spinning: a plain send or receive on a
-buffer of 4 or more (64 here) or an unbounded channel yields and tries again
-4 times before it registers as a waiter, and every wait yields 10 times more
-before it parks. Where a thread has its core to itself a yield returns at
-once, so this is a short spin that still hands the core over where another
-thread wants it. Spinning before waiting, tried four ways, made threaded rows
-slower on this machine kind and the Go select stress tests up to 30 times
-slower, because a spinning thread holds the core its peer needs
-(`core/src/chan/README.md`, "Waiting: yield, never spin"); a channel cannot
-tell how many threads compete for the cores.
+brigade's waits spin only briefly: a plain send or receive on a buffer of 4
+or more (64 here) or an unbounded channel yields and tries again 4 times
+before it registers as a waiter; a registered wait watches its signal for
+500 ns, about what an idle yield costs, then yields 10 times before it
+parks. Where a thread has its core to itself a yield returns at once, so
+this is a short spin that still hands the core over where another thread
+wants it. Longer spins, tried four ways, made threaded rows slower on this
+machine kind and the Go select stress tests up to 30 times slower, because
+a spinning thread holds the core its peer needs (`core/src/chan/README.md`,
+"Waiting: half a microsecond of spin, then yield"); a channel cannot tell
+how many threads compete for the cores.
 
 ## Go's channels on OS threads
 

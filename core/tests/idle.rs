@@ -1,8 +1,9 @@
 //! Waiting costs no CPU: a blocked send, receive or select, and an idle pool's
-//! workers, go to sleep after the short yield-and-retry a wait starts with
-//! (`core/src/chan/README.md`, "Waiting: yield, never spin"). A wait that
-//! never stopped retrying would still complete every other test here; these
-//! read the waiting threads' CPU time instead.
+//! workers, go to sleep after the short spin, yields and retries a wait
+//! starts with (`core/src/chan/README.md`, "Waiting: half a microsecond of
+//! spin, then yield"). A wait that never stopped retrying would still
+//! complete every other test here; these read the waiting threads' CPU time
+//! instead.
 #![cfg(target_os = "linux")]
 
 use std::fs;

@@ -31,12 +31,15 @@ use std::task::Waker;
 
 use crate::loom::{lock, AtomicUsize, Condvar, Mutex, Ordering};
 use crate::runtime::Instant;
+#[cfg(not(any(loom, target_arch = "wasm32")))]
+use crate::runtime::Stamp;
 
 /// How many times a blocking wait gives up its CPU (`yield_now`) before it
-/// parks. A peer that completes the signal meanwhile needs no futex wake, and
-/// the owner no sleep. Unlike spinning, yielding hands the core to the thread
-/// the owner waits for where there is one, so it does not slow the select
-/// stress tests (`core/tests/golang.rs` runs as fast with 3 or 10).
+/// parks, after the short spin of [`SPIN`]. A peer that completes the signal
+/// meanwhile needs no futex wake, and the owner no sleep. Unlike a longer
+/// spin, yielding hands the core to the thread the owner waits for where
+/// there is one, so it does not slow the select stress tests
+/// (`core/tests/golang.rs` runs as fast with 3 or 10).
 ///
 /// Where the owner has a core to itself, a yield returns at once and the loop
 /// is a short spin of system calls (about 0.9 µs each on the 2-core host of
@@ -47,11 +50,30 @@ use crate::runtime::Instant;
 /// 20,000 messages, `spsc`/64 5.0–9.1 → 0.9–1.0 ms). The cost is where
 /// threads outnumber cores: on the pool bench (4 threads) 10 yields read
 /// about 15% slower in an A/B (median of 8 runs 165 → 195 ns per job; a
-/// yield that finds no other thread to run keeps the core looking busy). 30 yields gained little more on `spsc`. An
-/// earlier host, with 5.5 µs wakes, had the pool at 505 ns per job with no
+/// yield that finds no other thread to run keeps the core looking busy). 30
+/// yields gained little more on `spsc`. An earlier host, with 5.5 µs wakes, had the pool at 505 ns per job with no
 /// yield, 315 with 1, 303 with 3 and 327 with 8.
 #[cfg(not(any(loom, target_arch = "wasm32")))]
 const YIELDS: usize = 10;
+/// How long a blocking wait watches its signal, spinning, before the yields
+/// of [`YIELDS`]: about what one idle `sched_yield` costs on the host of
+/// `bench/results/channels.md` (0.4 to 0.9 µs). A peer that claims the signal
+/// meanwhile ends the wait without a system call; one that does not costs
+/// the owner at most this much of its core. Bounded by time, not by a count
+/// of `pause` instructions, whose cost varies by a factor of ten between
+/// processors (27 ns each on that host's AMD EPYC).
+///
+/// A/B in one sitting on 2 cores, `core/benches/channels.rs`, brigade's
+/// rows, median of 3 alternated runs, ms per 20,000 messages, no spin →
+/// 500 ns: `spsc`/0 13.4 → 9.4, `spsc`/1 9.9 → 6.5, `mpsc`/0 24.7 → 18.8,
+/// `mpsc`/1 23.3 → 17.0, `mpmc`/0 35.3 → 22.3, `mpmc`/1 23.8 → 16.6,
+/// `select`/0 27.7 → 21.1, `select`/1 17.1 → 14.1; the rows at capacity 64
+/// within their noise. `pool/brigade` (`core/benches/pool.rs`, 10 alternated
+/// runs) 203 → 200 ms per 1,000,000 jobs, and `core/tests/golang.rs` took
+/// the same time. A separate sweep (`README.md`) found 300 to 800 ns about
+/// equal, longer windows losing what shorter ones gained on `mpsc`.
+#[cfg(not(any(loom, target_arch = "wasm32")))]
+const SPIN: std::time::Duration = std::time::Duration::from_nanos(500);
 const WAITING: usize = 0;
 const ABORTED: usize = 1;
 const FIRST_CASE: usize = 2;
@@ -154,11 +176,16 @@ impl Signal {
     /// signal completed. Callers have checked that this thread may block.
     pub(crate) fn wait(&self, deadline: Option<Instant>) -> bool {
         #[cfg(not(any(loom, target_arch = "wasm32")))]
-        for _ in 0..YIELDS {
-            if lock(&self.parked).done {
+        {
+            if self.spin_until_done_for(SPIN) {
                 return true;
             }
-            std::thread::yield_now();
+            for _ in 0..YIELDS {
+                if lock(&self.parked).done {
+                    return true;
+                }
+                std::thread::yield_now();
+            }
         }
         let mut p = lock(&self.parked);
         while !p.done {
@@ -187,6 +214,25 @@ impl Signal {
         true
     }
 
+    /// Spins for up to `limit`, watching for a peer to claim and complete
+    /// this signal; returns whether it did. The state is an atomic read, so
+    /// the spin takes no lock until a peer has claimed the signal.
+    #[cfg(not(any(loom, target_arch = "wasm32")))]
+    fn spin_until_done_for(&self, limit: std::time::Duration) -> bool {
+        let start = Stamp::now();
+        loop {
+            if !self.is_waiting() && lock(&self.parked).done {
+                return true;
+            }
+            for _ in 0..4 {
+                std::hint::spin_loop();
+            }
+            if Stamp::now().duration_since(start) >= limit {
+                return false;
+            }
+        }
+    }
+
     /// Waits for a claiming peer to finish its (short) transfer and wake-up without
     /// parking: used where blocking is not allowed, after `try_abort` failed.
     pub(crate) fn spin_until_done(&self) {
@@ -195,5 +241,42 @@ impl Signal {
             #[cfg(loom)]
             loom::thread::yield_now();
         }
+    }
+}
+
+#[cfg(all(test, not(any(loom, target_arch = "wasm32"))))]
+mod tests {
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use super::Signal;
+
+    #[test]
+    fn the_spin_sees_a_completion_made_while_it_spins() {
+        let signal = Arc::new(Signal::new());
+        let peer = {
+            let signal = signal.clone();
+            std::thread::spawn(move || {
+                std::thread::sleep(Duration::from_millis(20));
+                assert!(signal.try_claim(0));
+                signal.complete();
+            })
+        };
+        assert!(signal.spin_until_done_for(Duration::from_secs(60)));
+        assert_eq!(signal.selected(), Some(0));
+        peer.join().unwrap();
+    }
+
+    #[test]
+    fn the_spin_gives_up_when_no_one_completes() {
+        let waiting = Signal::new();
+        assert!(!waiting.spin_until_done_for(Duration::from_micros(50)));
+        assert!(waiting.is_waiting());
+        // Claimed but not yet complete: the value may still be on its way.
+        let claimed = Signal::new();
+        assert!(claimed.try_claim(1));
+        assert!(!claimed.spin_until_done_for(Duration::from_micros(50)));
+        claimed.complete();
+        assert!(claimed.spin_until_done_for(Duration::ZERO));
     }
 }
