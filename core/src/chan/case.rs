@@ -82,12 +82,15 @@ impl<T> Case for SendCase<'_, T> {
         false
     }
 
-    fn unregister(&mut self, me: &Arc<Signal>) {
+    fn unregister(&mut self, me: &Arc<Signal>, claimed: bool) {
         let c = match self.chan {
             Channel::Locked(c) => c,
+            _ if claimed => return,
             lock_free => return lock_free.unregister_lock_free(Side::Send, me),
         };
-        c.unregister(&mut c.lock(), me);
+        if !claimed {
+            c.unregister(&mut c.lock(), me);
+        }
         if let Some(slot) = self.slot.take() {
             if let Some(v) = lock(&slot).take() {
                 self.value = Some(v);
@@ -180,8 +183,9 @@ impl<T> Case for RecvCase<'_, T> {
         false
     }
 
-    fn unregister(&mut self, me: &Arc<Signal>) {
+    fn unregister(&mut self, me: &Arc<Signal>, claimed: bool) {
         match self.chan {
+            _ if claimed => {}
             Channel::Locked(c) => c.unregister(&mut c.lock(), me),
             lock_free => lock_free.unregister_lock_free(Side::Recv, me),
         }

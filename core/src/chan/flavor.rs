@@ -80,6 +80,19 @@ impl<T> Channel<T> {
         }
     }
 
+    /// How many blocked operations' waiters the channel holds, on both sides.
+    #[cfg(test)]
+    pub(crate) fn queued(&self) -> usize {
+        match self {
+            Channel::Locked(c) => c.queued(),
+            _ => [Side::Send, Side::Recv]
+                .into_iter()
+                .filter_map(|side| self.waiters(side))
+                .map(Waiters::len)
+                .sum(),
+        }
+    }
+
     /// On a lock-free engine: whether an operation on `side` would not wait
     /// (it would succeed, or find the channel closed).
     pub(crate) fn ready(&self, side: Side) -> bool {

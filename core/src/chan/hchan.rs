@@ -25,8 +25,11 @@
 //! # Waking after unlocking
 //! A peer that claims a waiter finishes the transfer under the channel lock but
 //! wakes the waiter only after releasing it ([`Guard`]), as Go's `chan.go`
-//! unlocks before `goready`: woken under the lock, the waiter's first step
-//! (unregistering from this channel) would find the lock held and block again.
+//! unlocks before `goready`: woken under the lock, a waiter whose next step
+//! takes this lock (a select unregistering its other cases from this
+//! channel, or the next send or receive on it) would find it held and block
+//! again. The waiter a peer claims is taken off the queue by that peer, so
+//! the waiter itself does not come back to unregister it.
 //!
 //! # Deadlock safety
 //! Each call takes exactly one channel lock, then possibly a slot lock. A
@@ -291,6 +294,13 @@ impl<T> Chan<T> {
     pub(crate) fn unregister(&self, st: &mut State<T>, me: &Arc<Signal>) {
         st.recvq.retain(|w| !Arc::ptr_eq(&w.signal, me));
         st.sendq.retain(|w| !Arc::ptr_eq(&w.signal, me));
+    }
+
+    /// How many waiters are queued, stale ones included.
+    #[cfg(test)]
+    pub(crate) fn queued(&self) -> usize {
+        let st = self.lock();
+        st.recvq.len() + st.sendq.len()
     }
 
     /// Closes the channel; returns whether this call closed it. Every waiter is

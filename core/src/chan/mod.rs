@@ -590,3 +590,123 @@ impl<T> IntoIterator for Receiver<T> {
         IntoIter { rx: self }
     }
 }
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use std::thread;
+    use std::time::{Duration, Instant};
+
+    use super::{bounded, unbounded, Receiver, Select, Sender};
+
+    /// One channel of each engine: rendezvous and capacity 1 (the locked
+    /// engine), capacity 4 (the ring) and unbounded (the list).
+    fn each_engine() -> Vec<(&'static str, Sender<u32>, Receiver<u32>)> {
+        let mut chans = Vec::new();
+        for cap in [0, 1, 4] {
+            let (tx, rx) = bounded(cap);
+            chans.push((
+                ["rendezvous", "capacity 1", "capacity 4"][cap.min(2)],
+                tx,
+                rx,
+            ));
+        }
+        let (tx, rx) = unbounded();
+        chans.push(("unbounded", tx, rx));
+        chans
+    }
+
+    /// Waits until `n` blocked operations are queued on the channel of `rx`.
+    fn until_queued<T>(rx: &Receiver<T>, n: usize, what: &str) {
+        let give_up = Instant::now() + Duration::from_secs(30);
+        while rx.chan.queued() != n {
+            assert!(Instant::now() < give_up, "{what}: {n} waiters never queued");
+            thread::sleep(Duration::from_millis(1));
+        }
+    }
+
+    // A completed wait leaves nothing on the queue of the case that completed
+    // it (the peer that claimed it dequeued it, which is why the owner does
+    // not take that channel's lock to unregister) nor on any other case's.
+
+    #[test]
+    fn a_completed_receive_leaves_no_waiter() {
+        for (what, tx, rx) in each_engine() {
+            thread::scope(|s| {
+                let r = s.spawn(|| rx.recv());
+                until_queued(&rx, 1, what);
+                tx.send(7).unwrap();
+                assert_eq!(r.join().unwrap(), Ok(7), "{what}");
+            });
+            assert_eq!(rx.chan.queued(), 0, "{what}");
+        }
+    }
+
+    #[test]
+    fn a_completed_send_leaves_no_waiter() {
+        for (what, tx, rx) in each_engine() {
+            if what == "unbounded" {
+                continue; // its sends never wait
+            }
+            let cap = tx.capacity().unwrap_or(0);
+            for v in 0..cap {
+                tx.send(v as u32).unwrap();
+            }
+            thread::scope(|s| {
+                let sent = s.spawn(|| tx.send(99));
+                until_queued(&rx, 1, what);
+                let got: Vec<u32> = (0..=cap).map(|_| rx.recv().unwrap()).collect();
+                assert_eq!(got.last(), Some(&99), "{what}");
+                sent.join().unwrap().unwrap();
+            });
+            assert_eq!(rx.chan.queued(), 0, "{what}");
+        }
+    }
+
+    #[test]
+    fn a_completed_async_receive_leaves_no_waiter() {
+        for (what, tx, rx) in each_engine() {
+            thread::scope(|s| {
+                let r = s.spawn(|| crate::runtime::block_on(rx.recv_async()));
+                until_queued(&rx, 1, what);
+                tx.send(7).unwrap();
+                assert_eq!(r.join().unwrap(), Ok(7), "{what}");
+            });
+            assert_eq!(rx.chan.queued(), 0, "{what}");
+        }
+    }
+
+    #[test]
+    fn a_select_leaves_no_waiter_on_either_channel() {
+        for ((what, tx, rx), (other, _tx2, rx2)) in each_engine().into_iter().zip(each_engine()) {
+            thread::scope(|s| {
+                let picked = s.spawn(|| {
+                    let mut sel = Select::new();
+                    let a = sel.recv(&rx);
+                    let b = sel.recv(&rx2);
+                    let i = sel.wait().unwrap();
+                    assert!(b.try_take().is_none());
+                    (i, a.take())
+                });
+                until_queued(&rx, 1, what);
+                until_queued(&rx2, 1, other);
+                tx.send(5).unwrap();
+                assert_eq!(picked.join().unwrap(), (0, Ok(5)), "{what}");
+            });
+            assert_eq!(rx.chan.queued(), 0, "{what}");
+            assert_eq!(rx2.chan.queued(), 0, "{other}, not selected");
+        }
+    }
+
+    #[test]
+    fn a_wait_ended_by_close_leaves_no_waiter() {
+        for (what, tx, rx) in each_engine() {
+            thread::scope(|s| {
+                let r = s.spawn(|| rx.recv());
+                until_queued(&rx, 1, what);
+                assert!(tx.close());
+                assert!(r.join().unwrap().is_err(), "{what}");
+            });
+            assert_eq!(rx.chan.queued(), 0, "{what}");
+        }
+    }
+}

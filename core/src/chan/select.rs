@@ -98,8 +98,8 @@ impl<T> Case for RecvArm<'_, T> {
     fn register(&mut self, me: &crate::loom::Arc<super::signal::Signal>, index: usize) -> bool {
         self.case.register(me, index)
     }
-    fn unregister(&mut self, me: &crate::loom::Arc<super::signal::Signal>) {
-        self.case.unregister(me);
+    fn unregister(&mut self, me: &crate::loom::Arc<super::signal::Signal>, claimed: bool) {
+        self.case.unregister(me, claimed);
     }
     fn collect(&mut self) -> bool {
         let done = self.case.collect();
@@ -148,8 +148,8 @@ impl<T> Case for SendArm<'_, T> {
     fn register(&mut self, me: &crate::loom::Arc<super::signal::Signal>, index: usize) -> bool {
         self.case.register(me, index)
     }
-    fn unregister(&mut self, me: &crate::loom::Arc<super::signal::Signal>) {
-        self.case.unregister(me);
+    fn unregister(&mut self, me: &crate::loom::Arc<super::signal::Signal>, claimed: bool) {
+        self.case.unregister(me, claimed);
     }
     fn collect(&mut self) -> bool {
         let done = self.case.collect();

@@ -116,6 +116,12 @@ impl Waiters {
         false
     }
 
+    /// How many operations are queued, stale ones included.
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
+        lock(&self.list).len()
+    }
+
     /// Removes `me` if it is still queued.
     pub(crate) fn unregister(&self, me: &Arc<Signal>) {
         let mut list = lock(&self.list);
@@ -141,7 +147,8 @@ impl Waiters {
             self.empty.store(list.is_empty(), Ordering::SeqCst);
             claimed
         };
-        // Woken after the lock is released: its first step is to unregister.
+        // Woken after the lock is released. It was taken off the list above,
+        // so it does not take this lock to unregister (`waiting.rs`, step 4).
         if let Some(s) = claimed {
             s.complete();
         }

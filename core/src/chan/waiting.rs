@@ -15,7 +15,9 @@
 //!    turns out ready while registering, abort the signal, unregister and go back
 //!    to 1; if the abort fails, a peer already claimed the signal, so wait for it.
 //! 4. Wait until a peer (or a closing channel) completes the signal, then
-//!    unregister everywhere and collect that case's result from its slot.
+//!    unregister from every other case's channel (the peer took the
+//!    selected case's waiter off its queue when it claimed it) and collect
+//!    that case's result from its slot.
 //!
 //! Because an operation performs transfers only in pass 1, when it is registered
 //! nowhere, it can never be completed twice (invariant 1 of `signal.rs`).
@@ -44,8 +46,11 @@ pub(crate) trait Case {
     /// registers nothing), else enqueues a waiter for `me` as case `index`.
     fn register(&mut self, me: &Arc<Signal>, index: usize) -> bool;
     /// Removes `me`'s waiters from this case's channel; takes back a value that
-    /// was left in a slot and not transferred.
-    fn unregister(&mut self, me: &Arc<Signal>);
+    /// was left in a slot and not transferred. With `claimed`, a peer claimed
+    /// `me` for this case and so already took its waiter off the channel's
+    /// queue (every claim pops the entry it claims): only the slot is left
+    /// to look at, and the channel's lock is not taken.
+    fn unregister(&mut self, me: &Arc<Signal>, claimed: bool);
     /// After a peer claimed this case: moves the result out of the slot and
     /// returns `true`, or returns `false` if the peer only woke it because it
     /// may be ready now (the lock-free flavour, `array.rs`): then it must be
@@ -160,9 +165,16 @@ fn pass2<C: CaseRef>(cases: &mut [C], order: &[usize], me: &Arc<Signal>) -> Resu
     Ok(())
 }
 
-fn unregister<C: CaseRef>(cases: &mut [C], order: &[usize], me: &Arc<Signal>) {
+/// Takes `me` off every case in `order`; `claimed` names the case a peer
+/// claimed, whose waiter that peer already dequeued.
+fn unregister<C: CaseRef>(
+    cases: &mut [C],
+    order: &[usize],
+    me: &Arc<Signal>,
+    claimed: Option<usize>,
+) {
     for &i in order {
-        cases[i].case().unregister(me);
+        cases[i].case().unregister(me, claimed == Some(i));
     }
 }
 
@@ -228,7 +240,7 @@ fn run<C: CaseRef>(cases: &mut [C], limit: Limit) -> Ended {
             Ok(()) => order,
             Err(k) => {
                 if me.try_abort() {
-                    unregister(cases, &order[..k], &me);
+                    unregister(cases, &order[..k], &me, None);
                     continue;
                 }
                 &order[..k]
@@ -236,14 +248,14 @@ fn run<C: CaseRef>(cases: &mut [C], limit: Limit) -> Ended {
         };
         if !me.wait(deadline) {
             if me.try_abort() {
-                unregister(cases, registered, &me);
+                unregister(cases, registered, &me, None);
                 return Ended::TimedOut;
             }
             // A peer claimed us just now; it completes the signal shortly.
             me.wait(None);
         }
-        unregister(cases, registered, &me);
         let i = me.selected().expect("a completed signal names its case");
+        unregister(cases, registered, &me, Some(i));
         // Woken only: the case that woke us goes first; if someone else took
         // what it was woken for, start over (a passed deadline ends it there).
         if cases[i].case().collect() || cases[i].case().attempt() {
@@ -270,8 +282,8 @@ pub(crate) fn poll(
                 return Poll::Pending;
             }
             let r = reg.take().expect("checked above");
-            unregister(cases, &r.order, &r.me);
             let i = r.me.selected().expect("a completed signal names its case");
+            unregister(cases, &r.order, &r.me, Some(i));
             if cases[i].collect() || cases[i].attempt() {
                 return Poll::Ready(i);
             }
@@ -286,7 +298,7 @@ pub(crate) fn poll(
         me.set_waker(cx.waker());
         if let Err(k) = pass2(cases, &order, &me) {
             if me.try_abort() {
-                unregister(cases, &order[..k], &me);
+                unregister(cases, &order[..k], &me, None);
                 continue;
             }
             order.truncate(k);
@@ -300,12 +312,13 @@ pub(crate) fn poll(
 pub(crate) fn cancel(cases: &mut [&mut dyn Case], reg: &mut Option<Registration>) {
     let Some(r) = reg.take() else { return };
     if r.me.try_abort() {
-        unregister(cases, &r.order, &r.me);
+        unregister(cases, &r.order, &r.me, None);
         return;
     }
     r.me.spin_until_done();
-    unregister(cases, &r.order, &r.me);
-    if let Some(i) = r.me.selected() {
+    let selected = r.me.selected();
+    unregister(cases, &r.order, &r.me, selected);
+    if let Some(i) = selected {
         if cases[i].collect() {
             cases[i].restore();
         } else {
