@@ -67,8 +67,9 @@ const YIELDS: usize = 10;
 /// rows, median of 3 alternated runs, ms per 20,000 messages, no spin →
 /// 500 ns: `spsc`/0 13.4 → 9.4, `spsc`/1 9.9 → 6.5, `mpsc`/0 24.7 → 18.8,
 /// `mpsc`/1 23.3 → 17.0, `mpmc`/0 35.3 → 22.3, `mpmc`/1 23.8 → 16.6,
-/// `select`/0 27.7 → 21.1, `select`/1 17.1 → 14.1; the rows at capacity 64
-/// within their noise. `pool/brigade` (`core/benches/pool.rs`, 10 alternated
+/// `select`/0 27.7 → 21.1, `select`/1 17.1 → 14.1 (a second A/B of the
+/// `select` rows alone, 5 runs, found no gain there: 26.8 → 29.1 and 17.3 →
+/// 17.5); the rows at capacity 64 within their noise. `pool/brigade` (`core/benches/pool.rs`, 10 alternated
 /// runs) 203 → 200 ms per 1,000,000 jobs, and `core/tests/golang.rs` took
 /// the same time. A separate sweep (`README.md`) found 300 to 800 ns about
 /// equal, longer windows losing what shorter ones gained on `mpsc`.
