@@ -83,14 +83,10 @@ impl<T> Case for SendCase<'_, T> {
     }
 
     fn unregister(&mut self, me: &Arc<Signal>, claimed: bool) {
-        let c = match self.chan {
-            Channel::Locked(c) => c,
-            _ if claimed => return,
-            lock_free => return lock_free.unregister_lock_free(Side::Send, me),
-        };
         if !claimed {
-            c.unregister(&mut c.lock(), me);
+            self.chan.unregister(Side::Send, me);
         }
+        // Only the locked engine gives a waiting send a slot.
         if let Some(slot) = self.slot.take() {
             if let Some(v) = lock(&slot).take() {
                 self.value = Some(v);
@@ -184,10 +180,8 @@ impl<T> Case for RecvCase<'_, T> {
     }
 
     fn unregister(&mut self, me: &Arc<Signal>, claimed: bool) {
-        match self.chan {
-            _ if claimed => {}
-            Channel::Locked(c) => c.unregister(&mut c.lock(), me),
-            lock_free => lock_free.unregister_lock_free(Side::Recv, me),
+        if !claimed {
+            self.chan.unregister(Side::Recv, me);
         }
     }
 

@@ -114,10 +114,16 @@ impl<T> Channel<T> {
         }
     }
 
-    /// Takes `me` off `side`'s waiters if it is still there.
-    pub(crate) fn unregister_lock_free(&self, side: Side, me: &Arc<Signal>) {
-        if let Some(w) = self.waiters(side) {
-            w.unregister(me);
+    /// Takes `me` off the channel's waiters if it is still there: off
+    /// `side`'s on a lock-free engine, off both queues on the locked one.
+    pub(crate) fn unregister(&self, side: Side, me: &Arc<Signal>) {
+        match self {
+            Channel::Locked(c) => c.unregister(&mut c.lock(), me),
+            _ => {
+                if let Some(w) = self.waiters(side) {
+                    w.unregister(me);
+                }
+            }
         }
     }
 
