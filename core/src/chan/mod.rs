@@ -596,7 +596,7 @@ mod tests {
     use std::thread;
     use std::time::{Duration, Instant};
 
-    use super::{bounded, unbounded, Receiver, Select, Sender};
+    use super::{bounded, unbounded, Receiver, RecvError, Select, Sender};
 
     /// One channel of each engine: rendezvous and capacity 1 (the locked
     /// engine), capacity 4 (the ring) and unbounded (the list).
@@ -628,17 +628,27 @@ mod tests {
     // it (the peer that claimed it dequeued it, which is why the owner does
     // not take that channel's lock to unregister) nor on any other case's.
 
-    #[test]
-    fn a_completed_receive_leaves_no_waiter() {
+    /// On each engine: a receive made by `recv` blocks, `end` ends it, and
+    /// it must return `want` and leave no waiter queued.
+    fn blocked_receive_ended_by(
+        recv: impl Fn(&Receiver<u32>) -> Result<u32, RecvError> + Sync,
+        end: impl Fn(&Sender<u32>),
+        want: Result<u32, RecvError>,
+    ) {
         for (what, tx, rx) in each_engine() {
             thread::scope(|s| {
-                let r = s.spawn(|| rx.recv());
+                let r = s.spawn(|| recv(&rx));
                 until_queued(&rx, 1, what);
-                tx.send(7).unwrap();
-                assert_eq!(r.join().unwrap(), Ok(7), "{what}");
+                end(&tx);
+                assert_eq!(r.join().unwrap(), want, "{what}");
             });
             assert_eq!(rx.chan.queued(), 0, "{what}");
         }
+    }
+
+    #[test]
+    fn a_completed_receive_leaves_no_waiter() {
+        blocked_receive_ended_by(Receiver::recv, |tx| tx.send(7).unwrap(), Ok(7));
     }
 
     #[test]
@@ -664,15 +674,11 @@ mod tests {
 
     #[test]
     fn a_completed_async_receive_leaves_no_waiter() {
-        for (what, tx, rx) in each_engine() {
-            thread::scope(|s| {
-                let r = s.spawn(|| crate::runtime::block_on(rx.recv_async()));
-                until_queued(&rx, 1, what);
-                tx.send(7).unwrap();
-                assert_eq!(r.join().unwrap(), Ok(7), "{what}");
-            });
-            assert_eq!(rx.chan.queued(), 0, "{what}");
-        }
+        blocked_receive_ended_by(
+            |rx| crate::runtime::block_on(rx.recv_async()),
+            |tx| tx.send(7).unwrap(),
+            Ok(7),
+        );
     }
 
     #[test]
@@ -699,14 +705,10 @@ mod tests {
 
     #[test]
     fn a_wait_ended_by_close_leaves_no_waiter() {
-        for (what, tx, rx) in each_engine() {
-            thread::scope(|s| {
-                let r = s.spawn(|| rx.recv());
-                until_queued(&rx, 1, what);
-                assert!(tx.close());
-                assert!(r.join().unwrap().is_err(), "{what}");
-            });
-            assert_eq!(rx.chan.queued(), 0, "{what}");
-        }
+        blocked_receive_ended_by(
+            Receiver::recv,
+            |tx| assert!(tx.close()),
+            Err(RecvError::Closed),
+        );
     }
 }
