@@ -152,6 +152,44 @@ fn queue_zero_is_a_rendezvous_with_a_free_worker() {
 }
 
 #[test]
+fn running_names_each_busy_worker_and_its_job() {
+    let (open, pool) = gated_pool(3, 4);
+    assert!(pool.running().is_empty(), "an idle pool runs nothing");
+    let ids: Vec<_> = (0..2).map(|n| pool.submit(n).unwrap()).collect();
+    wait_until("both jobs run", || pool.running().len() == 2);
+    thread::sleep(Duration::from_millis(20));
+    let running = pool.running();
+    let mut seen: Vec<_> = running.iter().map(|r| r.id).collect();
+    seen.sort_unstable();
+    assert_eq!(seen, ids);
+    let workers: HashSet<_> = running.iter().map(|r| r.worker).collect();
+    assert_eq!(
+        workers.len(),
+        2,
+        "two jobs on two different workers: {running:?}"
+    );
+    assert!(running.iter().all(|r| r.worker < 3));
+    assert!(
+        running.windows(2).all(|w| w[0].worker < w[1].worker),
+        "in worker order"
+    );
+    assert!(running
+        .iter()
+        .all(|r| r.running_for >= Duration::from_millis(20)));
+    // Each reported job is the one its worker's outcome names.
+    drop(open);
+    for _ in 0..2 {
+        let o = pool.results().recv().unwrap();
+        let r = running.iter().find(|r| r.id == o.id).unwrap();
+        assert_eq!(o.worker, Some(r.worker));
+    }
+    assert!(
+        pool.running().is_empty(),
+        "no job runs once every outcome is out"
+    );
+}
+
+#[test]
 fn every_outcome_kind() {
     // Queue waits are limited to a time no worker start should reach; the
     // job meant to exceed it is held back by jobs that end only when the

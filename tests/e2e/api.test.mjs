@@ -359,7 +359,7 @@ test('JavaScript handlers run on the workers: sync, async, throwing, timed out, 
 
 test('rayonThreads: mandelbrot renders its rows on a rayon pool and matches the plain computation', async () => {
   const r = await inPage(async ({ Pool }) => {
-    const input = { x: -2.2, y: -1.2, width: 120, height: 90, scale: 0.027, maxIter: 200 };
+    const input = { x: -2.2, y: -1.2, width: 120, height: 90, scale: 0.027, maxIter: 200, parallel: true };
     /** The same escape-time loop, computed on the page. */
     const expected = new Uint16Array(input.width * input.height);
     for (let j = 0; j < input.height; j++) {
@@ -561,4 +561,75 @@ test('exactly once: 100,000 jobs with failures and cancellations from the page',
   assert.ok(r.failed > 900, `failures ${r.failed}`);
   assert.equal(r.stats.submitted, 100_000);
   assert.equal(r.stats.succeeded, r.ok);
+});
+
+test('results carry startedAt and endedAt on the page clock; running() lists busy workers; stats have buckets', async () => {
+  const r = await inPage(async ({ Pool }) => {
+    const pool = await Pool.create({ workers: 2, queue: 4 });
+    // Warm both workers, so their start-up is not in the times below.
+    await Promise.all([pool.run('sleep', { ms: 1 }), pool.run('sleep', { ms: 1 })]);
+    const before = performance.now();
+    const ids = [];
+    for (let i = 0; i < 3; i++) ids.push(await pool.submit('sleep', { ms: 150 }));
+    const end = performance.now() + 10_000;
+    let running = pool.running();
+    while (running.length < 2 && performance.now() < end) {
+      await new Promise((res) => setTimeout(res, 5));
+      running = pool.running();
+    }
+    const seenAt = performance.now();
+    pool.close();
+    const results = [];
+    for await (const res of pool.results()) results.push(res);
+    const after = performance.now();
+    return { before, after, seenAt, ids, running, results, stats: pool.stats(), idle: pool.running() };
+  });
+  // The third sleep waits for a worker: it starts when one of the first two ends.
+  const byId = new Map(r.results.map((x) => [x.id, x]));
+  const [a, b, c] = r.ids.map((id) => byId.get(id));
+  for (const x of [a, b, c]) {
+    assert.ok(x.startedAt >= r.before && x.endedAt <= r.after, `within the run: ${JSON.stringify(x)}`);
+    assert.ok(Math.abs(x.endedAt - x.startedAt - x.runMs) < 0.5, 'endedAt - startedAt = runMs');
+    assert.ok(x.runMs >= 145, `slept: ${x.runMs}`);
+  }
+  assert.ok(c.startedAt >= Math.min(a.endedAt, b.endedAt) - 2, 'the third started after a worker freed');
+  assert.ok(c.queuedMs >= 100, `the third waited in the queue: ${c.queuedMs}`);
+  assert.equal(r.running.length, 2, JSON.stringify(r.running));
+  assert.deepEqual(r.running.map((x) => x.worker).sort(), [0, 1]);
+  for (const x of r.running) {
+    const done = byId.get(x.id);
+    assert.ok(done, `running id ${x.id} is a submitted job`);
+    assert.equal(done.worker, x.worker, 'the worker it ran on');
+    assert.ok(Math.abs(done.startedAt - x.startedAt) < 20, `same start: ${done.startedAt} vs ${x.startedAt}`);
+    assert.ok(x.startedAt <= r.seenAt);
+  }
+  assert.deepEqual(r.idle, [], 'nothing runs once every result is out');
+  const w = r.stats.run;
+  assert.equal(w.count, 5);
+  assert.ok(w.max >= 145);
+  assert.equal(w.buckets.length, 16);
+  assert.ok(w.buckets.every((x, i) => i === 0 || (x.le > w.buckets[i - 1].le && x.count >= w.buckets[i - 1].count)));
+  const le250 = w.buckets.find((x) => x.le === 250);
+  assert.equal(le250?.count, 5, 'every run took at most 250 ms');
+  assert.equal(w.buckets.find((x) => x.le === 100)?.count, 2, 'two runs of about 1 ms');
+});
+
+test('a job whose signal aborts while it waits for room is cancelled once queued', async () => {
+  const r = await inPage(async ({ Pool }) => {
+    const pool = await Pool.create({ workers: 1, queue: 1 });
+    await pool.submit('sleep', { ms: 300 }); // the worker
+    await pool.submit('sleep', { ms: 1 }); // the queue's one slot
+    const ctl = new AbortController();
+    const waiting = pool.submit('echo', 'late', { signal: ctl.signal });
+    ctl.abort('changed my mind');
+    const id = await waiting;
+    pool.close();
+    const results = [];
+    for await (const res of pool.results()) results.push(res);
+    return { id, late: results.find((x) => x.id === id) };
+  });
+  assert.equal(r.late?.ok, false, JSON.stringify(r.late));
+  assert.equal(r.late?.error?.name, 'AbortError');
+  assert.equal(r.late?.startedAt, null, 'it never ran');
+  assert.ok(r.late?.endedAt > 0);
 });

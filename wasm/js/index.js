@@ -124,6 +124,14 @@ export async function initialize(moduleOrPath) {
  * @property {number} attempts
  * @property {number} queuedMs
  * @property {number} runMs
+ * @property {number | null} startedAt when it first started, in ms on the page's
+ *   `performance.now()` clock; null if it never ran
+ * @property {number} endedAt when it ended, on the same clock
+ *
+ * @typedef {object} RunningJob
+ * @property {number} id
+ * @property {number} worker
+ * @property {number} startedAt on the page's `performance.now()` clock
  */
 
 /**
@@ -640,7 +648,9 @@ export class Pool extends EventTarget {
   /** @param {number} id @param {AbortSignal | undefined} signal */
   #watch(id, signal) {
     if (!signal) return;
-    signal.addEventListener('abort', () => this.#handle.cancel(id), { once: true });
+    // Aborted while the job waited for room: no abort event is coming.
+    if (signal.aborted) this.#handle.cancel(id);
+    else signal.addEventListener('abort', () => this.#handle.cancel(id), { once: true });
   }
 
   /**
@@ -735,6 +745,15 @@ export class Pool extends EventTarget {
   /** A snapshot of the pool: gauges, counters, and wait/run percentiles in ms. */
   stats() {
     return this.#handle.stats();
+  }
+
+  /**
+   * The jobs running now, one per busy worker, in worker order: which worker
+   * runs which job, since when (a snapshot; a job in it may have ended since).
+   * @returns {RunningJob[]}
+   */
+  running() {
+    return this.#handle.running();
   }
 
   /** The metrics in Prometheus' text exposition format. */

@@ -77,12 +77,35 @@ export interface JobResult {
   attempts: number;
   queuedMs: number;
   runMs: number;
+  /** When the job first started, in ms on the page's `performance.now()` clock; null if it never ran. */
+  startedAt: number | null;
+  /** When the job ended, on the same clock. */
+  endedAt: number;
+}
+
+/** A job running now (`pool.running()`). */
+export interface RunningJob {
+  id: number;
+  worker: number;
+  /** On the page's `performance.now()` clock. */
+  startedAt: number;
+}
+
+/** One bucket of a time histogram: samples at or below `le` ms, cumulative (as Prometheus counts). */
+export interface Bucket {
+  le: number;
+  count: number;
 }
 
 export interface Percentiles {
   p50: number;
   p90: number;
   p99: number;
+  max: number;
+  /** Samples in all (the `+Inf` bucket). */
+  count: number;
+  /** Cumulative counts at each bound, smallest bound first. */
+  buckets: Bucket[];
 }
 
 export interface Stats {
@@ -133,6 +156,8 @@ export class Pool extends EventTarget {
   results(): AsyncGenerator<JobResult, void, undefined>;
   group(options?: { signal?: AbortSignal; limit?: number }): Group;
   stats(): Stats;
+  /** The jobs running now, one per busy worker, in worker order. */
+  running(): RunningJob[];
   metricsText(): string;
   resize(n: number): void;
   close(): void;

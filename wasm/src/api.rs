@@ -107,12 +107,18 @@ impl Wake for Bell {
 }
 
 #[wasm_bindgen(inline_js = "
-export function record(id, kind, value, name, message, stack, worker, attempts, queuedMs, runMs, awaited) {
+export function record(id, kind, value, name, message, stack, worker, attempts, queuedMs, runMs, startedAt, endedAt, awaited) {
   const error = name === undefined ? null : stack === undefined ? { name, message } : { name, message, stack };
-  const r = { id, kind, ok: error === null, value, error, worker: worker ?? null, attempts, queuedMs, runMs };
+  const r = {
+    id, kind, ok: error === null, value, error, worker: worker ?? null, attempts, queuedMs, runMs,
+    startedAt: startedAt ?? null, endedAt,
+  };
   // Out of sight of Object.keys and JSON: only the page's router reads it.
   if (awaited) r[Symbol.for('brigade.awaited')] = true;
   return r;
+}
+export function now() {
+  return performance.now();
 }")]
 extern "C" {
     /// Builds a result record on the JavaScript side in one call: setting its
@@ -130,12 +136,19 @@ extern "C" {
         attempts: f64,
         queued_ms: f64,
         run_ms: f64,
+        started_at: Option<f64>,
+        ended_at: f64,
         awaited: bool,
     ) -> JsValue;
+
+    /// `performance.now()` of the calling thread (the page's, where the
+    /// bindings run).
+    fn now() -> f64;
 }
 
 /// Converts an outcome to `{ id, kind, ok, value, error: { name, message,
-/// stack? }, worker, attempts, queuedMs, runMs }`.
+/// stack? }, worker, attempts, queuedMs, runMs, startedAt, endedAt }`, the
+/// last two on the page's clock (`startedAt` null for a job that never ran).
 fn outcome_to_js(o: Outcome<Job, Data, Fault>) -> JsValue {
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     let (value, name, message, stack) = match o.result {
@@ -156,6 +169,7 @@ fn outcome_to_js(o: Outcome<Job, Data, Fault>) -> JsValue {
             (JsValue::UNDEFINED, Some(name), Some(message), stack)
         }
     };
+    let started_at = o.job.submitted_at + ms(o.queued_for);
     record(
         o.id as f64,
         &o.job.kind,
@@ -167,6 +181,8 @@ fn outcome_to_js(o: Outcome<Job, Data, Fault>) -> JsValue {
         o.attempts.into(),
         ms(o.queued_for),
         ms(o.ran_for),
+        o.worker.map(|_| started_at),
+        started_at + ms(o.ran_for),
         o.job.awaited,
     )
 }
@@ -193,6 +209,7 @@ fn job(
         kind,
         input,
         awaited,
+        submitted_at: now(),
     });
     if let Some(t) = timeout_ms {
         j = j.timeout(ms(t));
@@ -200,11 +217,23 @@ fn job(
     Ok(j)
 }
 
+/// A time distribution in ms: percentiles, and the histogram's buckets
+/// (`le`, the upper bound; `count`, the samples at or below it, cumulative as
+/// Prometheus counts them; `count` of the whole is the `+Inf` bucket).
 #[derive(Serialize)]
 struct Percentiles {
     p50: f64,
     p90: f64,
     p99: f64,
+    max: f64,
+    count: u64,
+    buckets: Vec<Bucket>,
+}
+
+#[derive(Serialize)]
+struct Bucket {
+    le: f64,
+    count: u64,
 }
 
 impl From<&Distribution> for Percentiles {
@@ -214,8 +243,25 @@ impl From<&Distribution> for Percentiles {
             p50: f(q.p50),
             p90: f(q.p90),
             p99: f(q.p99),
+            max: f(q.max),
+            count: q.count,
+            buckets: q
+                .buckets
+                .iter()
+                .map(|&(le, count)| Bucket { le: f(le), count })
+                .collect(),
         }
     }
+}
+
+/// A job running now, as `running()` lists it.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RunningJob {
+    id: f64,
+    worker: usize,
+    /// On the page's clock.
+    started_at: f64,
 }
 
 #[derive(Serialize)]
@@ -466,6 +512,25 @@ impl PoolHandle {
             inner.join_async().await;
             Ok(JsValue::UNDEFINED)
         }))
+    }
+
+    /// The jobs running now: `[{ id, worker, startedAt }]` in worker order,
+    /// `startedAt` on the page's clock.
+    pub fn running(&self) -> Result<JsValue, JsValue> {
+        let now = now();
+        let running: Vec<RunningJob> = self
+            .inner
+            .running()
+            .into_iter()
+            .map(|r| RunningJob {
+                id: r.id as f64,
+                worker: r.worker,
+                started_at: now - r.running_for.as_secs_f64() * 1000.0,
+            })
+            .collect();
+        running
+            .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+            .map_err(Into::into)
     }
 
     /// Jobs waiting in the queue.

@@ -22,6 +22,10 @@ pub struct Job {
     /// Whether a `run()` call on the page awaits this job's outcome (the page
     /// routes it there instead of to `results()`).
     pub awaited: bool,
+    /// When the page built the job, in ms on the page's `performance.now()`
+    /// clock: the pool's own times (queued for, ran for) are measured from
+    /// its submission, so this places them on the page's clock.
+    pub submitted_at: f64,
 }
 
 /// Why a job failed: a message, and for a JavaScript handler that threw an
@@ -210,8 +214,10 @@ fn mandelbrot(input: &Data) -> Result<Data, String> {
         }
     };
     let mut out = vec![0u16; w * h];
-    // Rows in parallel on the rayon pool, if the page started one.
-    match crate::parallel::pool() {
+    // Rows in parallel on the rayon pool, if the job asks for it and the page
+    // started one; otherwise on this worker alone.
+    let parallel = matches!(input.get("parallel"), Some(Data::Bool(true)));
+    match crate::parallel::pool().filter(|_| parallel) {
         Some(pool) => pool.install(|| {
             out.par_chunks_mut(w)
                 .enumerate()
@@ -272,6 +278,7 @@ mod test {
             kind: kind.into(),
             input,
             awaited: false,
+            submitted_at: 0.0,
         }
     }
 

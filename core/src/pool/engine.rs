@@ -42,7 +42,7 @@ use crate::runtime::{block_on, Duration, Stamp};
 use crate::{CancelFunc, Context, ContextError, RateLimit, Retry, WaitGroup};
 
 use super::metrics::{Counters, Distribution, Ended, Metrics, Record};
-use super::outcome::{CancelReason, Failure, JobId, Outcome, Phase};
+use super::outcome::{CancelReason, Failure, JobId, Outcome, Phase, Running};
 
 /// The future an async handler returns, type-erased. It is polled only on the
 /// worker thread that created it, so it need not be `Send`.
@@ -117,6 +117,8 @@ pub(crate) struct Slot {
     pub(crate) state: CachePadded<Mutex<SlotState>>,
     /// When the worker was started, on the pool's clock.
     born: Duration,
+    /// The worker's index in its pool.
+    index: usize,
 }
 
 pub(crate) struct SlotState {
@@ -131,8 +133,9 @@ pub(crate) struct SlotState {
 }
 
 impl Slot {
-    pub(crate) fn new(born: Duration, window: Duration) -> Self {
+    pub(crate) fn new(index: usize, born: Duration, window: Duration) -> Self {
         Slot {
+            index,
             state: CachePadded::new(Mutex::new(SlotState {
                 current: None,
                 cancel: None,
@@ -705,6 +708,25 @@ impl<J, O, E> Shared<J, O, E> {
         let slots = lock(&self.slots);
         let running = |s: &&Arc<Slot>| lock(&s.state).current.is_some();
         slots.iter().filter(running).count()
+    }
+
+    /// The jobs running now, one per busy worker, in worker order.
+    pub(crate) fn running(&self) -> Vec<Running> {
+        let slots = lock(&self.slots);
+        let now = self.uptime();
+        let mut running: Vec<Running> = slots
+            .iter()
+            .filter_map(|slot| {
+                let (id, start) = lock(&slot.state).current?;
+                Some(Running {
+                    id,
+                    worker: slot.index,
+                    running_for: now.saturating_sub(start),
+                })
+            })
+            .collect();
+        running.sort_unstable_by_key(|r| r.worker);
+        running
     }
 
     /// A snapshot of the counters and of every worker's record, with the

@@ -67,7 +67,7 @@ use engine::{Handler, JobOptions, PanicHook, Shared, Slot, Task};
 use metrics::Record;
 
 pub use metrics::{Distribution, Metrics, BUCKETS, SATURATION_WINDOWS};
-pub use outcome::{CancelReason, Failure, HandleError, JobHandle, JobId, Outcome, Phase};
+pub use outcome::{CancelReason, Failure, HandleError, JobHandle, JobId, Outcome, Phase, Running};
 #[cfg(feature = "prometheus")]
 pub use prometheus::PoolCollector;
 pub use worker::{Spawner, ThreadSpawner, Worker};
@@ -442,7 +442,7 @@ where
         let mut target = lock(&self.target);
         for _ in 0..n {
             let index = self.next_index.fetch_add(1, Ordering::Relaxed);
-            let slot = Arc::new(Slot::new(self.shared.uptime(), self.shared.window));
+            let slot = Arc::new(Slot::new(index, self.shared.uptime(), self.shared.window));
             lock(&self.shared.slots).push(slot.clone());
             self.shared.live.fetch_add(1, Ordering::AcqRel);
             self.shared.running.add(1);
@@ -718,6 +718,34 @@ where
     /// which merges every worker's histograms.
     pub fn busy(&self) -> usize {
         self.shared.busy()
+    }
+
+    /// The jobs running now: which worker runs which job, and for how long
+    /// it has run (retries and backoff included), in worker order. A
+    /// snapshot: by the time it returns, a job in it may have ended.
+    ///
+    /// ```
+    /// use brigade::{chan, Context, Pool};
+    ///
+    /// let (started, seen) = chan::bounded(0);
+    /// let (release, wait) = chan::bounded::<()>(0);
+    /// let pool = Pool::builder()
+    ///     .workers(2)
+    ///     .build(move |_: &(), _: &Context| {
+    ///         started.send(()).unwrap();
+    ///         wait.recv().ok();
+    ///         Ok::<_, String>(())
+    ///     })
+    ///     .unwrap();
+    /// let id = pool.submit(()).unwrap();
+    /// seen.recv().unwrap(); // the job has started
+    /// let running = pool.running();
+    /// assert_eq!(running.len(), 1);
+    /// assert_eq!(running[0].id, id);
+    /// release.send(()).unwrap();
+    /// ```
+    pub fn running(&self) -> Vec<Running> {
+        self.shared.running()
     }
 
     /// The queue's capacity.

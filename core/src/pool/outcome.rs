@@ -102,6 +102,18 @@ impl<J, O, E> Outcome<J, O, E> {
     }
 }
 
+/// A job running now, as [`Pool::running`](crate::Pool::running) reports it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Running {
+    /// The job's id.
+    pub id: JobId,
+    /// Index of the worker running it.
+    pub worker: usize,
+    /// Time since its first start, retries and backoff included.
+    pub running_for: Duration,
+}
+
 /// The one outcome of a job submitted with `Pool::run`.
 ///
 /// Wait for it with [`wait`](Self::wait), or `.await` it.
