@@ -1,10 +1,10 @@
 # The two commands of the README, and the steps they are made of.
 PORT ?= 8080
 
-.PHONY: demo test bootstrap build-wasm package
+.PHONY: demo test bootstrap build-wasm vendor site package
 
 ## demo: install what is missing, build the wasm package, serve web/ on $(PORT)
-demo: bootstrap build-wasm
+demo: bootstrap build-wasm vendor
 	python3 scripts/serve.py --port $(PORT)
 
 ## test: every check and test suite; ends with "N passed, M failed"
@@ -16,6 +16,13 @@ bootstrap:
 
 build-wasm:
 	scripts/build-wasm.sh web/pkg
+
+vendor:
+	scripts/vendor.sh web/vendor
+
+## site: the playground as a static site for any host, in dist/site
+site: bootstrap
+	scripts/site.sh dist/site
 
 ## package: the npm package brigade-wasm in dist/brigade-wasm
 package: bootstrap

@@ -53,17 +53,20 @@ export async function launch() {
 }
 
 /**
- * Opens a page that records every page error and console error.
+ * Opens a page that records every page error and console error (and, with
+ * `warnings`, every console warning too).
  * @param {import('playwright-core').Browser} browser
  * @param {Parameters<import('playwright-core').Browser['newPage']>[0]} [options] for browser.newPage
+ * @param {{ warnings?: boolean }} [record]
  */
-export async function openPage(browser, options) {
+export async function openPage(browser, options, { warnings = false } = {}) {
   const page = await browser.newPage(options);
   /** @type {string[]} */
   const errors = [];
   page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
   page.on('console', (m) => {
     if (m.type() === 'error') errors.push(`console.error: ${m.text()}`);
+    if (warnings && m.type() === 'warning') errors.push(`console.warning: ${m.text()}`);
   });
   return { page, errors };
 }

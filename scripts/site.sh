@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# `make site`: the playground as a folder that works from any static host,
+# including one that cannot set response headers (GitHub Pages, an S3
+# bucket): $1 (default dist/site) gets the page, its modules, the wasm
+# package, uPlot and sw.js, the service worker that adds COOP/COEP (the page
+# reloads once through it). Every URL in the page is relative, so the folder
+# also works under a sub-path (https://host/brigade/).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+out=$(realpath -m "${1:-$root/dist/site}")
+rm -rf "$out"
+mkdir -p "$out"
+cp "$root"/web/*.html "$root"/web/*.js "$root"/web/*.css "$out/"
+"$root/scripts/build-wasm.sh" "$out/pkg"
+"$root/scripts/vendor.sh" "$out/vendor"
+# wasm-pack's own files, which a host would serve for nothing.
+rm -f "$out/pkg/.gitignore" "$out/pkg/package.json" "$out/pkg/README.md"
+echo "site: $(du -sh "$out" | cut -f1) in ${out#"$root"/}; serve the folder as it is"
