@@ -633,3 +633,34 @@ test('a job whose signal aborts while it waits for room is cancelled once queued
   assert.equal(r.late?.startedAt, null, 'it never ran');
   assert.ok(r.late?.endedAt > 0);
 });
+
+test('one abort listener per signal, removed once its jobs have ended', async () => {
+  const r = await inPage(async ({ Pool }) => {
+    const pool = await Pool.create({ workers: 2, queue: 64 });
+    const ctl = new AbortController();
+    const calls = { add: 0, remove: 0 };
+    const add = ctl.signal.addEventListener.bind(ctl.signal);
+    const remove = ctl.signal.removeEventListener.bind(ctl.signal);
+    ctl.signal.addEventListener = (...a) => {
+      calls.add += 1;
+      return add(...a);
+    };
+    ctl.signal.removeEventListener = (...a) => {
+      calls.remove += 1;
+      return remove(...a);
+    };
+    const runs = [];
+    for (let i = 0; i < 500; i++) {
+      await pool.submit('echo', i, { signal: ctl.signal });
+      runs.push(pool.run('echo', i, { signal: ctl.signal }));
+    }
+    await Promise.all(runs);
+    pool.close();
+    let n = 0;
+    for await (const _ of pool.results()) n += 1;
+    return { n, calls };
+  });
+  assert.equal(r.n, 500);
+  assert.ok(r.calls.add >= 1 && r.calls.add <= 3, `listeners added: ${r.calls.add}`);
+  assert.equal(r.calls.remove, r.calls.add, 'every listener removed once its jobs ended');
+});

@@ -258,6 +258,43 @@ test('cancel in the middle of 10,000 jobs: every job ends once, and a new run wo
   await page.close();
 });
 
+test('the page keeps drawing while 20,000 jobs pour through', async (t) => {
+  const { page, errors } = await openPage(chrome.browser, { viewport: { width: 1400, height: 1000 } }, { warnings: true });
+  // The gaps between animation frames while the run goes: a main thread
+  // kept busy in microtasks (a results loop that never yields) stops them.
+  await page.addInitScript(() => {
+    const w = /** @type {any} */ (window);
+    w.__gaps = { frames: 0, longest: 0 };
+    let last = performance.now();
+    let wasRunning = false;
+    const frame = (/** @type {number} */ now) => {
+      // A gap counts if the run went on at either end of it.
+      const running = document.body?.dataset.state === 'running';
+      if (running || wasRunning) {
+        w.__gaps.frames += 1;
+        w.__gaps.longest = Math.max(w.__gaps.longest, now - last);
+      }
+      wasRunning = running;
+      last = now;
+      requestAnimationFrame(frame);
+    };
+    requestAnimationFrame(frame);
+  });
+  // The run the page starts as it loads, with these settings.
+  await page.goto(`${server.url}?scenario=kitchen&workers=4&queue=64&jobs=20000&rate=0&duration=fixed&ms=0&failRate=0&timeoutMs=0`);
+  const c = await ended(page, 300_000);
+  assert.equal(c.completed, 20_000);
+  assert.equal(c.results, 1000, 'the list keeps the latest 1,000');
+  const gaps = await page.evaluate(() => /** @type {any} */ (window).__gaps);
+  t.diagnostic(`${gaps.frames} frames during the run, the longest gap ${Math.round(gaps.longest)} ms`);
+  assert.ok(gaps.frames >= 10, `frames drawn during the run: ${gaps.frames}`);
+  // A generous bound: without the results loop's breaks, one blocked
+  // stretch took most of the run (seconds).
+  assert.ok(gaps.longest < 1000, `the longest gap between frames: ${Math.round(gaps.longest)} ms`);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test('a live resize: more workers while the run goes', async () => {
   const { page, errors } = await open();
   await startRun(page, 'kitchen', { workers: 1, queue: 4, jobs: 24, duration: 'fixed', ms: 150, failRate: 0 });

@@ -286,6 +286,30 @@ function toError(e, signal) {
   }
 }
 
+/**
+ * The longest stretch the results loop runs in microtasks before it lets the
+ * event loop take a turn (ms). While results keep coming, each step of the
+ * loop resolves at once, so without a break the page would neither render
+ * nor take input until the pool went quiet.
+ */
+const SLICE_MS = 8;
+
+/** Resolves in a later task of the event loop: rendering and input go first. */
+function nextTask() {
+  const scheduler = /** @type {{ yield?: () => Promise<void> } | undefined} */ (
+    /** @type {any} */ (globalThis).scheduler
+  );
+  if (typeof scheduler?.yield === 'function') return scheduler.yield();
+  return new Promise((resolve) => {
+    const { port1, port2 } = new MessageChannel();
+    port1.onmessage = () => {
+      port1.close();
+      resolve(undefined);
+    };
+    port2.postMessage(null);
+  });
+}
+
 /** Marks the records of jobs a run() call awaits (set by the bindings). */
 const AWAITED = Symbol.for('brigade.awaited');
 
@@ -412,6 +436,7 @@ export class Pool extends EventTarget {
 
   /** @param {JobResult} r */
   #settled(r) {
+    this.#unwatch(r.id);
     const type = r.ok ? 'result' : 'error';
     if (this.#heard(type)) this.dispatchEvent(new CustomEvent(type, { detail: r }));
     if (this.#heard('idle') && this.#handle.busy() === 0 && this.#handle.queued() === 0) {
@@ -434,6 +459,10 @@ export class Pool extends EventTarget {
     this.#pumping = true;
     (async () => {
       for (;;) {
+        if (performance.now() - this.#sliceStart > SLICE_MS) {
+          await nextTask();
+          this.#sliceStart = performance.now();
+        }
         const batch = await this.#nextBatch();
         if (batch === null) break;
         this.#delivered += batch.length;
@@ -473,18 +502,30 @@ export class Pool extends EventTarget {
       await new Promise((resolve) => {
         this.#kick = resolve;
       });
+      this.#sliceStart = performance.now();
     }
     const bell = this.#bell;
-    if (bell === null) return this.#handle.nextResults(1024);
+    if (bell === null) {
+      const batch = await this.#handle.nextResults(1024);
+      this.#sliceStart = performance.now();
+      return batch;
+    }
     for (;;) {
       const seen = Atomics.load(bell, 0);
       /** @type {JobResult[] | null | undefined} */
       const batch = this.#handle.pollResults(1024);
       if (batch !== undefined) return batch;
       const wait = Atomics.waitAsync(bell, 0, seen);
-      if (wait.async) await wait.value;
+      if (wait.async) {
+        await wait.value;
+        // A wait lets the event loop run: a new slice starts.
+        this.#sliceStart = performance.now();
+      }
     }
   }
+
+  /** When the results loop last gave the event loop a turn. */
+  #sliceStart = 0;
 
   /** Jobs the pool accepted, and outcomes the loop took out. */
   #accepts = 0;
@@ -584,14 +625,10 @@ export class Pool extends EventTarget {
     this.#pump();
     /** @type {number | undefined} */
     let id;
-    const onAbort = () => {
-      if (id !== undefined) this.#handle.cancel(id);
-    };
-    signal?.addEventListener('abort', onAbort);
     try {
-      const queued = await this.#enqueue(kind, input, timeoutMs, true);
-      id = queued;
-      if (signal?.aborted) this.#handle.cancel(queued);
+      id = await this.#enqueue(kind, input, timeoutMs, true);
+      this.#watch(id, signal);
+      const queued = id;
       const early = this.#early.get(queued);
       this.#early.delete(queued);
       const r = early ?? (await new Promise((resolve) => this.#waiting.set(queued, resolve)));
@@ -599,7 +636,7 @@ export class Pool extends EventTarget {
       if (r.ok) return r.value;
       throw toError(/** @type {{ name: string, message: string }} */ (r.error), signal);
     } finally {
-      signal?.removeEventListener('abort', onAbort);
+      if (id !== undefined) this.#unwatch(id);
     }
   }
 
@@ -645,12 +682,58 @@ export class Pool extends EventTarget {
     return id;
   }
 
-  /** @param {number} id @param {AbortSignal | undefined} signal */
+  /**
+   * Signals that cancel jobs: per signal, its one abort listener and the ids
+   * of its jobs that have not ended. One listener per signal, not per job:
+   * adding a listener scans the ones the signal has, so a listener per job
+   * made a long run on one signal quadratic.
+   * @type {Map<AbortSignal, { ids: Set<number>, onAbort: () => void }>}
+   */
+  #watched = new Map();
+  /** The signal of each watched job. @type {Map<number, AbortSignal>} */
+  #signalOf = new Map();
+
+  /**
+   * Cancels job `id` when `signal` aborts (at once if it already has: it
+   * aborted while the job waited for room, and no abort event is coming).
+   * @param {number} id @param {AbortSignal | undefined} signal
+   */
   #watch(id, signal) {
     if (!signal) return;
-    // Aborted while the job waited for room: no abort event is coming.
-    if (signal.aborted) this.#handle.cancel(id);
-    else signal.addEventListener('abort', () => this.#handle.cancel(id), { once: true });
+    if (signal.aborted) {
+      this.#handle.cancel(id);
+      return;
+    }
+    let entry = this.#watched.get(signal);
+    if (!entry) {
+      const onAbort = () => {
+        const ids = this.#watched.get(signal)?.ids ?? new Set();
+        this.#watched.delete(signal);
+        for (const id of ids) {
+          this.#signalOf.delete(id);
+          this.#handle.cancel(id);
+        }
+      };
+      entry = { ids: new Set(), onAbort };
+      this.#watched.set(signal, entry);
+      signal.addEventListener('abort', onAbort, { once: true });
+    }
+    entry.ids.add(id);
+    this.#signalOf.set(id, signal);
+  }
+
+  /** Job `id` has ended: its signal no longer needs to cancel it. @param {number} id */
+  #unwatch(id) {
+    const signal = this.#signalOf.get(id);
+    if (!signal) return;
+    this.#signalOf.delete(id);
+    const entry = this.#watched.get(signal);
+    if (!entry) return;
+    entry.ids.delete(id);
+    if (entry.ids.size === 0) {
+      this.#watched.delete(signal);
+      signal.removeEventListener('abort', entry.onAbort);
+    }
   }
 
   /**
