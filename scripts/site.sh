@@ -10,7 +10,13 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 out=$(realpath -m "${1:-$root/dist/site}")
 rm -rf "$out"
 mkdir -p "$out"
-cp "$root"/web/*.html "$root"/web/*.js "$root"/web/*.css "$out/"
+# Everything in web/ but what the build makes there.
+for f in "$root"/web/*; do
+  case $(basename "$f") in
+    pkg | vendor) ;;
+    *) cp -r "$f" "$out/" ;;
+  esac
+done
 "$root/scripts/build-wasm.sh" "$out/pkg"
 "$root/scripts/vendor.sh" "$out/vendor"
 # wasm-pack's own files, which a host would serve for nothing.

@@ -10,7 +10,7 @@ import { Lanes, describe } from './lanes.js';
 import { Pipeline } from './pipeline.js';
 import { createCharts } from './charts.js';
 import { downloadTrace } from './trace.js';
-import { code } from './code.js';
+import { code } from './code/index.js';
 
 /** @typedef {import('./scenarios.js').Settings} Settings */
 

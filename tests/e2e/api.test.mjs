@@ -130,7 +130,7 @@ test('bad job input and unknown kinds fail with clear errors', async () => {
     }
     return out;
   });
-  assert.match(r[0], /^JobError: unknown job kind "nope"/);
+  assert.match(r[0], /^TypeError: unknown job kind "nope"; this pool runs: /);
   assert.match(r[1], /^JobError: primes: input needs \{ below: a number >= 0 \}/);
   assert.match(r[2], /^TypeError: job "echo": function values cannot be job inputs/);
 });
@@ -663,4 +663,67 @@ test('one abort listener per signal, removed once its jobs have ended', async ()
   assert.equal(r.n, 500);
   assert.ok(r.calls.add >= 1 && r.calls.add <= 3, `listeners added: ${r.calls.add}`);
   assert.equal(r.calls.remove, r.calls.add, 'every listener removed once its jobs ended');
+});
+
+test('a wrong kind is a TypeError naming it, and the pool then runs a job', async () => {
+  const r = await inPage(async ({ Pool }) => {
+    const pool = await Pool.create({ workers: 1 });
+    const out = [];
+    for (const call of [
+      () => pool.run(123, 1),
+      () => pool.submit(undefined, 1),
+      () => pool.trySubmit({ kind: 'echo' }, 1),
+      () => pool.run('no-such-kind', 1),
+      () => pool.run('echo', 1, { timeoutMS: 5 }),
+      () => pool.cancel('7'),
+    ]) {
+      try {
+        await call();
+        out.push('no error');
+      } catch (e) {
+        out.push(`${e.name}: ${e.message}`);
+      }
+    }
+    return { out, after: await pool.run('echo', 'still here') };
+  });
+  assert.match(r.out[0], /^TypeError: argument "kind" must be a job kind \(a string\), got number 123/);
+  assert.match(r.out[1], /^TypeError: argument "kind" must be a job kind \(a string\), got undefined/);
+  assert.match(r.out[2], /^TypeError: argument "kind" must be a job kind/);
+  assert.match(r.out[3], /^TypeError: unknown job kind "no-such-kind"; this pool runs: echo, sleep/);
+  assert.match(r.out[4], /^TypeError: unknown job option "timeoutMS"/);
+  assert.match(r.out[5], /^TypeError: argument "id" must be a job id/);
+  assert.equal(r.after, 'still here');
+});
+
+test('after a trap in the module, calls reject with PoolClosedError instead of hanging', async () => {
+  const r = await inPage(async ({ Pool }) => {
+    const pool = await Pool.create({ workers: 1 });
+    await pool.run('echo', 1);
+    const glue = await import('/web/pkg/brigade_wasm.js');
+    let trap;
+    try {
+      glue.__brigadeTrapForTests();
+    } catch (e) {
+      trap = `${e.constructor.name}: ${e.message}`;
+    }
+    const settle = (p) =>
+      Promise.race([
+        Promise.resolve(p).then(
+          (v) => `resolved ${v}`,
+          (e) => `${e.name}: ${e.message} (cause: ${e.cause?.constructor?.name})`,
+        ),
+        new Promise((res) => setTimeout(() => res('hung'), 3000)),
+      ]);
+    const after = [];
+    for (const call of [() => pool.run('echo', 2), () => pool.stats(), () => pool.submit('echo', 3)]) {
+      try {
+        after.push(await settle(call()));
+      } catch (e) {
+        after.push(`${e.name}: ${e.message} (cause: ${e.cause?.constructor?.name})`);
+      }
+    }
+    return { trap, after };
+  });
+  assert.match(r.trap ?? '', /RuntimeError/);
+  for (const a of r.after) assert.match(a, /^PoolClosedError: the pool is closed: its WebAssembly module trapped/, JSON.stringify(r.after));
 });

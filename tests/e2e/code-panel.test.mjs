@@ -1,5 +1,5 @@
 // @ts-check
-// The code panel's JavaScript runs as shown. Each snippet web/code.js makes,
+// The code panel's JavaScript runs as shown. Each snippet web/code/ makes,
 // for TEST_SETTINGS and a few variants, is served as a module in the
 // playground's folder, so its './pkg/index.js' and './jobs.js' are the real
 // package and handlers, imported into a cross-origin isolated page, and must
@@ -8,7 +8,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { serve, launch, openPage } from './harness.mjs';
-import { code, TEST_SETTINGS } from '../../web/code.js';
+import { code, TEST_SETTINGS } from '../../web/code/index.js';
 
 const T = TEST_SETTINGS;
 
@@ -71,7 +71,7 @@ function emailsAddUp(line) {
 /**
  * A snippet to run and the summary line it must log (the same cases as the
  * Rust in tests/tools/code-panel.test.mjs).
- * @type {{ name: string, settings: import('../../web/code.js').Settings, expect: RegExp | ((line: string) => void) }[]}
+ * @type {{ name: string, settings: import('../../web/code/index.js').Settings, expect: RegExp | ((line: string) => void) }[]}
  */
 const CASES = [
   // Failure rate 0 and a timeout far above the longest cook time.

@@ -1,5 +1,5 @@
 // @ts-check
-// The playground's code panel (web/code.js) shows one program three ways. Its
+// The playground's code panel (web/code/) shows one program three ways. Its
 // Rust must really compile against `brigade` and print what the settings
 // imply: each case below becomes a binary of a scratch cargo package in
 // target/code-panel/ (its own `target` kept between runs, so a warm run only
@@ -12,7 +12,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync
 import { homedir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { code, TEST_SETTINGS } from '../../web/code.js';
+import { code, TEST_SETTINGS } from '../../web/code/index.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const scratch = join(root, 'target', 'code-panel');
@@ -68,7 +68,7 @@ function emailsAddUp(line) {
 /**
  * A program to build and run, and the summary line it must print: exact where
  * the settings decide it, else a check of what they do decide.
- * @type {{ name: string, settings: import('../../web/code.js').Settings, expect: RegExp | ((line: string) => void) }[]}
+ * @type {{ name: string, settings: import('../../web/code/index.js').Settings, expect: RegExp | ((line: string) => void) }[]}
  */
 const CASES = [
   // Failure rate 0 and a timeout far above the longest cook time.

@@ -3,7 +3,7 @@
 // The pool's queue lives in the module's shared memory and Web Workers serve
 // it, so submitting a job is a write into that memory, not a postMessage.
 
-import init, { PoolHandle } from './brigade_wasm.js';
+import init, { PoolHandle, builtInKinds } from './brigade_wasm.js';
 
 /** The page is not cross-origin isolated, so shared memory is unavailable. */
 export class NotIsolatedError extends Error {
@@ -27,10 +27,16 @@ export class QueueFullError extends Error {
   }
 }
 
-/** The pool no longer accepts jobs. */
+/** The pool no longer accepts jobs (it was closed, or the module trapped: see `cause`). */
 export class PoolClosedError extends Error {
-  constructor() {
-    super('the pool is closed');
+  /** @param {ErrorOptions} [options] */
+  constructor(options) {
+    super(
+      trapped !== null && options?.cause === trapped
+        ? `the pool is closed: its WebAssembly module trapped (${trapped.message}) and takes no more calls`
+        : 'the pool is closed',
+      options,
+    );
     this.name = 'PoolClosedError';
   }
 }
@@ -73,6 +79,40 @@ export class AbortError extends Error {
 
 /** @type {Promise<unknown> | null} */
 let ready = null;
+
+/**
+ * The trap that ended the module, if one did. After a trap on any thread the
+ * wasm-bindgen glue answers every call with `Error('Module terminated')`,
+ * and the trap may have stopped a thread in the middle of a change to the
+ * shared memory, so no call goes into the module again: every pool answers
+ * with PoolClosedError whose cause is what was thrown.
+ * @type {Error | null}
+ */
+let trapped = null;
+
+/** @param {unknown} e @returns {e is Error} */
+function isTrap(e) {
+  return e instanceof WebAssembly.RuntimeError || (e instanceof Error && e.message === 'Module terminated');
+}
+
+/**
+ * Runs a call into the module; a trap ends every pool (see `trapped`).
+ * @template T
+ * @param {() => T} call
+ * @returns {T}
+ */
+function guarded(call) {
+  if (trapped) throw new PoolClosedError({ cause: trapped });
+  try {
+    return call();
+  } catch (e) {
+    if (isTrap(e)) {
+      trapped = e;
+      throw new PoolClosedError({ cause: e });
+    }
+    throw e;
+  }
+}
 
 /**
  * Instantiates the module once. Fails with NotIsolatedError on a page that is not
@@ -252,11 +292,35 @@ async function loadHandlers(h) {
 function jobOptions(opts) {
   if (opts === undefined) return { signal: undefined, timeoutMs: undefined };
   const o = object(opts, 'job options');
+  for (const k of Object.keys(o)) {
+    if (!JOB_OPTIONS.includes(k)) {
+      throw new TypeError(`unknown job option "${k}"; known job options: ${JOB_OPTIONS.join(', ')}`);
+    }
+  }
   const signal = o.signal;
   if (signal !== undefined && !(signal instanceof AbortSignal)) {
     throw new TypeError('option "signal" must be an AbortSignal');
   }
   return { signal, timeoutMs: num(o, '', 'timeoutMs', { min: 0.001, max: DAY_MS }) };
+}
+
+const JOB_OPTIONS = ['signal', 'timeoutMs'];
+
+/**
+ * Checks a job's kind before it crosses into the module.
+ * @param {unknown} kind
+ * @param {Set<string>} known the kinds the pool runs
+ * @returns {string}
+ */
+function checkKind(kind, known) {
+  if (typeof kind !== 'string') {
+    const got = typeof kind === 'symbol' ? kind.toString() : JSON.stringify(kind) ?? String(kind);
+    throw new TypeError(`argument "kind" must be a job kind (a string), got ${typeof kind} ${got}`);
+  }
+  if (!known.has(kind)) {
+    throw new TypeError(`unknown job kind ${JSON.stringify(kind)}; this pool runs: ${[...known].join(', ')}`);
+  }
+  return kind;
 }
 
 /** @param {AbortSignal} signal */
@@ -382,10 +446,14 @@ export class Pool extends EventTarget {
    */
   #bell;
 
-  /** @param {PoolHandle} handle */
-  constructor(handle) {
+  /** The kinds this pool runs: the built-in ones and its handlers' exports. @type {Set<string>} */
+  #kinds;
+
+  /** @param {PoolHandle} handle @param {string[]} kinds */
+  constructor(handle, kinds) {
     super();
     this.#handle = handle;
+    this.#kinds = new Set(kinds);
     this.#bell = typeof Atomics.waitAsync === 'function' ? handle.resultsBell() : null;
   }
 
@@ -398,7 +466,8 @@ export class Pool extends EventTarget {
     const c = config(options);
     if (options.handlers !== undefined) c.handlers = await loadHandlers(options.handlers);
     await initialize();
-    return new Pool(new PoolHandle(c));
+    const handle = guarded(() => new PoolHandle(c));
+    return new Pool(handle, [...builtInKinds(), ...(c.handlers?.names ?? [])]);
   }
 
   /**
@@ -439,7 +508,7 @@ export class Pool extends EventTarget {
     this.#unwatch(r.id);
     const type = r.ok ? 'result' : 'error';
     if (this.#heard(type)) this.dispatchEvent(new CustomEvent(type, { detail: r }));
-    if (this.#heard('idle') && this.#handle.busy() === 0 && this.#handle.queued() === 0) {
+    if (this.#heard('idle') && guarded(() => this.#handle.busy() === 0 && this.#handle.queued() === 0)) {
       this.dispatchEvent(new Event('idle'));
     }
   }
@@ -447,6 +516,7 @@ export class Pool extends EventTarget {
   /** @param {unknown} e */
   #submitError(e) {
     if (e === 'closed') return new PoolClosedError();
+    if (e instanceof PoolClosedError) return e;
     return e instanceof Error ? new TypeError(e.message) : e;
   }
 
@@ -459,6 +529,7 @@ export class Pool extends EventTarget {
     this.#pumping = true;
     (async () => {
       for (;;) {
+        if (this.#broken) break;
         if (performance.now() - this.#sliceStart > SLICE_MS) {
           await nextTask();
           this.#sliceStart = performance.now();
@@ -474,6 +545,7 @@ export class Pool extends EventTarget {
           const waiter = this.#waiting.get(r.id);
           if (waiter) {
             this.#waiting.delete(r.id);
+            this.#failing.delete(r.id);
             waiter(r);
           } else {
             // Out before its run() call saw the id (a waiting sender's job
@@ -485,8 +557,23 @@ export class Pool extends EventTarget {
       }
       this.#ended = true;
       this.#wakeTakers();
-    })();
+    })().catch((e) => {
+      // The module trapped (or the loop failed otherwise): no outcome will
+      // come out, so nobody may wait for one.
+      this.#broken = e;
+      this.#closed = true;
+      this.#ended = true;
+      for (const fail of this.#failing.values()) fail(e);
+      this.#waiting.clear();
+      this.#failing.clear();
+      this.#wakeTakers();
+    });
   }
+
+  /** Why the results loop stopped early, if it did. @type {unknown} */
+  #broken = null;
+  /** Rejects each run() call waiting for its record, by id. @type {Map<number, (e: unknown) => void>} */
+  #failing = new Map();
 
   /**
    * The next batch of outcomes, or null once the pool is closed and drained.
@@ -506,14 +593,14 @@ export class Pool extends EventTarget {
     }
     const bell = this.#bell;
     if (bell === null) {
-      const batch = await this.#handle.nextResults(1024);
+      const batch = await guarded(() => this.#handle.nextResults(1024));
       this.#sliceStart = performance.now();
       return batch;
     }
     for (;;) {
       const seen = Atomics.load(bell, 0);
       /** @type {JobResult[] | null | undefined} */
-      const batch = this.#handle.pollResults(1024);
+      const batch = guarded(() => this.#handle.pollResults(1024));
       if (batch !== undefined) return batch;
       const wait = Atomics.waitAsync(bell, 0, seen);
       if (wait.async) {
@@ -566,7 +653,7 @@ export class Pool extends EventTarget {
     if (this.#backlog.isEmpty()) {
       if (this.#hasRoom()) {
         try {
-          return this.#accepted(this.#handle.trySubmit(kind, input, timeoutMs, awaited));
+          return this.#accepted(guarded(() => this.#handle.trySubmit(kind, input, timeoutMs, awaited)));
         } catch (e) {
           throw this.#submitError(e);
         }
@@ -587,7 +674,7 @@ export class Pool extends EventTarget {
    * its jobs wait for a worker.
    */
   #hasRoom() {
-    return this.#handle.queued() < this.#handle.capacity();
+    return guarded(() => this.#handle.queued() < this.#handle.capacity());
   }
 
   async #feed() {
@@ -597,8 +684,8 @@ export class Pool extends EventTarget {
       for (let b = this.#backlog.peek(); b !== undefined; b = this.#backlog.peek()) {
         try {
           const id = this.#hasRoom()
-            ? this.#handle.trySubmit(b.kind, b.input, b.timeoutMs, b.awaited)
-            : await this.#handle.submit(b.kind, b.input, b.timeoutMs, b.awaited);
+            ? guarded(() => this.#handle.trySubmit(b.kind, b.input, b.timeoutMs, b.awaited))
+            : await guarded(() => this.#handle.submit(b.kind, b.input, b.timeoutMs, b.awaited));
           b.resolve(this.#accepted(id));
         } catch (e) {
           b.reject(this.#submitError(e));
@@ -620,6 +707,7 @@ export class Pool extends EventTarget {
    * @returns {Promise<unknown>}
    */
   async run(kind, input, opts) {
+    checkKind(kind, this.#kinds);
     const { signal, timeoutMs } = jobOptions(opts);
     if (signal?.aborted) throw abortError(signal);
     this.#pump();
@@ -631,7 +719,13 @@ export class Pool extends EventTarget {
       const queued = id;
       const early = this.#early.get(queued);
       this.#early.delete(queued);
-      const r = early ?? (await new Promise((resolve) => this.#waiting.set(queued, resolve)));
+      if (this.#broken) throw this.#broken;
+      const r =
+        early ??
+        (await new Promise((resolve, reject) => {
+          this.#waiting.set(queued, resolve);
+          this.#failing.set(queued, reject);
+        }));
       this.#settled(r);
       if (r.ok) return r.value;
       throw toError(/** @type {{ name: string, message: string }} */ (r.error), signal);
@@ -649,6 +743,7 @@ export class Pool extends EventTarget {
    * @returns {Promise<number>}
    */
   async submit(kind, input, opts) {
+    checkKind(kind, this.#kinds);
     const { signal, timeoutMs } = jobOptions(opts);
     if (signal?.aborted) throw abortError(signal);
     const id = await this.#enqueue(kind, input, timeoutMs, false);
@@ -664,13 +759,14 @@ export class Pool extends EventTarget {
    * @returns {number} the job's id
    */
   trySubmit(kind, input, opts) {
+    checkKind(kind, this.#kinds);
     const { signal, timeoutMs } = jobOptions(opts);
     if (signal?.aborted) throw abortError(signal);
     let id;
     try {
       // Jobs in the backlog wait for room first.
-      if (!this.#backlog.isEmpty() || (this.#handle.capacity() > 0 && !this.#hasRoom())) throw 'full';
-      id = this.#accepted(this.#handle.trySubmit(kind, input, timeoutMs));
+      if (!this.#backlog.isEmpty() || (guarded(() => this.#handle.capacity()) > 0 && !this.#hasRoom())) throw 'full';
+      id = this.#accepted(guarded(() => this.#handle.trySubmit(kind, input, timeoutMs)));
     } catch (e) {
       if (e === 'full') {
         this.dispatchEvent(new Event('full'));
@@ -701,7 +797,7 @@ export class Pool extends EventTarget {
   #watch(id, signal) {
     if (!signal) return;
     if (signal.aborted) {
-      this.#handle.cancel(id);
+      guarded(() => this.#handle.cancel(id));
       return;
     }
     let entry = this.#watched.get(signal);
@@ -709,10 +805,10 @@ export class Pool extends EventTarget {
       const onAbort = () => {
         const ids = this.#watched.get(signal)?.ids ?? new Set();
         this.#watched.delete(signal);
-        for (const id of ids) {
-          this.#signalOf.delete(id);
-          this.#handle.cancel(id);
-        }
+        for (const id of ids) this.#signalOf.delete(id);
+        // After a trap there is nothing left to cancel (every call fails).
+        if (trapped) return;
+        for (const id of ids) this.#handle.cancel(id);
       };
       entry = { ids: new Set(), onAbort };
       this.#watched.set(signal, entry);
@@ -741,7 +837,10 @@ export class Pool extends EventTarget {
    * @param {number} id
    */
   cancel(id) {
-    return this.#handle.cancel(id);
+    if (typeof id !== 'number' || !Number.isFinite(id)) {
+      throw new TypeError(`argument "id" must be a job id (a number), got ${JSON.stringify(id) ?? String(id)}`);
+    }
+    return guarded(() => this.#handle.cancel(id));
   }
 
   /**
@@ -756,6 +855,7 @@ export class Pool extends EventTarget {
         this.#settled(r);
         yield r;
       } else if (this.#ended) {
+        if (this.#broken) throw this.#broken;
         return;
       } else {
         await new Promise((wake) => this.#takers.push(() => wake(undefined)));
@@ -827,7 +927,7 @@ export class Pool extends EventTarget {
 
   /** A snapshot of the pool: gauges, counters, and wait/run percentiles in ms. */
   stats() {
-    return this.#handle.stats();
+    return guarded(() => this.#handle.stats());
   }
 
   /**
@@ -836,12 +936,12 @@ export class Pool extends EventTarget {
    * @returns {RunningJob[]}
    */
   running() {
-    return this.#handle.running();
+    return guarded(() => this.#handle.running());
   }
 
   /** The metrics in Prometheus' text exposition format. */
   metricsText() {
-    return this.#handle.metricsText();
+    return guarded(() => this.#handle.metricsText());
   }
 
   /**
@@ -850,13 +950,13 @@ export class Pool extends EventTarget {
    */
   resize(n) {
     if (!Number.isInteger(n) || n < 1 || n > 256) throw new RangeError(`resize(n): n must be an integer 1..256, got ${n}`);
-    this.#handle.resize(n);
+    guarded(() => this.#handle.resize(n));
   }
 
   /** Stops intake; queued jobs still run, and results() ends after them. */
   close() {
     this.#closed = true;
-    this.#handle.close();
+    guarded(() => this.#handle.close());
     this.#wakeLoop();
   }
 
@@ -864,13 +964,13 @@ export class Pool extends EventTarget {
   async drain() {
     this.#closed = true;
     this.#wakeLoop();
-    await this.#handle.drain();
+    await guarded(() => this.#handle.drain());
   }
 
   /** Cancels everything now: queued jobs end with AbortError, running ones are asked to stop. */
   terminate() {
     this.#closed = true;
-    this.#handle.abort();
+    guarded(() => this.#handle.abort());
     this.#wakeLoop();
   }
 

@@ -69,6 +69,20 @@ fn ms(v: f64) -> Duration {
     Duration::from_secs_f64(v / 1000.0)
 }
 
+/// The names of the built-in job kinds, which `js/index.js` checks a job's
+/// kind against before it crosses into the module.
+#[wasm_bindgen(js_name = builtInKinds)]
+pub fn built_in_kinds() -> Vec<String> {
+    kinds::KINDS.iter().map(|k| (*k).to_owned()).collect()
+}
+
+/// Traps, on purpose: the test hook for what the JavaScript API does after a
+/// trap (`tests/e2e/api.test.mjs`). Not part of the API.
+#[wasm_bindgen(js_name = __brigadeTrapForTests)]
+pub fn trap_for_tests() {
+    core::arch::wasm32::unreachable()
+}
+
 /// A pool of Web Workers sharing this module's memory; see `js/index.js`.
 #[wasm_bindgen]
 pub struct PoolHandle {

@@ -1,0 +1,192 @@
+// @ts-check
+// The mandelbrot scenario's program: the page's view of the whole set cut into
+// strips of rows, each strip's iteration counts computed on a worker. Rust and
+// Go count in code of their own, JavaScript with brigade-wasm's built-in
+// mandelbrot kind.
+import { program, count, f64, goImports, queueNote } from './program.js';
+
+/**
+ * @typedef {import('./index.js').Settings} Settings
+ * @typedef {import('./index.js').Code} Code
+ */
+
+/** The Mandelbrot image: its size, and a view of the whole set (as the page draws it). */
+const MB = { width: 480, height: 360, left: -0.6, span: 3.2 };
+
+/** The mandelbrot scenario's program, in Rust, JavaScript and Go. @param {Settings} s @returns {Code} */
+export function mandelbrot(s) {
+  const workers = Number(s.workers);
+  const queue = Number(s.queue);
+  // A strip is at least one row.
+  const strips = Math.min(Number(s.jobs), MB.height);
+  const maxIter = Number(s.maxIter);
+  const { width, height, left, span } = MB;
+  const title = `Mandelbrot: a ${width}×${height} image of the whole set in ${count(strips, 'strip')}, on ${count(workers, 'worker')}.`;
+  const view = `${width} columns span ${span}, from ${left - span / 2} to ${left + span / 2}`;
+  const clamped = strips < Number(s.jobs) && `one strip per row at most: the image has ${height} rows`;
+
+  const rust = program([
+    `//! ${title}`,
+    'use brigade::{Context, Pool};',
+    'use std::thread;',
+    '',
+    `const WIDTH: usize = ${width};`,
+    `const HEIGHT: usize = ${height};`,
+    `const SCALE: f64 = ${f64(span)} / ${f64(width)}; // ${view}`,
+    `const MAX_ITER: u16 = ${maxIter};`,
+    '',
+    '/// Rows `top..bottom`: for each pixel c, how many steps of z = z² + c stay within radius 2.',
+    'fn strip(&(top, bottom): &(usize, usize), _ctx: &Context) -> Result<Vec<u16>, String> {',
+    `    let (x, y) = (${left} - ${f64(width / 2)} * SCALE, -${f64(height / 2)} * SCALE + top as f64 * SCALE);`,
+    '    let mut counts = Vec::with_capacity(WIDTH * (bottom - top));',
+    '    for j in 0..bottom - top {',
+    '        for i in 0..WIDTH {',
+    '            let (cr, ci) = (x + i as f64 * SCALE, y + j as f64 * SCALE);',
+    '            let (mut zr, mut zi, mut n) = (0.0f64, 0.0f64, 0);',
+    '            while n < MAX_ITER && zr * zr + zi * zi <= 4.0 {',
+    '                (zr, zi) = (zr * zr - zi * zi + cr, 2.0 * zr * zi + ci);',
+    '                n += 1;',
+    '            }',
+    '            counts.push(n);',
+    '        }',
+    '    }',
+    '    Ok(counts)',
+    '}',
+    '',
+    'fn main() {',
+    '    let pool = Pool::builder()',
+    `        .workers(${workers})`,
+    `        .queue(${queue}) // ${queueNote(queue, 'strip')}`,
+    '        .build(strip)',
+    '        .expect("valid pool settings");',
+    '    thread::scope(|s| {',
+    '        s.spawn(|| {',
+    clamped && `            // ${clamped}`,
+    `            for i in 0..${strips} {`,
+    `                let rows = (i * HEIGHT / ${strips}, (i + 1) * HEIGHT / ${strips});`,
+    '                pool.submit(rows).expect("the pool is open"); // blocks while the queue is full',
+    '            }',
+    '            pool.close();',
+    '        });',
+    '        // Strips as they finish, in any order.',
+    '        let (mut strips, mut pixels, mut in_set) = (0, 0, 0);',
+    '        for outcome in pool.results() {',
+    '            let counts = outcome.result.expect("a strip renders");',
+    '            strips += 1;',
+    '            pixels += counts.len();',
+    '            in_set += counts.iter().filter(|&&n| n == MAX_ITER).count();',
+    '        }',
+    '        println!("mandelbrot: {strips} strips, {pixels} pixels, {in_set} in the set");',
+    '    });',
+    '}',
+  ]);
+
+  const js = program([
+    `// ${title}`,
+    "import { Pool } from './pkg/index.js';",
+    '',
+    'const pool = await Pool.create({',
+    `  workers: ${workers},`,
+    `  queue: ${queue}, // ${queueNote(queue, 'strip')}`,
+    '});',
+    `const scale = ${span} / ${width}; // ${view}`,
+    `const x = ${left} - ${width / 2} * scale; // the left edge`,
+    `const maxIter = ${maxIter};`,
+    '',
+    `// The producer: strip i covers rows [top, bottom) of ${height}; submit() waits while the queue is full.`,
+    'const producer = (async () => {',
+    clamped && `  // ${clamped}`,
+    `  for (let i = 0; i < ${strips}; i++) {`,
+    `    const top = Math.floor((i * ${height}) / ${strips});`,
+    `    const bottom = Math.floor(((i + 1) * ${height}) / ${strips});`,
+    '    // The built-in mandelbrot kind: pixel (col, row) is c = (x + col·scale) + (y + row·scale)i.',
+    `    const y = -${height / 2} * scale + top * scale;`,
+    `    await pool.submit('mandelbrot', { x, y, width: ${width}, height: bottom - top, scale, maxIter });`,
+    '  }',
+    '  pool.close();',
+    '})();',
+    '',
+    '// Strips as they finish, in any order: iteration counts, a Uint16Array each.',
+    'let strips = 0;',
+    'let pixels = 0;',
+    'let inSet = 0;',
+    'for await (const r of pool.results()) {',
+    '  if (!r.ok) throw new Error(`strip ${r.id}: ${r.error.message}`);',
+    '  strips++;',
+    '  pixels += r.value.length;',
+    '  for (const n of r.value) if (n === maxIter) inSet++;',
+    '}',
+    'await producer;',
+    'console.log(`mandelbrot: ${strips} strips, ${pixels} pixels, ${inSet} in the set`);',
+  ]);
+
+  const go = program([
+    `// ${title}`,
+    'package main',
+    '',
+    goImports(['fmt', 'sync']),
+    '',
+    'const (',
+    `\twidth, height = ${width}, ${height}`,
+    `\tscale         = ${f64(span)} / width // ${view}`,
+    `\tmaxIter       = ${maxIter}`,
+    ')',
+    '',
+    'type strip struct{ top, bottom int }',
+    '',
+    'func main() {',
+    `\tstrips := make(chan strip${queue ? `, ${queue}` : ''}) // ${queueNote(queue, 'strip')}`,
+    '\tcounts := make(chan []uint16)',
+    '\tvar wg sync.WaitGroup',
+    `\tfor range ${workers} { // ${count(workers, 'worker')}`,
+    '\t\twg.Add(1)',
+    '\t\tgo func() {',
+    '\t\t\tdefer wg.Done()',
+    '\t\t\tfor s := range strips {',
+    '\t\t\t\tcounts <- render(s)',
+    '\t\t\t}',
+    '\t\t}()',
+    '\t}',
+    '\tgo func() { // the producer',
+    clamped && `\t\t// ${clamped}`,
+    `\t\tfor i := range ${strips} {`,
+    '\t\t\t// Blocks while the queue is full.',
+    `\t\t\tstrips <- strip{i * height / ${strips}, (i + 1) * height / ${strips}}`,
+    '\t\t}',
+    '\t\tclose(strips)',
+    '\t}()',
+    '\tgo func() { wg.Wait(); close(counts) }()',
+    '\tn, pixels, inSet := 0, 0, 0',
+    '\tfor c := range counts { // strips as they finish, in any order',
+    '\t\tn++',
+    '\t\tpixels += len(c)',
+    '\t\tfor _, k := range c {',
+    '\t\t\tif k == maxIter {',
+    '\t\t\t\tinSet++',
+    '\t\t\t}',
+    '\t\t}',
+    '\t}',
+    '\tfmt.Printf("mandelbrot: %d strips, %d pixels, %d in the set\\n", n, pixels, inSet)',
+    '}',
+    '',
+    '// render counts, for each pixel c of its rows, the steps of z = z² + c within radius 2.',
+    'func render(s strip) []uint16 {',
+    `\tx, y := ${left}-${width / 2}*scale, -${height / 2}*scale+float64(s.top)*scale`,
+    '\tout := make([]uint16, 0, width*(s.bottom-s.top))',
+    '\tfor j := range s.bottom - s.top {',
+    '\t\tfor i := range width {',
+    '\t\t\tcr, ci := x+float64(i)*scale, y+float64(j)*scale',
+    '\t\t\tvar zr, zi float64',
+    '\t\t\tn := uint16(0)',
+    '\t\t\tfor n < maxIter && zr*zr+zi*zi <= 4 {',
+    '\t\t\t\tzr, zi = zr*zr-zi*zi+cr, 2*zr*zi+ci',
+    '\t\t\t\tn++',
+    '\t\t\t}',
+    '\t\t\tout = append(out, n)',
+    '\t\t}',
+    '\t}',
+    '\treturn out',
+    '}',
+  ]);
+  return { rust, js, go };
+}
