@@ -29,6 +29,7 @@ cat > "$out/package.json" <<JSON
   },
   "files": [
     "index.js",
+    "api/",
     "index.d.ts",
     "brigade_wasm.js",
     "brigade_wasm.d.ts",

@@ -1,0 +1,57 @@
+// @ts-check
+// The one WebAssembly module every pool shares: instantiating it, and what
+// happens after it traps.
+
+import init, { PoolHandle, builtInKinds } from '../brigade_wasm.js';
+import { NotIsolatedError, PoolClosedError } from './errors.js';
+
+export { PoolHandle, builtInKinds };
+
+/** @type {Promise<unknown> | null} */
+let ready = null;
+
+/**
+ * The trap that ended the module, if one did. After a trap on any thread the
+ * wasm-bindgen glue answers every call with `Error('Module terminated')`,
+ * and the trap may have stopped a thread in the middle of a change to the
+ * shared memory, so no call goes into the module again: every pool answers
+ * with PoolClosedError whose cause is what was thrown.
+ * @type {Error | null}
+ */
+export let trapped = null;
+
+/** @param {unknown} e @returns {e is Error} */
+function isTrap(e) {
+  return e instanceof WebAssembly.RuntimeError || (e instanceof Error && e.message === 'Module terminated');
+}
+
+/**
+ * Runs a call into the module; a trap ends every pool (see `trapped`).
+ * @template T
+ * @param {() => T} call
+ * @returns {T}
+ */
+export function guarded(call) {
+  if (trapped) throw new PoolClosedError({ cause: trapped, trapped: true });
+  try {
+    return call();
+  } catch (e) {
+    if (isTrap(e)) {
+      trapped = e;
+      throw new PoolClosedError({ cause: e, trapped: true });
+    }
+    throw e;
+  }
+}
+
+/**
+ * Instantiates the module once. Fails with NotIsolatedError on a page that is not
+ * cross-origin isolated (checked first: without isolation the module cannot load).
+ * @param {unknown} [moduleOrPath]
+ */
+export async function initialize(moduleOrPath) {
+  if (!globalThis.crossOriginIsolated) throw new NotIsolatedError();
+  ready ??= init(moduleOrPath === undefined ? undefined : { module_or_path: moduleOrPath });
+  await ready;
+}
+

@@ -1,0 +1,203 @@
+// @ts-check
+// The options of Pool.create and of each job: their types, limits and
+// defaults, and the checks that turn a bad one into a TypeError or RangeError
+// naming it before anything reaches the module.
+
+/**
+ * @typedef {object} RetryOptions
+ * @property {number} [attempts] attempts in all, 1 = no retry (default 3)
+ * @property {number} [baseMs] first backoff delay (default 10)
+ * @property {number} [maxMs] largest backoff delay (default 1000)
+ * @property {boolean} [jitter] full jitter (default true)
+ *
+ * @typedef {object} RateLimitOptions
+ * @property {number} perSecond job starts per second
+ * @property {number} [burst] starts allowed at once (default 1)
+ *
+ * @typedef {object} PoolOptions
+ * @property {number} [workers] Web Workers (default: navigator.hardwareConcurrency)
+ * @property {number} [queue] queue capacity; 0 makes submit a rendezvous (default: 2 × workers)
+ * @property {number} [timeoutMs] default run-time limit of each job
+ * @property {number} [saturationWindowMs] width of a window of `stats().saturationSeries` (default 1000)
+ * @property {RetryOptions} [retry] retry failing jobs with exponential backoff
+ * @property {RateLimitOptions} [rateLimit] limit how often jobs start
+ * @property {number} [rayonThreads] start a rayon pool of this many Web Workers (once per page,
+ *   shared by every pool) for kernels that split one job across cores, such as mandelbrot (default 0)
+ * @property {string | URL} [handlers] an ES module whose function exports are job handlers:
+ *   a URL (absolute, or relative to the page), or the module's source text. Every worker
+ *   imports it; a job whose kind names an export calls it as `handler(input, { signal })`,
+ *   sync or async. The page imports it once too, to check it and list its exports.
+ *
+ * @typedef {object} JobOptions
+ * @property {AbortSignal} [signal] cancels the job (queued: never runs; running: its context is cancelled)
+ * @property {number} [timeoutMs] run-time limit of this job
+ *
+ * @typedef {object} JobResult
+ * @property {number} id
+ * @property {string} kind
+ * @property {boolean} ok
+ * @property {unknown} value
+ * @property {{ name: string, message: string } | null} error
+ * @property {number | null} worker
+ * @property {number} attempts
+ * @property {number} queuedMs
+ * @property {number} runMs
+ * @property {number | null} startedAt when it first started, in ms on the page's
+ *   `performance.now()` clock; null if it never ran
+ * @property {number} endedAt when it ended, on the same clock
+ *
+ * @typedef {object} RunningJob
+ * @property {number} id
+ * @property {number} worker
+ * @property {number} startedAt on the page's `performance.now()` clock
+ */
+
+/**
+ * @param {Record<string, unknown>} o
+ * @param {string} path
+ * @param {string} key
+ * @param {{ min: number, max: number, integer?: boolean }} range
+ * @param {number} [fallback]
+ * @returns {number | undefined}
+ */
+export function num(o, path, key, range, fallback) {
+  const v = o[key];
+  if (v === undefined) return fallback;
+  const name = path ? `${path}.${key}` : key;
+  if (typeof v !== 'number' || Number.isNaN(v)) {
+    throw new TypeError(`option "${name}" must be a number, got ${JSON.stringify(v)}`);
+  }
+  if (range.integer && !Number.isInteger(v)) throw new TypeError(`option "${name}" must be an integer, got ${v}`);
+  if (v < range.min || v > range.max) {
+    throw new RangeError(`option "${name}" must be between ${range.min} and ${range.max}, got ${v}`);
+  }
+  return v;
+}
+
+/** @param {unknown} v @param {string} name @returns {Record<string, unknown>} */
+export function object(v, name) {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) {
+    throw new TypeError(`option "${name}" must be an object, got ${JSON.stringify(v)}`);
+  }
+  return /** @type {Record<string, unknown>} */ (v);
+}
+
+const KNOWN = ['workers', 'queue', 'timeoutMs', 'saturationWindowMs', 'retry', 'rateLimit', 'handlers', 'rayonThreads'];
+export const DAY_MS = 86_400_000;
+
+/** @param {PoolOptions} options */
+export function config(options) {
+  const o = object(options, 'options');
+  for (const k of Object.keys(o)) {
+    if (!KNOWN.includes(k)) throw new TypeError(`unknown option "${k}"; known options: ${KNOWN.join(', ')}`);
+  }
+  const workers = /** @type {number} */ (
+    num(o, '', 'workers', { min: 1, max: 256, integer: true }, Math.min(navigator.hardwareConcurrency || 2, 256))
+  );
+  const c = {
+    workers,
+    queue: num(o, '', 'queue', { min: 0, max: 1 << 24, integer: true }, 2 * workers),
+    timeoutMs: num(o, '', 'timeoutMs', { min: 0.001, max: DAY_MS }),
+    saturationWindowMs: num(o, '', 'saturationWindowMs', { min: 1, max: DAY_MS }),
+    rayonThreads: num(o, '', 'rayonThreads', { min: 0, max: 256, integer: true }, 0),
+    retry: /** @type {object | undefined} */ (undefined),
+    rateLimit: /** @type {object | undefined} */ (undefined),
+    handlers: /** @type {{ url: string, names: string[] } | undefined} */ (undefined),
+  };
+  if (o.retry !== undefined) {
+    const r = object(o.retry, 'retry');
+    const jitter = r.jitter ?? true;
+    if (typeof jitter !== 'boolean') throw new TypeError('option "retry.jitter" must be a boolean');
+    c.retry = {
+      attempts: num(r, 'retry', 'attempts', { min: 1, max: 100, integer: true }, 3),
+      baseMs: num(r, 'retry', 'baseMs', { min: 0, max: DAY_MS }, 10),
+      maxMs: num(r, 'retry', 'maxMs', { min: 0, max: DAY_MS }, 1000),
+      jitter,
+    };
+  }
+  if (o.rateLimit !== undefined) {
+    const r = object(o.rateLimit, 'rateLimit');
+    if (r.perSecond === undefined) throw new TypeError('option "rateLimit.perSecond" is required');
+    c.rateLimit = {
+      perSecond: num(r, 'rateLimit', 'perSecond', { min: 1e-6, max: 1e9 }),
+      burst: num(r, 'rateLimit', 'burst', { min: 1, max: 1e6, integer: true }, 1),
+    };
+  }
+  return c;
+}
+
+/**
+ * Where the handlers module is: a URL as given, or a blob: URL holding source
+ * text. A string is a URL when it is one line that starts like one (a scheme,
+ * "/", "./" or "../"); anything else is taken as the module's source.
+ * @param {unknown} h
+ * @returns {string}
+ */
+export function handlersUrl(h) {
+  if (h instanceof URL) return h.href;
+  if (typeof h !== 'string' || h.trim() === '') {
+    throw new TypeError('option "handlers" must be a URL or the source text of an ES module');
+  }
+  const s = h.trim();
+  if (!s.includes('\n') && /^([a-z][a-z0-9+.-]*:|\/|\.{1,2}\/)/i.test(s)) {
+    return new URL(s, document.baseURI).href;
+  }
+  return URL.createObjectURL(new Blob([h], { type: 'text/javascript' }));
+}
+
+/**
+ * Imports the handlers module on the page to check it, and lists its
+ * function exports (the kinds it serves).
+ * @param {unknown} h
+ */
+export async function loadHandlers(h) {
+  const url = handlersUrl(h);
+  /** @type {Record<string, unknown>} */
+  let mod;
+  try {
+    mod = await import(/* @vite-ignore */ /* webpackIgnore: true */ url);
+  } catch (e) {
+    throw new TypeError(`option "handlers": the module could not be imported: ${e instanceof Error ? e.message : e}`, {
+      cause: e,
+    });
+  }
+  const names = Object.keys(mod).filter((k) => typeof mod[k] === 'function');
+  if (names.length === 0) throw new TypeError('option "handlers": the module exports no functions');
+  return { url, names };
+}
+
+/** @param {JobOptions | undefined} opts */
+export function jobOptions(opts) {
+  if (opts === undefined) return { signal: undefined, timeoutMs: undefined };
+  const o = object(opts, 'job options');
+  for (const k of Object.keys(o)) {
+    if (!JOB_OPTIONS.includes(k)) {
+      throw new TypeError(`unknown job option "${k}"; known job options: ${JOB_OPTIONS.join(', ')}`);
+    }
+  }
+  const signal = o.signal;
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    throw new TypeError('option "signal" must be an AbortSignal');
+  }
+  return { signal, timeoutMs: num(o, '', 'timeoutMs', { min: 0.001, max: DAY_MS }) };
+}
+
+const JOB_OPTIONS = ['signal', 'timeoutMs'];
+
+/**
+ * Checks a job's kind before it crosses into the module.
+ * @param {unknown} kind
+ * @param {Set<string>} known the kinds the pool runs
+ * @returns {string}
+ */
+export function checkKind(kind, known) {
+  if (typeof kind !== 'string') {
+    const got = typeof kind === 'symbol' ? kind.toString() : JSON.stringify(kind) ?? String(kind);
+    throw new TypeError(`argument "kind" must be a job kind (a string), got ${typeof kind} ${got}`);
+  }
+  if (!known.has(kind)) {
+    throw new TypeError(`unknown job kind ${JSON.stringify(kind)}; this pool runs: ${[...known].join(', ')}`);
+  }
+  return kind;
+}
+
