@@ -1,9 +1,15 @@
 #!/usr/bin/env bash
 # `make package`: builds the npm package brigade-wasm into dist/brigade-wasm:
-# the wasm-pack output (--target web), the JavaScript API (wasm/js/index.js), its
+# the wasm-pack output (--target web), the JavaScript API (wasm/js/), its
 # TypeScript declarations and README (wasm/npm/), the playground's service worker
 # for static hosts (web/sw.js, web/isolate.js), and a package.json whose `files`
-# lists the worker snippets, which wasm-pack's own package.json omits.
+# lists the worker snippets, which wasm-pack's own package.json omits. License
+# and repository come from the workspace Cargo.toml.
+#
+# `sideEffects` names the two files that do something when loaded: the worker
+# (snippets/brigade-wasm-*/js/worker.js starts listening for `brigade:init`
+# when it runs in a Web Worker) and the service worker (sw.js). Everything else
+# only defines exports, so a bundler may drop it when nothing of it is used.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 out="$root/dist/brigade-wasm"
@@ -13,19 +19,43 @@ rm -f "$out/.gitignore"
 cp "$root/wasm/npm/index.d.ts" "$root/wasm/npm/isolate.d.ts" "$root/wasm/npm/README.md" "$out/"
 cp "$root/web/sw.js" "$root/web/isolate.js" "$out/"
 version=$(sed -n 's/^version = "\(.*\)"/\1/p' "$root/wasm/Cargo.toml" | head -1)
+# A key of [workspace.package] in the root Cargo.toml.
+workspace_key() {
+  sed -n '/^\[workspace\.package\]/,/^\[/ s/^'"$1"' = "\(.*\)"/\1/p' "$root/Cargo.toml"
+}
+license=$(workspace_key license)
+repository=$(workspace_key repository)
+if [ -z "$license" ] || [ -z "$repository" ]; then
+  echo "package.sh: no license or repository in [workspace.package] of Cargo.toml" >&2
+  exit 1
+fi
 cat > "$out/package.json" <<JSON
 {
   "name": "brigade-wasm",
   "version": "$version",
   "description": "A worker pool on Web Workers sharing one WebAssembly memory: Go-style channels, backpressure, cancellation, retries, metrics",
-  "license": "MIT OR Apache-2.0",
+  "keywords": [
+    "worker-pool",
+    "web-workers",
+    "webassembly",
+    "wasm",
+    "sharedarraybuffer",
+    "concurrency",
+    "channels",
+    "backpressure",
+    "abortsignal",
+    "rust"
+  ],
+  "license": "$license",
+  "repository": { "type": "git", "url": "git+$repository.git", "directory": "wasm" },
   "type": "module",
   "main": "./index.js",
   "types": "./index.d.ts",
   "exports": {
     ".": { "types": "./index.d.ts", "default": "./index.js" },
     "./isolate.js": { "types": "./isolate.d.ts", "default": "./isolate.js" },
-    "./sw.js": "./sw.js"
+    "./sw.js": "./sw.js",
+    "./package.json": "./package.json"
   },
   "files": [
     "index.js",
@@ -41,7 +71,7 @@ cat > "$out/package.json" <<JSON
     "sw.js",
     "README.md"
   ],
-  "sideEffects": false
+  "sideEffects": ["./snippets/brigade-wasm-*/js/worker.js", "./sw.js"]
 }
 JSON
 echo "package: $out"

@@ -62,6 +62,7 @@ step "build the wasm package" scripts/build-wasm.sh web/pkg
 step "wasm imports a shared memory with a maximum" node scripts/check-wasm-memory.mjs web/pkg/brigade_wasm_bg.wasm
 step "wasm-pack test --headless --chrome" bash -c 'cd wasm && wasm-pack test --headless --chrome --mode no-install'
 step "build the npm package" scripts/package.sh
+step "types: tsc over the type tests, publint, attw" scripts/check-types.sh
 step "the playground's third-party files (web/vendor)" scripts/vendor.sh web/vendor
 step "make site: the playground as a static site (dist/site)" scripts/site.sh dist/site
 step "browser end-to-end, package and tool tests (node --test)" node --test --test-concurrency=1 tests/

@@ -6,9 +6,9 @@ export interface IsolateOptions {
    * the page; default `'sw.js'`. A service worker only controls pages at or below
    * its own folder, so it cannot be served from inside node_modules.
    */
-  serviceWorker?: string | URL;
+  serviceWorker?: string | URL | undefined;
   /** The pages it controls; default: the page's folder (`'./'`). */
-  scope?: string | URL;
+  scope?: string | URL | undefined;
 }
 
 /**
