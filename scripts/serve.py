@@ -5,9 +5,12 @@ Every response carries Cross-Origin-Opener-Policy: same-origin,
 Cross-Origin-Embedder-Policy: require-corp and Cross-Origin-Resource-Policy:
 same-origin, so the page is cross-origin isolated and may share WebAssembly
 memory with its Web Workers. `--no-isolation` leaves them out, to show (and test)
-what a page served without them does.
+what a page served without them does. `--csp POLICY` adds
+Content-Security-Policy: POLICY to every response as well (none by default), to
+test that the page and the package work under a strict policy.
 
-Usage: serve.py [--port N] [--dir DIR] [--no-isolation]; PORT=0 picks a free port.
+Usage: serve.py [--port N] [--dir DIR] [--no-isolation] [--csp POLICY];
+PORT=0 picks a free port.
 Prints the URL once listening.
 """
 import argparse
@@ -19,6 +22,7 @@ import sys
 
 class Handler(http.server.SimpleHTTPRequestHandler):
     isolate = True
+    csp = None
     extensions_map = {
         **http.server.SimpleHTTPRequestHandler.extensions_map,
         ".wasm": "application/wasm",
@@ -35,6 +39,8 @@ class Handler(http.server.SimpleHTTPRequestHandler):
             self.send_header("Cross-Origin-Opener-Policy", "same-origin")
             self.send_header("Cross-Origin-Embedder-Policy", "require-corp")
             self.send_header("Cross-Origin-Resource-Policy", "same-origin")
+        if self.csp:
+            self.send_header("Content-Security-Policy", self.csp)
         self.send_header("Cache-Control", "no-store")
         super().end_headers()
 
@@ -48,8 +54,10 @@ def main():
     p.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8080")))
     p.add_argument("--dir", default=os.path.join(os.path.dirname(__file__), "..", "web"))
     p.add_argument("--no-isolation", action="store_true")
+    p.add_argument("--csp", metavar="POLICY", help="send Content-Security-Policy: POLICY")
     a = p.parse_args()
     Handler.isolate = not a.no_isolation
+    Handler.csp = a.csp
     handler = functools.partial(Handler, directory=os.path.abspath(a.dir))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", a.port), handler)
     print(f"serving {os.path.relpath(a.dir)} at http://127.0.0.1:{server.server_address[1]}/", flush=True)
