@@ -334,7 +334,10 @@ async function start() {
     run.stats = pool.stats();
     await sc.finish?.(run.ctx);
   })()
-    .catch((e) => showError(`${e.name}: ${e.message}`))
+    // A cancelled run's pending calls reject with the cancel's reason.
+    .catch((e) => {
+      if (!(ctl.signal.aborted && e === ctl.signal.reason)) showError(`${e.name}: ${e.message}`);
+    })
     .finally(() => {
       run.ended = true;
       run.stats = pool.stats();

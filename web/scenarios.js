@@ -101,7 +101,13 @@ async function producer({ pool, signal, rec }, count, rate, job) {
     }
     const [kind, input] = await job(i);
     if (signal.aborted) break;
-    await pool.submit(kind, input, { signal });
+    try {
+      await pool.submit(kind, input, { signal });
+    } catch (e) {
+      // Cancelled while it waited for room: the job was never queued.
+      if (signal.aborted) break;
+      throw e;
+    }
     rec.producerAccepted();
   }
 }

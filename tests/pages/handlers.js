@@ -52,3 +52,8 @@ export function flaky() {
 export function notData() {
   return () => 1;
 }
+
+/** Returns its input: job data makes the round trip page -> worker -> page. */
+export function same(x) {
+  return x;
+}

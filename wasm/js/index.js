@@ -19,4 +19,5 @@ export {
   PanicError,
   TimeoutError,
   AbortError,
+  DataCloneError,
 } from './api/errors.js';

@@ -14,13 +14,13 @@ use std::task::{Context as TaskContext, Poll, Wake, Waker};
 use brigade::chan::{RecvError, TrySendError};
 use brigade::pool::{Distribution, Failure, Job as PoolJob, Metrics};
 use brigade::runtime::Duration;
-use brigade::{Outcome, RateLimit, Retry};
+use brigade::{CancelFunc, Context, Outcome, RateLimit, Retry};
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
 use crate::bootstrap::{install_runtime, WebWorkerSpawner};
-use crate::data::Data;
+use crate::data::{CloneError, Data};
 use crate::handlers::Handlers;
 use crate::kinds::{self, Fault, Job};
 
@@ -121,8 +121,13 @@ impl Wake for Bell {
 }
 
 #[wasm_bindgen(inline_js = "
-export function record(id, kind, value, name, message, stack, worker, attempts, queuedMs, runMs, startedAt, endedAt, awaited) {
-  const error = name === undefined ? null : stack === undefined ? { name, message } : { name, message, stack };
+export function record(id, kind, value, name, message, stack, errorName, worker, attempts, queuedMs, runMs, startedAt, endedAt, awaited) {
+  let error = null;
+  if (name !== undefined) {
+    error = { name, message };
+    if (stack !== undefined) error.stack = stack;
+    if (errorName !== undefined) error.errorName = errorName;
+  }
   const r = {
     id, kind, ok: error === null, value, error, worker: worker ?? null, attempts, queuedMs, runMs,
     startedAt: startedAt ?? null, endedAt,
@@ -146,6 +151,7 @@ extern "C" {
         name: Option<&str>,
         message: Option<&str>,
         stack: Option<String>,
+        error_name: Option<String>,
         worker: Option<f64>,
         attempts: f64,
         queued_ms: f64,
@@ -161,12 +167,12 @@ extern "C" {
 }
 
 /// Converts an outcome to `{ id, kind, ok, value, error: { name, message,
-/// stack? }, worker, attempts, queuedMs, runMs, startedAt, endedAt }`, the
+/// stack?, errorName? }, worker, attempts, queuedMs, runMs, startedAt, endedAt }`, the
 /// last two on the page's clock (`startedAt` null for a job that never ran).
 fn outcome_to_js(o: Outcome<Job, Data, Fault>) -> JsValue {
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
-    let (value, name, message, stack) = match o.result {
-        Ok(v) => (v.to_js(), None, None, None),
+    let (value, name, message, stack, error_name) = match o.result {
+        Ok(v) => (v.to_js(), None, None, None, None),
         Err(f) => {
             let name = match &f {
                 Failure::Error(_) => "JobError",
@@ -175,12 +181,22 @@ fn outcome_to_js(o: Outcome<Job, Data, Fault>) -> JsValue {
                 Failure::TimedOut(_) => "TimeoutError",
                 _ => "JobError",
             };
-            let (message, stack) = match f {
-                Failure::Error(Fault { message, stack }) => (message, stack),
-                Failure::Panicked(m) => (m, None),
-                other => (other.to_string(), None),
+            let (message, stack, error_name) = match f {
+                Failure::Error(Fault {
+                    message,
+                    stack,
+                    name,
+                }) => (message, stack, name),
+                Failure::Panicked(m) => (m, None, None),
+                other => (other.to_string(), None, None),
             };
-            (JsValue::UNDEFINED, Some(name), Some(message), stack)
+            (
+                JsValue::UNDEFINED,
+                Some(name),
+                Some(message),
+                stack,
+                error_name,
+            )
         }
     };
     let started_at = o.job.submitted_at + ms(o.queued_for);
@@ -191,6 +207,7 @@ fn outcome_to_js(o: Outcome<Job, Data, Fault>) -> JsValue {
         name,
         message.as_deref(),
         stack,
+        error_name,
         o.worker.map(|w| w as f64),
         o.attempts.into(),
         ms(o.queued_for),
@@ -212,13 +229,63 @@ fn batch(pool: &Inner, first: Outcome<Job, Data, Fault>, max: usize) -> JsValue 
     batch.into()
 }
 
+/// A cancel switch for one job: the job runs under its context, so
+/// cancelling it ends the job before it starts even while its submission is
+/// still on its way into the queue (where `Pool::cancel` by id cannot reach
+/// it yet). `js/api/pool.js` gives one to a job that waits for room and has
+/// an AbortSignal.
+#[wasm_bindgen]
+pub struct JobCancel {
+    // A panic in a binding call cannot leave a context half-cancelled: its
+    // state changes under its lock.
+    ctx: AssertUnwindSafe<Context>,
+    cancel: AssertUnwindSafe<CancelFunc>,
+}
+
+#[wasm_bindgen]
+impl JobCancel {
+    /// A switch not yet cancelled.
+    #[wasm_bindgen(constructor)]
+    #[allow(clippy::new_without_default)]
+    pub fn new() -> JobCancel {
+        let (ctx, cancel) = Context::with_cancel(&Context::background());
+        JobCancel {
+            ctx: AssertUnwindSafe(ctx),
+            cancel: AssertUnwindSafe(cancel),
+        }
+    }
+
+    /// Another handle on the same switch (one to give away with a job).
+    #[wasm_bindgen(js_name = cloneHandle)]
+    pub fn clone_handle(&self) -> JobCancel {
+        JobCancel {
+            ctx: AssertUnwindSafe(self.ctx.0.clone()),
+            cancel: AssertUnwindSafe(self.cancel.0.clone()),
+        }
+    }
+
+    /// Cancels the job: if it has not started it never will.
+    pub fn cancel(&self) {
+        self.cancel.cancel();
+    }
+}
+
+/// An input that cannot cross to the workers, as an `Error` named
+/// `DataCloneError` whose message starts with the path (`input.items[3]: a
+/// function (f) cannot be cloned`), for `js/api/pool.js` to turn into its class.
+fn data_clone_error(e: &CloneError) -> JsValue {
+    let err = js_sys::Error::new(&e.to_string());
+    err.set_name("DataCloneError");
+    err.into()
+}
+
 fn job(
     kind: String,
     input: &JsValue,
     timeout_ms: Option<f64>,
     awaited: bool,
 ) -> Result<PoolJob<Job, Fault>, JsValue> {
-    let input = Data::from_js(input).map_err(|e| JsError::new(&format!("job {kind:?}: {e}")))?;
+    let input = Data::from_js(input, "input").map_err(|e| data_clone_error(&e))?;
     let mut j = PoolJob::new(Job {
         kind,
         input,
@@ -411,15 +478,20 @@ impl PoolHandle {
     /// Queues a job, waiting (asynchronously) for room; resolves to its id or
     /// rejects with `"closed"`. `awaited` as for `trySubmit`: the outcome of a
     /// job queued by a waiting sender can come out before the page sees its id,
-    /// so the mark travels with the job.
+    /// so the mark travels with the job. `cancel`, if given, is the job's
+    /// switch (see [`JobCancel`]).
     pub fn submit(
         &self,
         kind: String,
         input: JsValue,
         timeout_ms: Option<f64>,
         awaited: Option<bool>,
+        cancel: Option<JobCancel>,
     ) -> Result<js_sys::Promise, JsValue> {
-        let job = job(kind, &input, timeout_ms, awaited.unwrap_or(false))?;
+        let mut job = job(kind, &input, timeout_ms, awaited.unwrap_or(false))?;
+        if let Some(c) = cancel {
+            job = job.context(&c.ctx.0);
+        }
         let inner = Rc::clone(&self.inner);
         Ok(future_to_promise(AssertUnwindSafe(async move {
             match inner.submit_async(job).await {

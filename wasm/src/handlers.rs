@@ -65,9 +65,12 @@ impl Handlers {
             let settled = JsFuture::from(promise).await;
             guard.disarm();
             match settled {
-                Ok(v) => Data::from_js(&v).map_err(|e| Fault {
-                    message: format!("handler {kind:?} returned a value that is not job data: {e}"),
+                // The message starts with the path (`output.when: ...`), as a
+                // job input's DataCloneError does.
+                Ok(v) => Data::from_js(&v, "output").map_err(|e| Fault {
+                    message: format!("{e} (returned by handler {kind:?})"),
                     stack: None,
+                    name: Some("DataCloneError".to_owned()),
                 }),
                 Err(thrown) => Err(fault(&thrown)),
             }
@@ -79,7 +82,8 @@ fn set(o: &js_sys::Object, k: &str, v: &JsValue) {
     let _ = js_sys::Reflect::set(o, &JsValue::from_str(k), v);
 }
 
-/// What a handler threw: an `Error`'s message and stack, or the value as text.
+/// What a handler threw: an `Error`'s message, name and stack, or the value
+/// as text.
 fn fault(thrown: &JsValue) -> Fault {
     match thrown.dyn_ref::<js_sys::Error>() {
         Some(e) => Fault {
@@ -87,13 +91,13 @@ fn fault(thrown: &JsValue) -> Fault {
             stack: js_sys::Reflect::get(e, &JsValue::from_str("stack"))
                 .ok()
                 .and_then(|s| s.as_string()),
+            name: Some(String::from(e.name())),
         },
-        None => Fault {
-            message: thrown
+        None => Fault::from(
+            thrown
                 .as_string()
                 .unwrap_or_else(|| format!("a handler threw a non-Error value: {thrown:?}")),
-            stack: None,
-        },
+        ),
     }
 }
 

@@ -29,13 +29,16 @@ pub struct Job {
 }
 
 /// Why a job failed: a message, and for a JavaScript handler that threw an
-/// `Error`, its stack.
+/// `Error`, its name and stack.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Fault {
     /// What went wrong.
     pub message: String,
     /// The JavaScript stack, if there is one.
     pub stack: Option<String>,
+    /// The thrown error's `name` (`"TypeError"`, a class's own name), if
+    /// it was an `Error`.
+    pub name: Option<String>,
 }
 
 impl std::fmt::Display for Fault {
@@ -49,6 +52,7 @@ impl From<String> for Fault {
         Fault {
             message,
             stack: None,
+            name: None,
         }
     }
 }
@@ -149,13 +153,17 @@ fn spin(d: Duration, ctx: &Context) -> Result<Data, String> {
 fn sha256(input: &Data) -> Result<Data, String> {
     let digest = match input {
         Data::Text(s) => Sha256::digest(s.as_bytes()),
-        Data::Bytes(b) => Sha256::digest(b),
-        other => {
-            return Err(format!(
-                "sha256: input must be a string or a Uint8Array, got {}",
-                other.type_name()
-            ))
-        }
+        // Lone surrogates hash as U+FFFD, the way TextEncoder encodes them.
+        Data::Utf16(units) => Sha256::digest(String::from_utf16_lossy(units).as_bytes()),
+        other => match other.as_bytes() {
+            Some(b) => Sha256::digest(b),
+            None => {
+                return Err(format!(
+                    "sha256: input must be a string or a Uint8Array, got {}",
+                    other.type_name()
+                ))
+            }
+        },
     };
     Ok(Data::Text(
         digest.iter().map(|b| format!("{b:02x}")).collect(),
@@ -239,14 +247,14 @@ fn thumbnail(input: &Data) -> Result<Data, String> {
             .ok_or_else(|| format!("thumbnail: input needs a number {k:?}"))
     };
     let (w, h, max_side) = (num("width")?, num("height")?, num("maxSide")?);
-    let Some(Data::Bytes(rgba)) = input.get("rgba") else {
+    let Some(rgba) = input.get("rgba").and_then(Data::as_bytes) else {
         return Err("thumbnail: input needs rgba: a Uint8Array or Uint8ClampedArray".into());
     };
     if w < 1.0 || h < 1.0 || max_side < 1.0 || w * h > MAX_PIXELS {
         return Err("thumbnail: width, height and maxSide must be >= 1".into());
     }
     let (w, h) = (w as u32, h as u32);
-    let img = image::RgbaImage::from_raw(w, h, rgba.clone()).ok_or_else(|| {
+    let img = image::RgbaImage::from_raw(w, h, rgba.to_vec()).ok_or_else(|| {
         format!(
             "thumbnail: rgba has {} bytes, width*height*4 is {}",
             rgba.len(),
@@ -259,7 +267,7 @@ fn thumbnail(input: &Data) -> Result<Data, String> {
         ((f64::from(h) * scale).round() as u32).max(1),
     );
     let out = image::imageops::resize(&img, tw, th, image::imageops::FilterType::Triangle);
-    Ok(Data::map([
+    Ok(Data::object([
         ("width", Data::Number(f64::from(tw))),
         ("height", Data::Number(f64::from(th))),
         ("rgba", Data::Bytes(out.into_raw())),
@@ -291,7 +299,7 @@ mod test {
         assert_eq!(count_primes(100), 25);
         assert_eq!(
             run(
-                &job("primes", Data::map([("below", Data::Number(100.0))])),
+                &job("primes", Data::object([("below", Data::Number(100.0))])),
                 &bg()
             ),
             Ok(Data::Number(25.0))
@@ -313,7 +321,7 @@ mod test {
 
     #[wasm_bindgen_test]
     fn mandelbrot_counts_iterations() {
-        let input = Data::map([
+        let input = Data::object([
             ("x", Data::Number(-2.0)),
             ("y", Data::Number(-1.0)),
             ("scale", Data::Number(1.0)),
@@ -335,7 +343,7 @@ mod test {
     fn thumbnail_keeps_the_aspect_ratio() {
         let (w, h) = (40u32, 20u32);
         let rgba = vec![200u8; (w * h * 4) as usize];
-        let input = Data::map([
+        let input = Data::object([
             ("width", Data::Number(w.into())),
             ("height", Data::Number(h.into())),
             ("maxSide", Data::Number(10.0)),
@@ -357,7 +365,7 @@ mod test {
         assert!(err.contains("got number"), "{err}");
         assert_eq!(
             run(
-                &job("fail", Data::map([("message", Data::Text("no".into()))])),
+                &job("fail", Data::object([("message", Data::Text("no".into()))])),
                 &bg()
             ),
             Err("no".into())
@@ -369,7 +377,7 @@ mod test {
         let (ctx, cancel) = Context::with_cancel(&Context::background());
         cancel.cancel();
         let err = run(
-            &job("sleep", Data::map([("ms", Data::Number(10_000.0))])),
+            &job("sleep", Data::object([("ms", Data::Number(10_000.0))])),
             &ctx,
         )
         .unwrap_err();

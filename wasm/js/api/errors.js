@@ -39,66 +39,110 @@ export class PoolClosedError extends Error {
   }
 }
 
-/** A job's handler failed. */
+/**
+ * What every job's error carries besides its message: which job it was.
+ * @typedef {{ jobId?: number, kind?: string }} JobInfo
+ */
+
+/** A job's handler failed; `cause` is the error the handler threw, rebuilt on the page. */
 export class JobError extends Error {
-  /** @param {string} message @param {ErrorOptions} [options] */
-  constructor(message, options) {
+  /** @param {string} message @param {ErrorOptions & JobInfo} [options] */
+  constructor(message, options = {}) {
     super(message, options);
     this.name = 'JobError';
+    /** The failed job's id. */
+    this.jobId = options.jobId;
+    /** The failed job's kind. */
+    this.kind = options.kind;
   }
 }
 
 /** A Rust kernel panicked; the pool kept serving. */
 export class PanicError extends Error {
-  /** @param {string} message */
-  constructor(message) {
-    super(message);
+  /** @param {string} message @param {ErrorOptions & JobInfo} [options] */
+  constructor(message, options = {}) {
+    super(message, options);
     this.name = 'PanicError';
+    this.jobId = options.jobId;
+    this.kind = options.kind;
   }
 }
 
 /** A job ran out of time. */
 export class TimeoutError extends Error {
-  /** @param {string} message */
-  constructor(message) {
-    super(message);
+  /** @param {string} message @param {ErrorOptions & JobInfo} [options] */
+  constructor(message, options = {}) {
+    super(message, options);
     this.name = 'TimeoutError';
+    this.jobId = options.jobId;
+    this.kind = options.kind;
   }
 }
 
-/** A job was cancelled (its AbortSignal, the group, or the pool). */
+/**
+ * A job was cancelled by the pool (closed by terminate(), or a group's
+ * failure). A job whose own AbortSignal aborted rejects with the signal's
+ * reason instead, as fetch does.
+ */
 export class AbortError extends Error {
+  /** @param {string} message @param {ErrorOptions & JobInfo} [options] */
+  constructor(message, options = {}) {
+    super(message, options);
+    this.name = 'AbortError';
+    this.jobId = options.jobId;
+    this.kind = options.kind;
+  }
+}
+
+/**
+ * A job's input (or a handler's output) holds a value that cannot cross to
+ * the workers: a function, a symbol, a class instance, a cycle… The message
+ * starts with where it is (`input.items[3].when: …`).
+ */
+export class DataCloneError extends Error {
   /** @param {string} message @param {ErrorOptions} [options] */
   constructor(message, options) {
     super(message, options);
-    this.name = 'AbortError';
+    this.name = 'DataCloneError';
   }
 }
 
-/** @param {AbortSignal} signal */
-export function abortError(signal) {
-  return new AbortError('the job was aborted', { cause: signal.reason });
+/**
+ * What a handler threw, as it crossed from the worker: its name, message and
+ * stack (when it was an Error).
+ * @typedef {{ name: string, message: string, stack?: string, errorName?: string }} ErrorRecord
+ */
+
+/**
+ * The handler's own error, rebuilt on the page with its name, message and stack.
+ * @param {ErrorRecord} e
+ */
+function thrown(e) {
+  const err = new Error(e.message);
+  err.name = e.errorName ?? 'Error';
+  if (e.stack) err.stack = e.stack;
+  return err;
 }
 
 /**
  * The error a failed job's record stands for.
- * @param {{ name: string, message: string, stack?: string }} e
- * @param {AbortSignal} [signal]
+ * @param {ErrorRecord} e the record's error
+ * @param {{ id: number, kind: string }} job
  */
-export function toError(e, signal) {
+export function toError(e, job) {
+  const info = { jobId: job.id, kind: job.kind };
   switch (e.name) {
     case 'PanicError':
-      return new PanicError(e.message);
+      return new PanicError(e.message, info);
     case 'TimeoutError':
-      return new TimeoutError(e.message);
+      return new TimeoutError(e.message, info);
     case 'AbortError':
-      return signal?.aborted ? abortError(signal) : new AbortError(e.message);
+      return new AbortError(e.message, info);
     default: {
-      const err = new JobError(e.message);
-      // A handler's error keeps the stack it had on the worker.
+      const err = new JobError(e.message, { ...info, cause: thrown(e) });
+      // The stack is where the handler threw, on the worker.
       if (e.stack) err.stack = e.stack;
       return err;
     }
   }
 }
-

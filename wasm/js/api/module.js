@@ -2,10 +2,10 @@
 // The one WebAssembly module every pool shares: instantiating it, and what
 // happens after it traps.
 
-import init, { PoolHandle, builtInKinds } from '../brigade_wasm.js';
+import init, { PoolHandle, JobCancel, builtInKinds } from '../brigade_wasm.js';
 import { NotIsolatedError, PoolClosedError } from './errors.js';
 
-export { PoolHandle, builtInKinds };
+export { PoolHandle, JobCancel, builtInKinds };
 
 /** @type {Promise<unknown> | null} */
 let ready = null;

@@ -1,9 +1,9 @@
 // @ts-check
 // The Pool class: jobs in, outcomes out, over the module's PoolHandle.
 
-import { guarded, trapped, PoolHandle, builtInKinds, initialize } from './module.js';
+import { guarded, trapped, PoolHandle, JobCancel, builtInKinds, initialize } from './module.js';
 import { config, loadHandlers, jobOptions, checkKind, object, num } from './options.js';
-import { QueueFullError, PoolClosedError, abortError, toError } from './errors.js';
+import { AbortError, DataCloneError, QueueFullError, PoolClosedError, toError } from './errors.js';
 import { Fifo } from './fifo.js';
 
 /**
@@ -40,7 +40,28 @@ function nextTask() {
 /** Marks the records of jobs a run() call awaits (set by the bindings). */
 const AWAITED = Symbol.for('brigade.awaited');
 
-/** A pool of Web Workers sharing one WebAssembly memory. Events: result, error, idle, full. */
+/**
+ * A job waiting in the page for room in the pool's queue.
+ * @typedef {object} Waiting
+ * @property {string} kind
+ * @property {unknown} input
+ * @property {number | undefined} timeoutMs
+ * @property {boolean} awaited whether run() awaits the outcome
+ * @property {(id: number) => void} resolve
+ * @property {(e: unknown) => void} reject
+ * @property {AbortSignal | undefined} signal
+ * @property {boolean} dropped its signal aborted: it never runs
+ * @property {JobCancel | null} switch its cancel switch while the pool takes it
+ */
+
+/**
+ * A pool of Web Workers sharing one WebAssembly memory.
+ *
+ * Events: `result` and `error` (a `CustomEvent` whose `detail` is the job's
+ * record) once per job, whether or not anyone reads `results()`; `idle` when
+ * no job is queued, running or waiting for room; `full` when a submission
+ * finds the queue full.
+ */
 export class Pool extends EventTarget {
   /** @type {PoolHandle} */
   #handle;
@@ -49,15 +70,18 @@ export class Pool extends EventTarget {
   #pumping = false;
   /** Whether the pool's outcomes have ended (closed and drained). */
   #ended = false;
-  /** run() calls waiting for their job's record, by id. @type {Map<number, (r: JobResult) => void>} */
+  /** Why the results loop stopped early, if it did (a trap). @type {unknown} */
+  #broken = null;
+  /**
+   * run() calls waiting for their job's record, by id.
+   * @type {Map<number, { resolve: (r: JobResult) => void, reject: (e: unknown) => void }>}
+   */
   #waiting = new Map();
   /** Records of run() jobs that came out before their call saw the id. @type {Map<number, JobResult>} */
   #early = new Map();
-  /**
-   * Jobs waiting for room in the queue, in order.
-   * @type {Fifo<{ kind: string, input: unknown, timeoutMs: number | undefined, awaited: boolean,
-   *   resolve: (id: number) => void, reject: (e: unknown) => void }>}
-   */
+  /** Ids of run() jobs whose call already settled (its signal aborted): their records are dropped. */
+  #abandoned = new Set();
+  /** Jobs waiting for room in the queue, in order. @type {Fifo<Waiting>} */
   #backlog = new Fifo();
   /** Whether the loop feeding the backlog into the queue is running. */
   #feeding = false;
@@ -65,6 +89,12 @@ export class Pool extends EventTarget {
   #ready = new Fifo();
   /** results() iterations waiting for a record. @type {(() => void)[]} */
   #takers = [];
+  /** Whether results() has been called: from then on every record waits for it. */
+  #reading = false;
+  /** Whether no job is queued, running or waiting for room. */
+  #idle = true;
+  /** onIdle() calls waiting. @type {(() => void)[]} */
+  #idleWaiters = [];
 
   /**
    * The pool's bell (see pollResults), where the browser has Atomics.waitAsync.
@@ -95,6 +125,8 @@ export class Pool extends EventTarget {
     const handle = guarded(() => new PoolHandle(c));
     return new Pool(handle, [...builtInKinds(), ...(c.handlers?.names ?? [])]);
   }
+
+  // --- events ---------------------------------------------------------------
 
   /**
    * Listeners per event type and capture flag, mirroring what EventTarget
@@ -129,33 +161,63 @@ export class Pool extends EventTarget {
     return Boolean(this.#listeners.get(`${type}/false`)?.size || this.#listeners.get(`${type}/true`)?.size);
   }
 
-  /** @param {JobResult} r */
+  /**
+   * A job's record came out: its signal lets go of it and its event fires.
+   * @param {JobResult} r
+   */
   #settled(r) {
     this.#unwatch(r.id);
     const type = r.ok ? 'result' : 'error';
     if (this.#heard(type)) this.dispatchEvent(new CustomEvent(type, { detail: r }));
-    if (this.#heard('idle') && guarded(() => this.#handle.busy() === 0 && this.#handle.queued() === 0)) {
-      this.dispatchEvent(new Event('idle'));
-    }
+  }
+
+  /**
+   * Whether a submitted job's record waits for results(): once results() has
+   * been called, always; before, only while nobody listens to `result` or
+   * `error` (a page that only listens keeps nothing).
+   */
+  #keep() {
+    return this.#reading || !(this.#heard('result') || this.#heard('error'));
+  }
+
+  /** After a batch: if nothing is left, the pool is idle. */
+  #checkIdle() {
+    if (this.#idle || this.#delivered < this.#accepts || !this.#backlog.isEmpty()) return;
+    this.#idle = true;
+    for (const wake of this.#idleWaiters.splice(0)) wake();
+    if (this.#heard('idle')) this.dispatchEvent(new Event('idle'));
+  }
+
+  /**
+   * Resolves once no job is queued, running or waiting for room (at once if
+   * none is).
+   * @returns {Promise<void>}
+   */
+  onIdle() {
+    if (this.#idle) return Promise.resolve();
+    return new Promise((resolve) => this.#idleWaiters.push(() => resolve()));
   }
 
   /** @param {unknown} e */
   #submitError(e) {
     if (e === 'closed') return new PoolClosedError();
     if (e instanceof PoolClosedError) return e;
+    if (e instanceof Error && e.name === 'DataCloneError') return new DataCloneError(e.message);
     return e instanceof Error ? new TypeError(e.message) : e;
   }
 
+  // --- the results loop -------------------------------------------------------
+
   /**
-   * Starts the one loop that takes outcomes out of the pool, in batches, and
-   * routes each to the run() call waiting for it or to results().
+   * Starts the one loop that takes outcomes out of the pool, in batches:
+   * each fires its event, then goes to the run() call waiting for it or to
+   * results(). It starts with the first job and sleeps while none is out.
    */
   #pump() {
     if (this.#pumping) return;
     this.#pumping = true;
     (async () => {
       for (;;) {
-        if (this.#broken) break;
         if (performance.now() - this.#sliceStart > SLICE_MS) {
           await nextTask();
           this.#sliceStart = performance.now();
@@ -163,43 +225,42 @@ export class Pool extends EventTarget {
         const batch = await this.#nextBatch();
         if (batch === null) break;
         this.#delivered += batch.length;
+        const keep = this.#keep();
         for (const r of batch) {
+          this.#settled(r);
           if (!(/** @type {any} */ (r)[AWAITED])) {
-            this.#ready.push(r);
+            if (keep) this.#ready.push(r);
             continue;
           }
           const waiter = this.#waiting.get(r.id);
           if (waiter) {
             this.#waiting.delete(r.id);
-            this.#failing.delete(r.id);
-            waiter(r);
-          } else {
+            waiter.resolve(r);
+          } else if (!this.#abandoned.delete(r.id)) {
             // Out before its run() call saw the id (a waiting sender's job
             // is taken by a worker on the worker's thread).
             this.#early.set(r.id, r);
           }
         }
         this.#wakeTakers();
+        this.#checkIdle();
       }
       this.#ended = true;
       this.#wakeTakers();
+      this.#checkIdle();
     })().catch((e) => {
       // The module trapped (or the loop failed otherwise): no outcome will
       // come out, so nobody may wait for one.
       this.#broken = e;
       this.#closed = true;
       this.#ended = true;
-      for (const fail of this.#failing.values()) fail(e);
+      for (const w of this.#waiting.values()) w.reject(e);
       this.#waiting.clear();
-      this.#failing.clear();
       this.#wakeTakers();
+      this.#idle = true;
+      for (const wake of this.#idleWaiters.splice(0)) wake();
     });
   }
-
-  /** Why the results loop stopped early, if it did. @type {unknown} */
-  #broken = null;
-  /** Rejects each run() call waiting for its record, by id. @type {Map<number, (e: unknown) => void>} */
-  #failing = new Map();
 
   /**
    * The next batch of outcomes, or null once the pool is closed and drained.
@@ -247,11 +308,13 @@ export class Pool extends EventTarget {
   #kick = null;
 
   /**
-   * Counts an accepted job and wakes the loop if it slept.
+   * Counts an accepted job and wakes the loop (starting it if need be).
    * @param {number} id @returns {number} the id
    */
   #accepted(id) {
     this.#accepts += 1;
+    this.#idle = false;
+    this.#pump();
     this.#wakeLoop();
     return id;
   }
@@ -266,28 +329,54 @@ export class Pool extends EventTarget {
     for (const wake of this.#takers.splice(0)) wake();
   }
 
+  // --- submitting -------------------------------------------------------------
+
   /**
    * Queues a job now if there is room and no one is waiting for it; else puts
    * it in the backlog, which one loop feeds into the queue in order as room
    * appears (one waiting sender in the pool, however many callers wait).
-   * Returns the id, or a promise of it.
+   * Returns the id, or a promise of it; a job in the backlog whose signal
+   * aborts is dropped there and its promise rejects with the reason.
    * @param {string} kind @param {unknown} input @param {number | undefined} timeoutMs
    * @param {boolean} awaited whether run() awaits the outcome
+   * @param {AbortSignal | undefined} signal
    * @returns {number | Promise<number>}
    */
-  #enqueue(kind, input, timeoutMs, awaited) {
+  #enqueue(kind, input, timeoutMs, awaited, signal) {
     if (this.#backlog.isEmpty()) {
       if (this.#hasRoom()) {
+        let id;
         try {
-          return this.#accepted(guarded(() => this.#handle.trySubmit(kind, input, timeoutMs, awaited)));
+          id = this.#accepted(guarded(() => this.#handle.trySubmit(kind, input, timeoutMs, awaited)));
         } catch (e) {
           throw this.#submitError(e);
         }
+        // Watched before anything is awaited, so before its record can come out.
+        if (!awaited) this.#watch(id, signal);
+        return id;
       }
       this.dispatchEvent(new Event('full'));
     }
     return new Promise((resolve, reject) => {
-      this.#backlog.push({ kind, input, timeoutMs, awaited, resolve, reject });
+      /** @type {Waiting} */
+      const w = { kind, input, timeoutMs, awaited, resolve, reject, signal, dropped: false, switch: null };
+      if (signal) {
+        w.resolve = (id) => {
+          this.#off(signal, w);
+          resolve(id);
+        };
+        w.reject = (e) => {
+          this.#off(signal, w);
+          reject(e);
+        };
+        this.#on(signal, w, () => {
+          w.dropped = true;
+          w.switch?.cancel();
+          reject(signal.reason);
+        });
+      }
+      this.#idle = false;
+      this.#backlog.push(w);
       this.#feed();
     });
   }
@@ -308,25 +397,53 @@ export class Pool extends EventTarget {
     this.#feeding = true;
     try {
       for (let b = this.#backlog.peek(); b !== undefined; b = this.#backlog.peek()) {
-        try {
-          const id = this.#hasRoom()
-            ? guarded(() => this.#handle.trySubmit(b.kind, b.input, b.timeoutMs, b.awaited))
-            : await guarded(() => this.#handle.submit(b.kind, b.input, b.timeoutMs, b.awaited));
-          b.resolve(this.#accepted(id));
-        } catch (e) {
-          b.reject(this.#submitError(e));
+        if (!b.dropped) {
+          try {
+            const w = b;
+            let id;
+            if (this.#hasRoom()) {
+              id = guarded(() => this.#handle.trySubmit(w.kind, w.input, w.timeoutMs, w.awaited));
+            } else {
+              // The pool takes it when there is room. Should its signal abort
+              // meanwhile, its switch ends it before a worker can start it.
+              if (w.signal) w.switch = guarded(() => new JobCancel());
+              try {
+                id = await guarded(() =>
+                  this.#handle.submit(w.kind, w.input, w.timeoutMs, w.awaited, w.switch?.cloneHandle()),
+                );
+              } finally {
+                w.switch?.free();
+                w.switch = null;
+              }
+            }
+            this.#accepted(id);
+            if (b.dropped) {
+              // Its signal aborted while the pool took it: it ends there
+              // cancelled (its record is dropped or goes to results()).
+              if (b.awaited) this.#abandoned.add(id);
+              guarded(() => this.#handle.cancel(id));
+            } else {
+              if (!b.awaited) this.#watch(id, b.signal);
+              b.resolve(id);
+            }
+          } catch (e) {
+            if (!b.dropped) b.reject(this.#submitError(e));
+          }
         }
         this.#backlog.shift();
       }
     } finally {
       this.#feeding = false;
+      this.#checkIdle();
     }
   }
 
   /**
    * Runs one job and resolves to its output, or rejects with JobError,
-   * PanicError, TimeoutError, AbortError (cause: the signal's reason) or
-   * PoolClosedError. Waits for room in the queue first.
+   * PanicError, TimeoutError, AbortError or PoolClosedError. Waits for room
+   * in the queue first. Like fetch, an aborted `signal` rejects with its
+   * reason: at once if the job has not started (it never will), else once
+   * the running job has stopped.
    * @param {string} kind
    * @param {unknown} input
    * @param {JobOptions} [opts]
@@ -335,34 +452,39 @@ export class Pool extends EventTarget {
   async run(kind, input, opts) {
     checkKind(kind, this.#kinds);
     const { signal, timeoutMs } = jobOptions(opts);
-    if (signal?.aborted) throw abortError(signal);
-    this.#pump();
-    /** @type {number | undefined} */
-    let id;
-    try {
-      id = await this.#enqueue(kind, input, timeoutMs, true);
-      this.#watch(id, signal);
-      const queued = id;
-      const early = this.#early.get(queued);
-      this.#early.delete(queued);
-      if (this.#broken) throw this.#broken;
-      const r =
-        early ??
-        (await new Promise((resolve, reject) => {
-          this.#waiting.set(queued, resolve);
-          this.#failing.set(queued, reject);
-        }));
-      this.#settled(r);
-      if (r.ok) return r.value;
-      throw toError(/** @type {{ name: string, message: string }} */ (r.error), signal);
-    } finally {
-      if (id !== undefined) this.#unwatch(id);
-    }
+    signal?.throwIfAborted();
+    const id = await this.#enqueue(kind, input, timeoutMs, true, signal);
+    const early = this.#early.get(id);
+    this.#early.delete(id);
+    if (this.#broken) throw this.#broken;
+    const r =
+      early ??
+      (await new Promise((resolve, reject) => {
+        this.#waiting.set(id, { resolve, reject });
+        if (signal) {
+          this.#signalOf.set(id, signal);
+          this.#on(signal, id, () => {
+            this.#signalOf.delete(id);
+            if (!this.#cancelQuietly(id)) {
+              // It had not started: it never will. Settle now, and drop its
+              // record when it comes out.
+              this.#waiting.delete(id);
+              this.#abandoned.add(id);
+              reject(signal.reason);
+            }
+          });
+        }
+      }));
+    if (r.ok) return r.value;
+    if (signal?.aborted) throw signal.reason;
+    throw toError(/** @type {import('./errors.js').ErrorRecord} */ (r.error), r);
   }
 
   /**
    * Queues a job, waiting for room (backpressure you can await); its result
-   * comes out of results(). Resolves to the job's id.
+   * comes out of results() and its event fires. Resolves to the job's id.
+   * An aborted `signal` rejects with its reason while the job waits for
+   * room (it is never queued), and cancels it once queued.
    * @param {string} kind
    * @param {unknown} input
    * @param {JobOptions} [opts]
@@ -371,10 +493,8 @@ export class Pool extends EventTarget {
   async submit(kind, input, opts) {
     checkKind(kind, this.#kinds);
     const { signal, timeoutMs } = jobOptions(opts);
-    if (signal?.aborted) throw abortError(signal);
-    const id = await this.#enqueue(kind, input, timeoutMs, false);
-    this.#watch(id, signal);
-    return id;
+    signal?.throwIfAborted();
+    return this.#enqueue(kind, input, timeoutMs, false, signal);
   }
 
   /**
@@ -387,7 +507,7 @@ export class Pool extends EventTarget {
   trySubmit(kind, input, opts) {
     checkKind(kind, this.#kinds);
     const { signal, timeoutMs } = jobOptions(opts);
-    if (signal?.aborted) throw abortError(signal);
+    signal?.throwIfAborted();
     let id;
     try {
       // Jobs in the backlog wait for room first.
@@ -404,62 +524,88 @@ export class Pool extends EventTarget {
     return id;
   }
 
+  // --- cancellation -------------------------------------------------------------
+
   /**
-   * Signals that cancel jobs: per signal, its one abort listener and the ids
-   * of its jobs that have not ended. One listener per signal, not per job:
-   * adding a listener scans the ones the signal has, so a listener per job
-   * made a long run on one signal quadratic.
-   * @type {Map<AbortSignal, { ids: Set<number>, onAbort: () => void }>}
+   * Signals that cancel jobs: per signal, its one abort listener and what to
+   * do for each job on it. One listener per signal, not per job: adding a
+   * listener scans the ones the signal has, so a listener per job made a
+   * long run on one signal quadratic.
+   * @type {Map<AbortSignal, { onAbort: () => void, jobs: Map<unknown, () => void> }>}
    */
   #watched = new Map();
-  /** The signal of each watched job. @type {Map<number, AbortSignal>} */
+  /** The signal of each queued or running job that has one. @type {Map<number, AbortSignal>} */
   #signalOf = new Map();
 
   /**
-   * Cancels job `id` when `signal` aborts (at once if it already has: it
-   * aborted while the job waited for room, and no abort event is coming).
-   * @param {number} id @param {AbortSignal | undefined} signal
+   * Runs `then` when `signal` aborts, until `#off(signal, key)`.
+   * @param {AbortSignal} signal @param {unknown} key @param {() => void} then
    */
-  #watch(id, signal) {
-    if (!signal) return;
-    if (signal.aborted) {
-      guarded(() => this.#handle.cancel(id));
-      return;
-    }
+  #on(signal, key, then) {
     let entry = this.#watched.get(signal);
     if (!entry) {
+      /** @type {Map<unknown, () => void>} */
+      const jobs = new Map();
       const onAbort = () => {
-        const ids = this.#watched.get(signal)?.ids ?? new Set();
         this.#watched.delete(signal);
-        for (const id of ids) this.#signalOf.delete(id);
-        // After a trap there is nothing left to cancel (every call fails).
-        if (trapped) return;
-        for (const id of ids) this.#handle.cancel(id);
+        for (const f of jobs.values()) f();
       };
-      entry = { ids: new Set(), onAbort };
+      entry = { onAbort, jobs };
       this.#watched.set(signal, entry);
       signal.addEventListener('abort', onAbort, { once: true });
     }
-    entry.ids.add(id);
-    this.#signalOf.set(id, signal);
+    entry.jobs.set(key, then);
   }
 
-  /** Job `id` has ended: its signal no longer needs to cancel it. @param {number} id */
-  #unwatch(id) {
-    const signal = this.#signalOf.get(id);
-    if (!signal) return;
-    this.#signalOf.delete(id);
+  /** @param {AbortSignal} signal @param {unknown} key */
+  #off(signal, key) {
     const entry = this.#watched.get(signal);
     if (!entry) return;
-    entry.ids.delete(id);
-    if (entry.ids.size === 0) {
+    entry.jobs.delete(key);
+    if (entry.jobs.size === 0) {
       this.#watched.delete(signal);
       signal.removeEventListener('abort', entry.onAbort);
     }
   }
 
   /**
-   * Cancels a submitted job by id.
+   * Cancels a queued or running job; whether it was running. After a trap
+   * there is nothing to cancel (every call fails).
+   * @param {number} id
+   */
+  #cancelQuietly(id) {
+    return trapped ? false : this.#handle.cancel(id);
+  }
+
+  /**
+   * Cancels submitted job `id` when `signal` aborts (at once if it already
+   * has: it aborted while the job waited for room).
+   * @param {number} id @param {AbortSignal | undefined} signal
+   */
+  #watch(id, signal) {
+    if (!signal) return;
+    if (signal.aborted) {
+      this.#cancelQuietly(id);
+      return;
+    }
+    this.#signalOf.set(id, signal);
+    this.#on(signal, id, () => {
+      this.#signalOf.delete(id);
+      this.#cancelQuietly(id);
+    });
+  }
+
+  /** Job `id` has ended: its signal lets go of it. @param {number} id */
+  #unwatch(id) {
+    const signal = this.#signalOf.get(id);
+    if (!signal) return;
+    this.#signalOf.delete(id);
+    this.#off(signal, id);
+  }
+
+  /**
+   * Cancels a submitted job by id: a queued one never runs, a running one has
+   * its context cancelled. Returns whether it was running.
    * @param {number} id
    */
   cancel(id) {
@@ -469,16 +615,20 @@ export class Pool extends EventTarget {
     return guarded(() => this.#handle.cancel(id));
   }
 
+  // --- reading results ----------------------------------------------------------
+
   /**
-   * Results of submitted jobs in completion order; ends after close() once all are out.
+   * Results of submitted jobs in completion order; ends after close() once
+   * all are out. Every record waits for it from its first call on; before
+   * that, records wait only while nobody listens to `result` or `error`.
    * @returns {AsyncGenerator<JobResult>}
    */
   async *results() {
+    this.#reading = true;
     this.#pump();
     for (;;) {
       const r = this.#ready.shift();
       if (r !== undefined) {
-        this.#settled(r);
         yield r;
       } else if (this.#ended) {
         if (this.#broken) throw this.#broken;
@@ -487,6 +637,17 @@ export class Pool extends EventTarget {
         await new Promise((wake) => this.#takers.push(() => wake(undefined)));
       }
     }
+  }
+
+  /** `for await (const r of pool)` is `results()`. */
+  [Symbol.asyncIterator]() {
+    return this.results();
+  }
+
+  /** `await using pool = await Pool.create()` closes and drains the pool at the end of the block. */
+  async [Symbol.asyncDispose]() {
+    if (!this.#closed) this.close();
+    await this.drain();
   }
 
   /**
@@ -530,7 +691,9 @@ export class Pool extends EventTarget {
             if (!failed) {
               failed = true;
               first = e;
-              controller.abort(e);
+              // The siblings reject with this (their signal's reason), as
+              // cancelled jobs, not with the failure itself.
+              controller.abort(new AbortError('cancelled by the first failure in its group', { cause: e }));
             }
             throw e;
           } finally {
@@ -589,15 +752,42 @@ export class Pool extends EventTarget {
   /** Closes the pool and resolves once every job has ended and the workers exited. */
   async drain() {
     this.#closed = true;
+    guarded(() => this.#handle.close());
     this.#wakeLoop();
     await guarded(() => this.#handle.drain());
   }
 
-  /** Cancels everything now: queued jobs end with AbortError, running ones are asked to stop. */
-  terminate() {
+  /**
+   * Cancels everything now: queued jobs end with AbortError, running ones
+   * are asked to stop. Resolves once every Web Worker of the pool has exited;
+   * from then on every job call rejects with PoolClosedError.
+   * @returns {Promise<void>}
+   */
+  async terminate() {
     this.#closed = true;
     guarded(() => this.#handle.abort());
     this.#wakeLoop();
+    await guarded(() => this.#handle.drain());
+  }
+
+  /** Jobs waiting in the queue (not counting calls still waiting for room). */
+  get size() {
+    return guarded(() => this.#handle.queued());
+  }
+
+  /** Jobs running now. */
+  get pending() {
+    return guarded(() => this.#handle.busy());
+  }
+
+  /** The number of workers the pool has (or is resizing to). */
+  get workers() {
+    return guarded(() => this.#handle.workers());
+  }
+
+  /** The queue's capacity (0: every submission waits for a worker). */
+  get capacity() {
+    return guarded(() => this.#handle.capacity());
   }
 
   /** Whether close(), drain() or terminate() was called. */
