@@ -965,3 +965,30 @@ test('job data: every type structured clone carries round-trips through echo and
   assert.match(r.output.message, /^output: a function \(anonymous\) cannot be cloned/);
   assert.equal(r.after, 'still serving');
 });
+
+test('progress: a handler reports values that reach onProgress and progress events before the result', async () => {
+  const r = await inPage(async ({ Pool }) => {
+    const handlers = new URL('/tests/pages/handlers.js', location.href);
+    const pool = await Pool.create({ workers: 2, handlers });
+    const order = [];
+    const seen = [];
+    const value = await pool.run('steps', { n: 5 }, { onProgress: (v) => order.push(`step ${v.step}/${v.of}`) });
+    order.push(`result ${value}`);
+    pool.addEventListener('progress', (e) => seen.push([e.detail.kind, e.detail.value.step, typeof e.detail.id]));
+    const ids = [await pool.submit('steps', { n: 3 }), await pool.submit('steps', { n: 2 })];
+    await pool.onIdle();
+    const bad = await pool.run('steps', { n: 1, bad: true }).catch((e) => [e.name, e.cause?.name, e.message]);
+    // Nobody asks: the handler's reports go nowhere, and nothing fails.
+    const quiet = await Pool.create({ workers: 1, handlers });
+    const alone = await quiet.run('steps', { n: 3 });
+    return { order, seen, ids, bad, alone };
+  });
+  assert.deepEqual(r.order, ['step 1/5', 'step 2/5', 'step 3/5', 'step 4/5', 'step 5/5', 'result 5']);
+  assert.equal(r.seen.length, 5, JSON.stringify(r.seen));
+  assert.ok(r.seen.every(([kind, , id]) => kind === 'steps' && id === 'number'));
+  assert.deepEqual(r.seen.map(([, step]) => step).sort(), [1, 1, 2, 2, 3]);
+  assert.equal(r.bad[0], 'JobError');
+  assert.equal(r.bad[1], 'TypeError', 'reporting a value that cannot be cloned throws in the handler');
+  assert.match(r.bad[2], /^progress: a function/);
+  assert.equal(r.alone, 3);
+});

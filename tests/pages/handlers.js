@@ -57,3 +57,12 @@ export function notData() {
 export function same(x) {
   return x;
 }
+
+/** Reports `n` steps of progress, a few ms apart, then returns `n`. */
+export async function steps({ n, bad = false }, { progress }) {
+  for (let i = 1; i <= n; i++) {
+    await new Promise((r) => setTimeout(r, 2));
+    progress(bad ? () => i : { step: i, of: n });
+  }
+  return n;
+}

@@ -9,7 +9,6 @@ import {
   PoolClosedError,
   QueueFullError,
   TimeoutError,
-  WorkerLostError,
 } from 'brigade-wasm';
 import type { JobFailure, JobProgress, JobResult, JobSuccess, PoolEventMap, RunningJob, Stats } from 'brigade-wasm';
 import { expectType, type Equal } from './assert.js';
@@ -34,7 +33,7 @@ pool.addEventListener('error', (e) => {
 pool.addEventListener('progress', (e) => {
   expectType<Equal<typeof e.detail, JobProgress>>();
   expectType<Equal<typeof e.detail.value, unknown>>();
-  const where: [number, string] = [e.detail.id, e.detail.kind];
+  const where: [number | undefined, string] = [e.detail.id, e.detail.kind];
   void where;
 });
 pool.addEventListener('idle', (e) => expectType<Equal<typeof e, Event>>());
@@ -97,7 +96,7 @@ try {
   } else if (e instanceof PanicError || e instanceof TimeoutError || e instanceof AbortError) {
     const at: [number | undefined, string | undefined] = [e.jobId, e.kind];
     void at;
-  } else if (e instanceof WorkerLostError || e instanceof DataCloneError) {
+  } else if (e instanceof DataCloneError) {
     const base: Error = e;
     void base;
   }
@@ -110,7 +109,6 @@ new QueueFullError('square');
 new PoolClosedError();
 new PoolClosedError({ cause: new Error('trap'), trapped: true });
 new NotIsolatedError();
-new WorkerLostError('worker 2 died');
 new DataCloneError('functions cannot be job inputs', { cause: new TypeError('x') });
 const errors: Error[] = [new QueueFullError('x'), new NotIsolatedError()];
 void errors;

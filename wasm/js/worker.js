@@ -57,13 +57,16 @@ if (inWorker) {
 /** @type {Map<string, Promise<Record<string, unknown>>>} */
 const handlerModules = new Map();
 
+/** `info.progress` of a job whose progress nobody asked for. @param {unknown} _value */
+function ignoreProgress(_value) {}
+
 /**
  * Calls the export `name` of the handlers module at `url` (imported once per
- * worker) with the job's input and `{ signal }`.
+ * worker) with the job's input and `{ signal, progress }`.
  * @param {string} url
  * @param {string} name
  * @param {unknown} input
- * @param {{ signal: AbortSignal }} info
+ * @param {{ signal: AbortSignal, progress?: (value: unknown) => void }} info
  * @returns {Promise<unknown>}
  */
 export async function callHandler(url, name, input, info) {
@@ -75,6 +78,8 @@ export async function callHandler(url, name, input, info) {
   const handler = (await loading)[name];
   // The job may have ended while the module loaded.
   info.signal.throwIfAborted();
+  // Nobody asked for this job's progress: reporting it does nothing.
+  info.progress ??= ignoreProgress;
   if (typeof handler !== 'function') {
     throw new TypeError(`the handlers module has no function export named ${JSON.stringify(name)}`);
   }

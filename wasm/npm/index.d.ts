@@ -269,7 +269,11 @@ export type JobResult<K extends string = string> = K extends unknown ? JobSucces
 
 /** The detail of a `progress` event. */
 export interface JobProgress {
-  id: number;
+  /**
+   * The job's id; `undefined` in the moment between a job that waited for
+   * room starting and its submit() call learning the id.
+   */
+  id: number | undefined;
   kind: string;
   value: unknown;
 }
@@ -506,13 +510,6 @@ export class AbortError extends Error {
   cause?: unknown;
   jobId?: number | undefined;
   kind?: string | undefined;
-}
-
-/** A worker ended (crashed, or was killed) while it ran a job. */
-export class WorkerLostError extends Error {
-  constructor(message: string, options?: { cause?: unknown });
-  name: 'WorkerLostError';
-  cause?: unknown;
 }
 
 /** A job's input or output cannot be cloned (see `Clonable`), so it cannot cross into the shared memory. */

@@ -7,11 +7,10 @@ use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 use std::rc::Rc;
-use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::Arc;
-use std::task::{Context as TaskContext, Poll, Wake, Waker};
+use std::task::{Context as TaskContext, Poll, Waker};
 
-use brigade::chan::{RecvError, TrySendError};
+use brigade::chan::{Receiver, RecvError, TrySendError};
 use brigade::pool::{Distribution, Failure, Job as PoolJob, Metrics};
 use brigade::runtime::Duration;
 use brigade::{CancelFunc, Context, Outcome, RateLimit, Retry};
@@ -19,10 +18,12 @@ use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
+use crate::bell::Bell;
 use crate::bootstrap::{install_runtime, WebWorkerSpawner};
 use crate::data::{CloneError, Data};
 use crate::handlers::Handlers;
 use crate::kinds::{self, Fault, Job};
+use crate::progress::Progress;
 
 type Inner = brigade::Pool<Job, Data, Fault>;
 
@@ -95,30 +96,11 @@ pub struct PoolHandle {
     next: AssertUnwindSafe<RefCell<Option<NextOutcome>>>,
     bell: Arc<Bell>,
     waker: Waker,
+    /// Progress reported by running jobs (see `progress.rs`).
+    progress: AssertUnwindSafe<Receiver<(f64, Data)>>,
 }
 
 type NextOutcome = Pin<Box<dyn Future<Output = Result<Outcome<Job, Data, Fault>, RecvError>>>>;
-
-/// What wakes the page's results loop: a counter in shared memory. The waker
-/// of the page's wait bumps it and notifies it, on whichever worker completes
-/// the wait, and the page awaits `Atomics.waitAsync` on it. That is one
-/// promise per sleep and no executor in between, the same path as a bare
-/// shared-memory echo.
-struct Bell(AtomicI32);
-
-impl Wake for Bell {
-    fn wake(self: Arc<Self>) {
-        self.wake_by_ref();
-    }
-
-    fn wake_by_ref(self: &Arc<Self>) {
-        self.0.fetch_add(1, Ordering::SeqCst);
-        // SAFETY: the address is that of a live `AtomicI32` (the `Arc` is held).
-        unsafe {
-            core::arch::wasm32::memory_atomic_notify(self.0.as_ptr(), u32::MAX);
-        }
-    }
-}
 
 #[wasm_bindgen(inline_js = "
 export function record(id, kind, value, name, message, stack, errorName, worker, attempts, queuedMs, runMs, startedAt, endedAt, awaited) {
@@ -284,6 +266,7 @@ fn job(
     input: &JsValue,
     timeout_ms: Option<f64>,
     awaited: bool,
+    tag: Option<f64>,
 ) -> Result<PoolJob<Job, Fault>, JsValue> {
     let input = Data::from_js(input, "input").map_err(|e| data_clone_error(&e))?;
     let mut j = PoolJob::new(Job {
@@ -291,6 +274,7 @@ fn job(
         input,
         awaited,
         submitted_at: now(),
+        tag: tag.unwrap_or(0.0),
     });
     if let Some(t) = timeout_ms {
         j = j.timeout(ms(t));
@@ -431,7 +415,11 @@ impl PoolHandle {
         if let Some(r) = c.rate_limit {
             b = b.rate_limit(RateLimit::per_second(r.per_second).burst(r.burst));
         }
-        let handlers = c.handlers.map(|h| Arc::new(Handlers::new(h.url, h.names)));
+        let bell = Arc::new(Bell::default());
+        let (progress, progress_rx) = Progress::channel(Arc::clone(&bell));
+        let handlers = c
+            .handlers
+            .map(|h| Arc::new(Handlers::new(h.url, h.names, progress)));
         let inner = b
             .build_async(move |job: &Job, ctx| {
                 // A handler export serves its kind; otherwise a built-in kind
@@ -448,17 +436,18 @@ impl PoolHandle {
                 }
             })
             .map_err(|e| JsError::new(&e.to_string()))?;
-        let bell = Arc::new(Bell(AtomicI32::new(0)));
         Ok(PoolHandle {
             inner: AssertUnwindSafe(Rc::new(inner)),
             next: AssertUnwindSafe(RefCell::new(None)),
             waker: Waker::from(Arc::clone(&bell)),
             bell,
+            progress: AssertUnwindSafe(progress_rx),
         })
     }
 
     /// Queues a job now; returns its id, or throws `"full"` / `"closed"`.
-    /// `awaited` marks a job whose outcome a `run()` call waits for.
+    /// `awaited` marks a job whose outcome a `run()` call waits for; `tag`
+    /// names a job whose progress the page wants (see `progress.rs`).
     #[wasm_bindgen(js_name = trySubmit)]
     pub fn try_submit(
         &self,
@@ -466,8 +455,9 @@ impl PoolHandle {
         input: JsValue,
         timeout_ms: Option<f64>,
         awaited: Option<bool>,
+        tag: Option<f64>,
     ) -> Result<f64, JsValue> {
-        let job = job(kind, &input, timeout_ms, awaited.unwrap_or(false))?;
+        let job = job(kind, &input, timeout_ms, awaited.unwrap_or(false), tag)?;
         match self.inner.try_submit(job) {
             Ok(id) => Ok(id as f64),
             Err(TrySendError::Full(_)) => Err(JsValue::from_str("full")),
@@ -487,8 +477,9 @@ impl PoolHandle {
         timeout_ms: Option<f64>,
         awaited: Option<bool>,
         cancel: Option<JobCancel>,
+        tag: Option<f64>,
     ) -> Result<js_sys::Promise, JsValue> {
-        let mut job = job(kind, &input, timeout_ms, awaited.unwrap_or(false))?;
+        let mut job = job(kind, &input, timeout_ms, awaited.unwrap_or(false), tag)?;
         if let Some(c) = cancel {
             job = job.context(&c.ctx.0);
         }
@@ -520,6 +511,23 @@ impl PoolHandle {
         }))
     }
 
+    /// The progress reported since the last call, at most `max` reports, as
+    /// a flat array `[tag, value, tag, value, …]`; `undefined` if there is
+    /// none. The bell rings when there is.
+    #[wasm_bindgen(js_name = takeProgress)]
+    pub fn take_progress(&self, max: usize) -> JsValue {
+        let mut reports = self.progress.try_iter().take(max).peekable();
+        if reports.peek().is_none() {
+            return JsValue::UNDEFINED;
+        }
+        let out = js_sys::Array::new();
+        for (tag, value) in reports {
+            out.push(&JsValue::from_f64(tag));
+            out.push(&value.to_js());
+        }
+        out.into()
+    }
+
     /// A one-element view of the bell: `pollResults` returning `undefined`
     /// means "wait until this changes from what it was before the call".
     #[wasm_bindgen(js_name = resultsBell)]
@@ -529,7 +537,7 @@ impl PoolHandle {
         // when the memory grows.
         js_sys::Int32Array::new_with_byte_offset_and_length(
             &memory.buffer(),
-            self.bell.0.as_ptr() as u32,
+            self.bell.as_ptr() as u32,
             1,
         )
     }

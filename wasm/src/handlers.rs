@@ -12,6 +12,7 @@
 
 use std::collections::HashSet;
 use std::future::Future;
+use std::panic::AssertUnwindSafe;
 
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -19,6 +20,7 @@ use wasm_bindgen_futures::JsFuture;
 
 use crate::data::Data;
 use crate::kinds::{Fault, Job};
+use crate::progress::Progress;
 
 #[wasm_bindgen(module = "/js/worker.js")]
 extern "C" {
@@ -33,14 +35,17 @@ extern "C" {
 pub struct Handlers {
     url: String,
     names: HashSet<String>,
+    progress: Progress,
 }
 
 impl Handlers {
-    /// The module at `url` (absolute) with these function exports.
-    pub fn new(url: String, names: impl IntoIterator<Item = String>) -> Self {
+    /// The module at `url` (absolute) with these function exports; their
+    /// progress reports go to `progress`.
+    pub fn new(url: String, names: impl IntoIterator<Item = String>, progress: Progress) -> Self {
         Handlers {
             url,
             names: names.into_iter().collect(),
+            progress,
         }
     }
 
@@ -57,6 +62,24 @@ impl Handlers {
         if let Some(a) = &abort {
             set(&info, "signal", &a.signal());
         }
+        // `info.progress(value)`: to the page if it wants this job's
+        // progress, else nowhere (worker.js supplies a function that does
+        // nothing). The closure lives as long as the call.
+        let report = (job.tag != 0.0).then(|| {
+            // A panic in `report` cannot leave the channel half-changed: it
+            // changes under its lock.
+            let progress = AssertUnwindSafe(self.progress.clone());
+            let tag = job.tag;
+            Closure::<dyn Fn(JsValue) -> Result<(), JsValue>>::new(move |v: JsValue| {
+                let value = Data::from_js(&v, "progress")
+                    .map_err(|e| JsValue::from(js_sys::TypeError::new(&e.to_string())))?;
+                progress.report(tag, value);
+                Ok(())
+            })
+        });
+        if let Some(r) = &report {
+            set(&info, "progress", r.as_ref());
+        }
         let promise = call_handler(&self.url, &job.kind, job.input.to_js(), info.into());
         let kind = job.kind.clone();
         // Aborts the signal if the pool drops this future before it settles.
@@ -64,6 +87,7 @@ impl Handlers {
         async move {
             let settled = JsFuture::from(promise).await;
             guard.disarm();
+            drop(report);
             match settled {
                 // The message starts with the path (`output.when: ...`), as a
                 // job input's DataCloneError does.

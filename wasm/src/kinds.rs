@@ -26,6 +26,9 @@ pub struct Job {
     /// clock: the pool's own times (queued for, ran for) are measured from
     /// its submission, so this places them on the page's clock.
     pub submitted_at: f64,
+    /// The page's tag for a job whose progress it wants, 0 for the others
+    /// (see `progress.rs`).
+    pub tag: f64,
 }
 
 /// Why a job failed: a message, and for a JavaScript handler that threw an
@@ -287,6 +290,7 @@ mod test {
             input,
             awaited: false,
             submitted_at: 0.0,
+            tag: 0.0,
         }
     }
 

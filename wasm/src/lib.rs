@@ -67,6 +67,7 @@ compile_error!(
 
 #[cfg(target_arch = "wasm32")]
 pub mod api;
+pub mod bell;
 #[cfg(target_arch = "wasm32")]
 pub mod bootstrap;
 pub mod data;
@@ -74,3 +75,4 @@ pub mod data;
 pub mod handlers;
 pub mod kinds;
 pub mod parallel;
+pub mod progress;

@@ -31,6 +31,8 @@
  * @typedef {object} JobOptions
  * @property {AbortSignal} [signal] cancels the job (queued: never runs; running: its context is cancelled)
  * @property {number} [timeoutMs] run-time limit of this job
+ * @property {(value: unknown) => void} [onProgress] called on the page with each value the
+ *   job's handler reports (`info.progress(value)`)
  *
  * @typedef {object} JobResult
  * @property {number} id
@@ -168,7 +170,7 @@ export async function loadHandlers(h) {
 
 /** @param {JobOptions | undefined} opts */
 export function jobOptions(opts) {
-  if (opts === undefined) return { signal: undefined, timeoutMs: undefined };
+  if (opts === undefined) return { signal: undefined, timeoutMs: undefined, onProgress: undefined };
   const o = object(opts, 'job options');
   for (const k of Object.keys(o)) {
     if (!JOB_OPTIONS.includes(k)) {
@@ -179,10 +181,18 @@ export function jobOptions(opts) {
   if (signal !== undefined && !(signal instanceof AbortSignal)) {
     throw new TypeError('option "signal" must be an AbortSignal');
   }
-  return { signal, timeoutMs: num(o, '', 'timeoutMs', { min: 0.001, max: DAY_MS }) };
+  const onProgress = o.onProgress;
+  if (onProgress !== undefined && typeof onProgress !== 'function') {
+    throw new TypeError('option "onProgress" must be a function');
+  }
+  return {
+    signal,
+    timeoutMs: num(o, '', 'timeoutMs', { min: 0.001, max: DAY_MS }),
+    onProgress: /** @type {((value: unknown) => void) | undefined} */ (onProgress),
+  };
 }
 
-const JOB_OPTIONS = ['signal', 'timeoutMs'];
+const JOB_OPTIONS = ['signal', 'timeoutMs', 'onProgress'];
 
 /**
  * Checks a job's kind before it crosses into the module.

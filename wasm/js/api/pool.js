@@ -52,15 +52,18 @@ const AWAITED = Symbol.for('brigade.awaited');
  * @property {AbortSignal | undefined} signal
  * @property {boolean} dropped its signal aborted: it never runs
  * @property {JobCancel | null} switch its cancel switch while the pool takes it
+ * @property {number} tag the page's tag for its progress, or 0
  */
 
 /**
  * A pool of Web Workers sharing one WebAssembly memory.
  *
  * Events: `result` and `error` (a `CustomEvent` whose `detail` is the job's
- * record) once per job, whether or not anyone reads `results()`; `idle` when
- * no job is queued, running or waiting for room; `full` when a submission
- * finds the queue full.
+ * record) once per job, whether or not anyone reads `results()`; `progress`
+ * (`detail`: `{ id, kind, value }`) for each value a handler reports with
+ * `info.progress(value)`, for jobs submitted while someone listened; `idle`
+ * when no job is queued, running or waiting for room; `full` when a
+ * submission finds the queue full.
  */
 export class Pool extends EventTarget {
   /** @type {PoolHandle} */
@@ -167,6 +170,7 @@ export class Pool extends EventTarget {
    */
   #settled(r) {
     this.#unwatch(r.id);
+    this.#untag(r.id);
     const type = r.ok ? 'result' : 'error';
     if (this.#heard(type)) this.dispatchEvent(new CustomEvent(type, { detail: r }));
   }
@@ -206,6 +210,68 @@ export class Pool extends EventTarget {
     return e instanceof Error ? new TypeError(e.message) : e;
   }
 
+  // --- progress -------------------------------------------------------------------
+
+  /** The last tag given to a job whose progress someone wants. */
+  #lastTag = 0;
+  /** Jobs whose progress someone wants, by tag. @type {Map<number, { id: number | undefined, kind: string, onProgress: ((value: unknown) => void) | undefined }>} */
+  #progress = new Map();
+  /** The tag of each such job, by id. @type {Map<number, number>} */
+  #tagOf = new Map();
+
+  /**
+   * A tag for a job whose progress someone wants (an `onProgress`, or a
+   * `progress` listener now), else 0: its reports go nowhere.
+   * @param {string} kind @param {((value: unknown) => void) | undefined} onProgress
+   */
+  #tagFor(kind, onProgress) {
+    if (!onProgress && !this.#heard('progress')) return 0;
+    const tag = ++this.#lastTag;
+    this.#progress.set(tag, { id: undefined, kind, onProgress });
+    return tag;
+  }
+
+  /** The tagged job's id is known. @param {number} tag @param {number} id */
+  #tagged(tag, id) {
+    if (tag === 0) return;
+    const entry = this.#progress.get(tag);
+    if (entry) entry.id = id;
+    this.#tagOf.set(id, tag);
+  }
+
+  /** Job `id` has ended: no more progress from it. @param {number} id */
+  #untag(id) {
+    const tag = this.#tagOf.get(id);
+    if (tag === undefined) return;
+    this.#tagOf.delete(id);
+    this.#progress.delete(tag);
+  }
+
+  /** Hands the progress reported so far to `onProgress` and `progress` listeners. */
+  #takeProgress() {
+    if (this.#progress.size === 0) return;
+    for (;;) {
+      /** @type {unknown[] | undefined} */
+      const flat = guarded(() => this.#handle.takeProgress(1024));
+      if (flat === undefined) return;
+      for (let i = 0; i < flat.length; i += 2) {
+        const entry = this.#progress.get(/** @type {number} */ (flat[i]));
+        if (!entry) continue;
+        const value = flat[i + 1];
+        if (entry.onProgress) {
+          try {
+            entry.onProgress(value);
+          } catch (e) {
+            reportError(e); // as a throwing event listener is reported
+          }
+        }
+        if (this.#heard('progress')) {
+          this.dispatchEvent(new CustomEvent('progress', { detail: { id: entry.id, kind: entry.kind, value } }));
+        }
+      }
+    }
+  }
+
   // --- the results loop -------------------------------------------------------
 
   /**
@@ -223,6 +289,8 @@ export class Pool extends EventTarget {
           this.#sliceStart = performance.now();
         }
         const batch = await this.#nextBatch();
+        // Progress a job reported before it ended goes out before its result.
+        this.#takeProgress();
         if (batch === null) break;
         this.#delivered += batch.length;
         const keep = this.#keep();
@@ -289,6 +357,7 @@ export class Pool extends EventTarget {
       /** @type {JobResult[] | null | undefined} */
       const batch = guarded(() => this.#handle.pollResults(1024));
       if (batch !== undefined) return batch;
+      this.#takeProgress();
       const wait = Atomics.waitAsync(bell, 0, seen);
       if (wait.async) {
         await wait.value;
@@ -340,17 +409,21 @@ export class Pool extends EventTarget {
    * @param {string} kind @param {unknown} input @param {number | undefined} timeoutMs
    * @param {boolean} awaited whether run() awaits the outcome
    * @param {AbortSignal | undefined} signal
+   * @param {((value: unknown) => void) | undefined} onProgress
    * @returns {number | Promise<number>}
    */
-  #enqueue(kind, input, timeoutMs, awaited, signal) {
+  #enqueue(kind, input, timeoutMs, awaited, signal, onProgress) {
+    const tag = this.#tagFor(kind, onProgress);
     if (this.#backlog.isEmpty()) {
       if (this.#hasRoom()) {
         let id;
         try {
-          id = this.#accepted(guarded(() => this.#handle.trySubmit(kind, input, timeoutMs, awaited)));
+          id = this.#accepted(guarded(() => this.#handle.trySubmit(kind, input, timeoutMs, awaited, tag)));
         } catch (e) {
+          this.#progress.delete(tag);
           throw this.#submitError(e);
         }
+        this.#tagged(tag, id);
         // Watched before anything is awaited, so before its record can come out.
         if (!awaited) this.#watch(id, signal);
         return id;
@@ -359,7 +432,7 @@ export class Pool extends EventTarget {
     }
     return new Promise((resolve, reject) => {
       /** @type {Waiting} */
-      const w = { kind, input, timeoutMs, awaited, resolve, reject, signal, dropped: false, switch: null };
+      const w = { kind, input, timeoutMs, awaited, resolve, reject, signal, dropped: false, switch: null, tag };
       if (signal) {
         w.resolve = (id) => {
           this.#off(signal, w);
@@ -372,6 +445,7 @@ export class Pool extends EventTarget {
         this.#on(signal, w, () => {
           w.dropped = true;
           w.switch?.cancel();
+          this.#progress.delete(w.tag);
           reject(signal.reason);
         });
       }
@@ -402,14 +476,14 @@ export class Pool extends EventTarget {
             const w = b;
             let id;
             if (this.#hasRoom()) {
-              id = guarded(() => this.#handle.trySubmit(w.kind, w.input, w.timeoutMs, w.awaited));
+              id = guarded(() => this.#handle.trySubmit(w.kind, w.input, w.timeoutMs, w.awaited, w.tag));
             } else {
               // The pool takes it when there is room. Should its signal abort
               // meanwhile, its switch ends it before a worker can start it.
               if (w.signal) w.switch = guarded(() => new JobCancel());
               try {
                 id = await guarded(() =>
-                  this.#handle.submit(w.kind, w.input, w.timeoutMs, w.awaited, w.switch?.cloneHandle()),
+                  this.#handle.submit(w.kind, w.input, w.timeoutMs, w.awaited, w.switch?.cloneHandle(), w.tag),
                 );
               } finally {
                 w.switch?.free();
@@ -417,6 +491,7 @@ export class Pool extends EventTarget {
               }
             }
             this.#accepted(id);
+            this.#tagged(b.tag, id);
             if (b.dropped) {
               // Its signal aborted while the pool took it: it ends there
               // cancelled (its record is dropped or goes to results()).
@@ -427,6 +502,7 @@ export class Pool extends EventTarget {
               b.resolve(id);
             }
           } catch (e) {
+            this.#progress.delete(b.tag);
             if (!b.dropped) b.reject(this.#submitError(e));
           }
         }
@@ -451,9 +527,9 @@ export class Pool extends EventTarget {
    */
   async run(kind, input, opts) {
     checkKind(kind, this.#kinds);
-    const { signal, timeoutMs } = jobOptions(opts);
+    const { signal, timeoutMs, onProgress } = jobOptions(opts);
     signal?.throwIfAborted();
-    const id = await this.#enqueue(kind, input, timeoutMs, true, signal);
+    const id = await this.#enqueue(kind, input, timeoutMs, true, signal, onProgress);
     const early = this.#early.get(id);
     this.#early.delete(id);
     if (this.#broken) throw this.#broken;
@@ -475,6 +551,7 @@ export class Pool extends EventTarget {
           });
         }
       }));
+    this.#untag(id);
     if (r.ok) return r.value;
     if (signal?.aborted) throw signal.reason;
     throw toError(/** @type {import('./errors.js').ErrorRecord} */ (r.error), r);
@@ -492,9 +569,9 @@ export class Pool extends EventTarget {
    */
   async submit(kind, input, opts) {
     checkKind(kind, this.#kinds);
-    const { signal, timeoutMs } = jobOptions(opts);
+    const { signal, timeoutMs, onProgress } = jobOptions(opts);
     signal?.throwIfAborted();
-    return this.#enqueue(kind, input, timeoutMs, false, signal);
+    return this.#enqueue(kind, input, timeoutMs, false, signal, onProgress);
   }
 
   /**
@@ -506,14 +583,17 @@ export class Pool extends EventTarget {
    */
   trySubmit(kind, input, opts) {
     checkKind(kind, this.#kinds);
-    const { signal, timeoutMs } = jobOptions(opts);
+    const { signal, timeoutMs, onProgress } = jobOptions(opts);
     signal?.throwIfAborted();
     let id;
+    const tag = this.#tagFor(kind, onProgress);
     try {
       // Jobs in the backlog wait for room first.
       if (!this.#backlog.isEmpty() || (guarded(() => this.#handle.capacity()) > 0 && !this.#hasRoom())) throw 'full';
-      id = this.#accepted(guarded(() => this.#handle.trySubmit(kind, input, timeoutMs)));
+      id = this.#accepted(guarded(() => this.#handle.trySubmit(kind, input, timeoutMs, false, tag)));
+      this.#tagged(tag, id);
     } catch (e) {
+      this.#progress.delete(tag);
       if (e === 'full') {
         this.dispatchEvent(new Event('full'));
         throw new QueueFullError(kind);
