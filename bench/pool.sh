@@ -165,7 +165,7 @@ cb_sized, chan_sized = ns["crossbeam-chan-sized"], ns["brigade-chan-sized"]
 where = f"""## Where the pool's time goes
 
 The pool is Go's program plus two things: bigger values (a 4-word task in and
-a 12-word `Outcome` out, where the program moves one `u64` each way) and the
+a 14-word `Outcome` out, where the program moves one `u64` each way) and the
 work per job that fills the `Outcome`. Each step, in Go and in brigade
 (medians of the rounds, ns per job; the Rust rows of the first two steps are
 the program written with `brigade::chan`, the last is the `Pool`):

@@ -190,6 +190,35 @@ fn running_names_each_busy_worker_and_its_job() {
 }
 
 #[test]
+fn ended_at_places_each_job_on_the_pools_clock() {
+    let pool = Pool::builder()
+        .workers(1)
+        .queue(8)
+        .build(|ms: &u64, _: &Context| {
+            thread::sleep(Duration::from_millis(*ms));
+            Ok::<_, ()>(*ms)
+        })
+        .unwrap();
+    let before = pool.uptime();
+    for ms in [20, 10, 30] {
+        pool.submit(ms).unwrap();
+    }
+    pool.close();
+    let outcomes: Vec<_> = pool.results().iter().collect();
+    let after = pool.uptime();
+    assert_eq!(outcomes.len(), 3);
+    let mut last_end = before;
+    for o in &outcomes {
+        let start = o.ended_at - o.ran_for;
+        assert!(o.ran_for >= Duration::from_millis(o.job), "{o:?}");
+        // One worker: each job starts after the one before it ended.
+        assert!(start >= last_end, "{start:?} before {last_end:?}");
+        assert!(o.ended_at <= after);
+        last_end = o.ended_at;
+    }
+}
+
+#[test]
 fn every_outcome_kind() {
     // Queue waits are limited to a time no worker start should reach; the
     // job meant to exceed it is held back by jobs that end only when the

@@ -66,6 +66,11 @@ struct RateConfig {
     burst: u32,
 }
 
+/// A duration in ms, as JavaScript counts time.
+fn ms_of(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
 fn ms(v: f64) -> Duration {
     Duration::from_secs_f64(v / 1000.0)
 }
@@ -98,6 +103,10 @@ pub struct PoolHandle {
     waker: Waker,
     /// Progress reported by running jobs (see `progress.rs`).
     progress: AssertUnwindSafe<Receiver<(f64, Data)>>,
+    /// When the pool started, in ms on the page's `performance.now()` clock:
+    /// an outcome's `ended_at` (on the pool's clock) plus this is its end on
+    /// the page's.
+    epoch: f64,
 }
 
 type NextOutcome = Pin<Box<dyn Future<Output = Result<Outcome<Job, Data, Fault>, RecvError>>>>;
@@ -149,9 +158,10 @@ extern "C" {
 }
 
 /// Converts an outcome to `{ id, kind, ok, value, error: { name, message,
-/// stack?, errorName? }, worker, attempts, queuedMs, runMs, startedAt, endedAt }`, the
-/// last two on the page's clock (`startedAt` null for a job that never ran).
-fn outcome_to_js(o: Outcome<Job, Data, Fault>) -> JsValue {
+/// stack?, errorName? }, worker, attempts, queuedMs, runMs, startedAt,
+/// endedAt }`, the last two on the page's clock (`startedAt` null for a job
+/// that never ran): `epoch` is the pool's start on that clock.
+fn outcome_to_js(o: Outcome<Job, Data, Fault>, epoch: f64) -> JsValue {
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     let (value, name, message, stack, error_name) = match o.result {
         Ok(v) => (v.to_js(), None, None, None, None),
@@ -181,7 +191,7 @@ fn outcome_to_js(o: Outcome<Job, Data, Fault>) -> JsValue {
             )
         }
     };
-    let started_at = o.job.submitted_at + ms(o.queued_for);
+    let ended_at = epoch + ms(o.ended_at);
     record(
         o.id as f64,
         &o.job.kind,
@@ -194,19 +204,19 @@ fn outcome_to_js(o: Outcome<Job, Data, Fault>) -> JsValue {
         o.attempts.into(),
         ms(o.queued_for),
         ms(o.ran_for),
-        o.worker.map(|_| started_at),
-        started_at + ms(o.ran_for),
+        o.worker.map(|_| ended_at - ms(o.ran_for)),
+        ended_at,
         o.job.awaited,
     )
 }
 
 /// `first` and the outcomes ready behind it, at most `max` in all, as an array
 /// of records.
-fn batch(pool: &Inner, first: Outcome<Job, Data, Fault>, max: usize) -> JsValue {
+fn batch(pool: &Inner, epoch: f64, first: Outcome<Job, Data, Fault>, max: usize) -> JsValue {
     let batch = js_sys::Array::new();
-    batch.push(&outcome_to_js(first));
+    batch.push(&outcome_to_js(first, epoch));
     for o in pool.results().try_iter().take(max.saturating_sub(1)) {
-        batch.push(&outcome_to_js(o));
+        batch.push(&outcome_to_js(o, epoch));
     }
     batch.into()
 }
@@ -273,7 +283,6 @@ fn job(
         kind,
         input,
         awaited,
-        submitted_at: now(),
         tag: tag.unwrap_or(0.0),
     });
     if let Some(t) = timeout_ms {
@@ -436,12 +445,16 @@ impl PoolHandle {
                 }
             })
             .map_err(|e| JsError::new(&e.to_string()))?;
+        let inner_uptime_ms = ms_of(inner.uptime());
         Ok(PoolHandle {
             inner: AssertUnwindSafe(Rc::new(inner)),
             next: AssertUnwindSafe(RefCell::new(None)),
             waker: Waker::from(Arc::clone(&bell)),
             bell,
             progress: AssertUnwindSafe(progress_rx),
+            // The pool's start on the page's clock: two readings taken
+            // together, one of each clock.
+            epoch: now() - inner_uptime_ms,
         })
     }
 
@@ -503,11 +516,12 @@ impl PoolHandle {
     #[wasm_bindgen(js_name = nextResults)]
     pub fn next_results(&self, max: usize) -> js_sys::Promise {
         let inner = Rc::clone(&self.inner);
+        let epoch = self.epoch;
         future_to_promise(AssertUnwindSafe(async move {
             let Ok(first) = inner.results().recv_async().await else {
                 return Ok(JsValue::NULL);
             };
-            Ok(batch(&inner, first, max))
+            Ok(batch(&inner, epoch, first, max))
         }))
     }
 
@@ -564,7 +578,7 @@ impl PoolHandle {
                 }
             }
         };
-        batch(&self.inner, first, max)
+        batch(&self.inner, self.epoch, first, max)
     }
 
     /// A snapshot of the pool's metrics (times in milliseconds).

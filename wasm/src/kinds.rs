@@ -22,10 +22,6 @@ pub struct Job {
     /// Whether a `run()` call on the page awaits this job's outcome (the page
     /// routes it there instead of to `results()`).
     pub awaited: bool,
-    /// When the page built the job, in ms on the page's `performance.now()`
-    /// clock: the pool's own times (queued for, ran for) are measured from
-    /// its submission, so this places them on the page's clock.
-    pub submitted_at: f64,
     /// The page's tag for a job whose progress it wants, 0 for the others
     /// (see `progress.rs`).
     pub tag: f64,
@@ -289,7 +285,6 @@ mod test {
             kind: kind.into(),
             input,
             awaited: false,
-            submitted_at: 0.0,
             tag: 0.0,
         }
     }

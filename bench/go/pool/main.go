@@ -104,10 +104,10 @@ func once() time.Duration {
 }
 
 // sizedJob and sizedResult are as big as what brigade's Pool moves per job
-// for a uint64 job and value: its 4-word task in and its 12-word Outcome out
+// for a uint64 job and value: its 4-word task in and its 14-word Outcome out
 // (SizedJob and SizedResult in core/benches/pool.rs).
 type sizedJob [4]uint64
-type sizedResult [12]uint64
+type sizedResult [14]uint64
 
 // onceSized is once moving values of those sizes: the same program, no
 // bookkeeping, so that the cost of the bigger values alone can be read.

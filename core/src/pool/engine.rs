@@ -100,6 +100,25 @@ struct Run<'a, J, O, E> {
     span: tracing::span::EnteredSpan,
 }
 
+/// A job's times, as its outcome reports them.
+struct Times {
+    queued_for: Duration,
+    ran_for: Duration,
+    /// On the pool's clock.
+    ended_at: Duration,
+}
+
+impl Times {
+    /// A job that ended without running, `queued_for` after its submission.
+    fn never_ran(queued_for: Duration, ended_at: Duration) -> Self {
+        Times {
+            queued_for,
+            ran_for: Duration::ZERO,
+            ended_at,
+        }
+    }
+}
+
 /// Called with the job id and message when a handler panics.
 pub(crate) type PanicHook = Arc<dyn Fn(JobId, &str) + Send + Sync>;
 
@@ -280,9 +299,8 @@ impl<J, O, E> Task<J, O, E> {
         shared: &Shared<J, O, E>,
         result: Result<O, Failure<E>>,
         attempts: u32,
-        ran_for: Duration,
         worker: Option<usize>,
-        queued_for: Duration,
+        times: Times,
     ) {
         #[cfg(debug_assertions)]
         self.owed.paid();
@@ -291,8 +309,9 @@ impl<J, O, E> Task<J, O, E> {
             job: self.job,
             result,
             attempts,
-            queued_for,
-            ran_for,
+            queued_for: times.queued_for,
+            ran_for: times.ran_for,
+            ended_at: times.ended_at,
             worker,
         };
         shared.deliver(outcome, self.extra.and_then(|x| x.handle));
@@ -300,9 +319,17 @@ impl<J, O, E> Task<J, O, E> {
 
     /// Ends a task that will never run: `Canceled(Pool)`.
     fn abandon(self, shared: &Shared<J, O, E>) {
-        let queued_for = self.submitted.elapsed();
+        let now = Stamp::now();
+        let queued_for = now - self.submitted;
+        let ended_at = now.saturating_duration_since(shared.started);
         let canceled = Err(Failure::Canceled(CancelReason::Pool));
-        self.finish(shared, canceled, 0, Duration::ZERO, None, queued_for);
+        self.finish(
+            shared,
+            canceled,
+            0,
+            None,
+            Times::never_ran(queued_for, ended_at),
+        );
     }
 }
 
@@ -464,9 +491,15 @@ impl<J, O, E> Shared<J, O, E> {
         };
         let start = Stamp::now();
         let queued_for = start - task.submitted;
+        let start_at = start.saturating_duration_since(self.started);
         let never = |task: Serving<'_, J, O, E>, f: Failure<E>| {
-            task.release()
-                .finish(self, Err(f), 0, Duration::ZERO, None, queued_for);
+            task.release().finish(
+                self,
+                Err(f),
+                0,
+                None,
+                Times::never_ran(queued_for, start_at),
+            );
             None
         };
 
@@ -501,7 +534,6 @@ impl<J, O, E> Shared<J, O, E> {
             (None, Some(kept)) if !fresh && !kept.0.is_done() => kept,
             (None, _) => Context::with_cancel(parent),
         };
-        let start_at = start.saturating_duration_since(self.started);
         {
             let mut state = lock(&slot.state);
             state.current = Some((task.id, start_at));
@@ -543,10 +575,10 @@ impl<J, O, E> Shared<J, O, E> {
             drop(run.span);
         }
         let ran_for = run.start.elapsed();
+        let end = run.start_at + ran_for;
         {
             let mut state = lock(&slot.state);
             state.current = None;
-            let end = run.start_at + ran_for;
             state
                 .record
                 .job(run.queued_for, run.start_at, end, ended(&result));
@@ -561,9 +593,14 @@ impl<J, O, E> Shared<J, O, E> {
             metrics::histogram!("brigade_job_wait_seconds").record(run.queued_for.as_secs_f64());
             metrics::histogram!("brigade_job_run_seconds").record(ran_for.as_secs_f64());
         }
+        let times = Times {
+            queued_for: run.queued_for,
+            ran_for,
+            ended_at: end,
+        };
         run.task
             .release()
-            .finish(self, result, attempts, ran_for, Some(index), run.queued_for);
+            .finish(self, result, attempts, Some(index), times);
     }
 
     /// The retry policy that applies to `task`: its own, else the pool's.

@@ -748,6 +748,11 @@ where
         self.shared.running()
     }
 
+    /// Time since the pool was built: the clock of [`Outcome::ended_at`].
+    pub fn uptime(&self) -> Duration {
+        self.shared.uptime()
+    }
+
     /// The queue's capacity.
     pub fn capacity(&self) -> usize {
         self.capacity

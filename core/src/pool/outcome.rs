@@ -91,6 +91,10 @@ pub struct Outcome<J, O, E> {
     pub queued_for: Duration,
     /// Time from the first start to the end, retries and backoff included.
     pub ran_for: Duration,
+    /// When the job ended, on the pool's clock: the time since the pool was
+    /// built ([`Pool::uptime`](crate::Pool::uptime)). With `ran_for` and
+    /// `queued_for` it places the job on a timeline.
+    pub ended_at: Duration,
     /// Index of the worker that ran it; `None` if it never ran.
     pub worker: Option<usize>,
 }
@@ -182,9 +186,9 @@ mod tests {
     use super::Outcome;
 
     #[test]
-    fn an_outcome_of_word_sized_values_is_twelve_words() {
+    fn an_outcome_of_word_sized_values_is_fourteen_words() {
         // `bench/go/pool/main.go` moves results of this size (`sizedResult`)
         // to read the cost of the outcome's size alone; it must follow.
-        assert_eq!(std::mem::size_of::<Outcome<u64, u64, ()>>(), 96);
+        assert_eq!(std::mem::size_of::<Outcome<u64, u64, ()>>(), 112);
     }
 }

@@ -26,6 +26,19 @@ function isTrap(e) {
 }
 
 /**
+ * What to throw for an error a call into the module threw: after a trap,
+ * PoolClosedError (and every pool is ended, see `trapped`); else the error.
+ * For hot paths, where `guarded`'s closure would cost.
+ * @param {unknown} e
+ * @returns {unknown}
+ */
+export function trapError(e) {
+  if (!isTrap(e)) return e;
+  trapped ??= e;
+  return new PoolClosedError({ cause: trapped, trapped: true });
+}
+
+/**
  * Runs a call into the module; a trap ends every pool (see `trapped`).
  * @template T
  * @param {() => T} call

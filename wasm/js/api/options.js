@@ -168,9 +168,12 @@ export async function loadHandlers(h) {
   return { url, names };
 }
 
+/** A job's options when it has none (one object, not one per job). */
+const NO_JOB_OPTIONS = Object.freeze({ signal: undefined, timeoutMs: undefined, onProgress: undefined });
+
 /** @param {JobOptions | undefined} opts */
 export function jobOptions(opts) {
-  if (opts === undefined) return { signal: undefined, timeoutMs: undefined, onProgress: undefined };
+  if (opts === undefined) return NO_JOB_OPTIONS;
   const o = object(opts, 'job options');
   for (const k of Object.keys(o)) {
     if (!JOB_OPTIONS.includes(k)) {

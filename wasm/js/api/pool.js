@@ -1,7 +1,7 @@
 // @ts-check
 // The Pool class: jobs in, outcomes out, over the module's PoolHandle.
 
-import { guarded, trapped, PoolHandle, JobCancel, builtInKinds, initialize } from './module.js';
+import { guarded, trapError, trapped, PoolHandle, JobCancel, builtInKinds, initialize } from './module.js';
 import { config, loadHandlers, jobOptions, checkKind, object, num } from './options.js';
 import { AbortError, DataCloneError, QueueFullError, PoolClosedError, toError } from './errors.js';
 import { Fifo } from './fifo.js';
@@ -144,6 +144,15 @@ export class Pool extends EventTarget {
     return `${type}/${capture}`;
   }
 
+  /** How many listeners each event type has (both capture flags). @type {Map<string, number>} */
+  #heardCount = new Map();
+
+  /** @param {string} type */
+  #count(type) {
+    const n = (this.#listeners.get(`${type}/false`)?.size ?? 0) + (this.#listeners.get(`${type}/true`)?.size ?? 0);
+    this.#heardCount.set(type, n);
+  }
+
   /** @type {EventTarget['addEventListener']} */
   addEventListener(type, listener, options) {
     super.addEventListener(type, listener, options);
@@ -151,17 +160,23 @@ export class Pool extends EventTarget {
     const key = Pool.#key(type, options);
     if (!this.#listeners.has(key)) this.#listeners.set(key, new Set());
     this.#listeners.get(key)?.add(listener);
+    this.#count(type);
   }
 
   /** @type {EventTarget['removeEventListener']} */
   removeEventListener(type, listener, options) {
     super.removeEventListener(type, listener, options);
     if (listener) this.#listeners.get(Pool.#key(type, options))?.delete(listener);
+    this.#count(type);
   }
 
-  /** Whether anyone may be listening to `type` (a `once` listener counts until removed). @param {string} type */
+  /**
+   * Whether anyone may be listening to `type` (a `once` listener counts until
+   * removed). Asked once or twice per job, so it reads a count.
+   * @param {string} type
+   */
   #heard(type) {
-    return Boolean(this.#listeners.get(`${type}/false`)?.size || this.#listeners.get(`${type}/true`)?.size);
+    return (this.#heardCount.get(type) ?? 0) > 0;
   }
 
   /**
@@ -241,6 +256,7 @@ export class Pool extends EventTarget {
 
   /** Job `id` has ended: no more progress from it. @param {number} id */
   #untag(id) {
+    if (this.#tagOf.size === 0) return;
     const tag = this.#tagOf.get(id);
     if (tag === undefined) return;
     this.#tagOf.delete(id);
@@ -355,7 +371,12 @@ export class Pool extends EventTarget {
     for (;;) {
       const seen = Atomics.load(bell, 0);
       /** @type {JobResult[] | null | undefined} */
-      const batch = guarded(() => this.#handle.pollResults(1024));
+      let batch;
+      try {
+        batch = this.#handle.pollResults(1024);
+      } catch (e) {
+        throw trapError(e);
+      }
       if (batch !== undefined) return batch;
       this.#takeProgress();
       const wait = Atomics.waitAsync(bell, 0, seen);
@@ -418,10 +439,10 @@ export class Pool extends EventTarget {
       if (this.#hasRoom()) {
         let id;
         try {
-          id = this.#accepted(guarded(() => this.#handle.trySubmit(kind, input, timeoutMs, awaited, tag)));
+          id = this.#accepted(this.#handle.trySubmit(kind, input, timeoutMs, awaited, tag));
         } catch (e) {
           this.#progress.delete(tag);
-          throw this.#submitError(e);
+          throw this.#submitError(trapError(e));
         }
         this.#tagged(tag, id);
         // Watched before anything is awaited, so before its record can come out.
@@ -463,7 +484,11 @@ export class Pool extends EventTarget {
    * its jobs wait for a worker.
    */
   #hasRoom() {
-    return guarded(() => this.#handle.queued() < this.#handle.capacity());
+    try {
+      return this.#handle.queued() < this.#handle.capacity();
+    } catch (e) {
+      throw trapError(e);
+    }
   }
 
   async #feed() {
@@ -589,8 +614,8 @@ export class Pool extends EventTarget {
     const tag = this.#tagFor(kind, onProgress);
     try {
       // Jobs in the backlog wait for room first.
-      if (!this.#backlog.isEmpty() || (guarded(() => this.#handle.capacity()) > 0 && !this.#hasRoom())) throw 'full';
-      id = this.#accepted(guarded(() => this.#handle.trySubmit(kind, input, timeoutMs, false, tag)));
+      if (!this.#backlog.isEmpty() || (this.#handle.capacity() > 0 && !this.#hasRoom())) throw 'full';
+      id = this.#accepted(this.#handle.trySubmit(kind, input, timeoutMs, false, tag));
       this.#tagged(tag, id);
     } catch (e) {
       this.#progress.delete(tag);
@@ -598,7 +623,7 @@ export class Pool extends EventTarget {
         this.dispatchEvent(new Event('full'));
         throw new QueueFullError(kind);
       }
-      throw this.#submitError(e);
+      throw this.#submitError(trapError(e));
     }
     this.#watch(id, signal);
     return id;
@@ -677,6 +702,7 @@ export class Pool extends EventTarget {
 
   /** Job `id` has ended: its signal lets go of it. @param {number} id */
   #unwatch(id) {
+    if (this.#signalOf.size === 0) return;
     const signal = this.#signalOf.get(id);
     if (!signal) return;
     this.#signalOf.delete(id);
