@@ -44,12 +44,12 @@ export class PoolClosedError extends Error {
  * @typedef {{ jobId?: number, kind?: string }} JobInfo
  */
 
-/** A job's handler failed; `cause` is the error the handler threw, rebuilt on the page. */
-export class JobError extends Error {
-  /** @param {string} message @param {ErrorOptions & JobInfo} [options] */
-  constructor(message, options = {}) {
+/** The errors a job ends with: each names its job. */
+class JobFailure extends Error {
+  /** @param {string} name @param {string} message @param {ErrorOptions & JobInfo} options */
+  constructor(name, message, options) {
     super(message, options);
-    this.name = 'JobError';
+    this.name = name;
     /** The failed job's id. */
     this.jobId = options.jobId;
     /** The failed job's kind. */
@@ -57,25 +57,27 @@ export class JobError extends Error {
   }
 }
 
-/** A Rust kernel panicked; the pool kept serving. */
-export class PanicError extends Error {
+/** A job's handler failed; `cause` is the error the handler threw, rebuilt on the page. */
+export class JobError extends JobFailure {
   /** @param {string} message @param {ErrorOptions & JobInfo} [options] */
   constructor(message, options = {}) {
-    super(message, options);
-    this.name = 'PanicError';
-    this.jobId = options.jobId;
-    this.kind = options.kind;
+    super('JobError', message, options);
+  }
+}
+
+/** A Rust kernel panicked; the pool kept serving. */
+export class PanicError extends JobFailure {
+  /** @param {string} message @param {ErrorOptions & JobInfo} [options] */
+  constructor(message, options = {}) {
+    super('PanicError', message, options);
   }
 }
 
 /** A job ran out of time. */
-export class TimeoutError extends Error {
+export class TimeoutError extends JobFailure {
   /** @param {string} message @param {ErrorOptions & JobInfo} [options] */
   constructor(message, options = {}) {
-    super(message, options);
-    this.name = 'TimeoutError';
-    this.jobId = options.jobId;
-    this.kind = options.kind;
+    super('TimeoutError', message, options);
   }
 }
 
@@ -84,13 +86,10 @@ export class TimeoutError extends Error {
  * failure). A job whose own AbortSignal aborted rejects with the signal's
  * reason instead, as fetch does.
  */
-export class AbortError extends Error {
+export class AbortError extends JobFailure {
   /** @param {string} message @param {ErrorOptions & JobInfo} [options] */
   constructor(message, options = {}) {
-    super(message, options);
-    this.name = 'AbortError';
-    this.jobId = options.jobId;
-    this.kind = options.kind;
+    super('AbortError', message, options);
   }
 }
 
