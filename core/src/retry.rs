@@ -67,7 +67,14 @@ impl<E> fmt::Debug for Retry<E> {
 }
 
 impl<E> Retry<E> {
-    /// At most `n` attempts in all (1 = no retry), with 10 ms → 1 s backoff.
+    /// The first backoff delay unless [`backoff`](Self::backoff) sets one.
+    pub const DEFAULT_BASE: Duration = Duration::from_millis(10);
+    /// The largest backoff delay unless [`backoff`](Self::backoff) sets one.
+    pub const DEFAULT_MAX: Duration = Duration::from_secs(1);
+
+    /// At most `n` attempts in all (1 = no retry), with
+    /// [`DEFAULT_BASE`](Self::DEFAULT_BASE) → [`DEFAULT_MAX`](Self::DEFAULT_MAX)
+    /// (10 ms → 1 s) backoff.
     ///
     /// # Panics
     /// If `n` is 0.
@@ -76,8 +83,8 @@ impl<E> Retry<E> {
         Retry {
             max_attempts: n,
             jitter: true,
-            base: Duration::from_millis(10),
-            max_delay: Duration::from_secs(1),
+            base: Self::DEFAULT_BASE,
+            max_delay: Self::DEFAULT_MAX,
             retryable: None,
             budget: None,
         }

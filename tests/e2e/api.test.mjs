@@ -4,6 +4,7 @@
 // web/pkg, served with the isolation headers by scripts/serve.py.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serve, launch, openPage } from './harness.mjs';
@@ -991,4 +992,56 @@ test('progress: a handler reports values that reach onProgress and progress even
   assert.equal(r.bad[1], 'TypeError', 'reporting a value that cannot be cloned throws in the handler');
   assert.match(r.bad[2], /^progress: a function/);
   assert.equal(r.alone, 3);
+});
+
+test('option limits and defaults come from the module, and the JSDoc and index.d.ts say the same', async () => {
+  const rules = await inPage(async ({ Pool }) => {
+    await Pool.create({ workers: 1 });
+    const { optionRulesOf } = await import('/web/pkg/api/module.js');
+    const r = optionRulesOf();
+    const tooMany = await Pool.create({ workers: r.workers.max + 1 }).catch((e) => `${e.name}: ${e.message}`);
+    return { ...r, tooMany };
+  });
+  assert.match(rules.tooMany, new RegExp(`^RangeError: option "workers" must be between 1 and ${rules.workers.max}`));
+  const dts = readFileSync(join(root, 'wasm', 'npm', 'index.d.ts'), 'utf8');
+  const jsdoc = readFileSync(join(root, 'wasm', 'js', 'api', 'options.js'), 'utf8');
+  /** The comment on `prop` in interface `iface` of index.d.ts. */
+  const dtsDoc = (iface, prop) => {
+    const body = dts.slice(dts.indexOf(`export interface ${iface} {`));
+    const m = body.match(new RegExp(`/\\*\\*((?:(?!\\*/)[\\s\\S])*)\\*/\\s*${prop}\\?:`));
+    assert.ok(m, `index.d.ts documents ${iface}.${prop}`);
+    return m[1].replace(/\s*\*\s*/g, ' ');
+  };
+  /** The text of `@property ... [prop]` in the JSDoc typedef `type`. */
+  const jsDoc = (type, prop) => {
+    const body = jsdoc.slice(jsdoc.indexOf(`@typedef {object} ${type}`));
+    const m = body.match(new RegExp(`@property \\{[^}]*\\} \\[${prop}\\]((?:(?!@property|@typedef)[\\s\\S])*)`));
+    assert.ok(m, `options.js documents ${type}.${prop}`);
+    return m[1].replace(/\s*\*\s*/g, ' ');
+  };
+  const cases = [
+    ['RetryOptions', 'attempts', 'retry.attempts'],
+    ['RetryOptions', 'baseMs', 'retry.baseMs'],
+    ['RetryOptions', 'maxMs', 'retry.maxMs'],
+    ['RateLimitOptions', 'burst', 'rateLimit.burst'],
+    ['PoolOptions', 'saturationWindowMs', 'saturationWindowMs'],
+    ['PoolOptions', 'rayonThreads', 'rayonThreads'],
+  ];
+  for (const [iface, prop, key] of cases) {
+    for (const [where, text] of [
+      ['index.d.ts', dtsDoc(iface, prop)],
+      ['options.js', jsDoc(iface, prop)],
+    ]) {
+      assert.match(text, new RegExp(`\\(default ${rules[key].default}\\b`), `${where} ${iface}.${prop}: default ${rules[key].default}`);
+    }
+  }
+  for (const [iface, prop, key] of [
+    ['PoolOptions', 'workers', 'workers'],
+    ['PoolOptions', 'rayonThreads', 'rayonThreads'],
+    ['RetryOptions', 'attempts', 'retry.attempts'],
+  ]) {
+    for (const text of [dtsDoc(iface, prop), jsDoc(iface, prop)]) {
+      assert.match(text, new RegExp(`\\b${rules[key].max}\\b`), `${iface}.${prop}: at most ${rules[key].max}`);
+    }
+  }
 });

@@ -168,7 +168,7 @@ export type OutputOf<K extends string, I = InputOf<K>> = K extends 'echo'
 // --- Options -------------------------------------------------------------------
 
 export interface RetryOptions {
-  /** Attempts in all, 1 = no retry (default 3). */
+  /** Attempts in all, 1 = no retry, up to 100 (default 3). */
   attempts?: number | undefined;
   /** First backoff delay in ms (default 10). */
   baseMs?: number | undefined;
@@ -186,7 +186,7 @@ export interface RateLimitOptions {
 }
 
 export interface PoolOptions {
-  /** Web Workers (default: navigator.hardwareConcurrency). */
+  /** Web Workers, 1 to 256 (default: navigator.hardwareConcurrency). */
   workers?: number | undefined;
   /** Queue capacity; 0 makes submit a rendezvous (default: 2 × workers). */
   queue?: number | undefined;
@@ -204,9 +204,10 @@ export interface PoolOptions {
    */
   handlers?: string | URL | undefined;
   /**
-   * Start a rayon pool of this many Web Workers (once per page, shared by every
-   * pool) for built-in kernels that split one job across cores (`mandelbrot`
-   * renders its rows in parallel). Default 0: kernels run on one thread.
+   * Start a rayon pool of this many Web Workers, up to 256 (once per page,
+   * shared by every pool), for built-in kernels that split one job across
+   * cores (`mandelbrot` with `parallel: true`) (default 0: kernels run on
+   * one thread).
    */
   rayonThreads?: number | undefined;
 }

@@ -82,6 +82,15 @@ pub fn built_in_kinds() -> Vec<String> {
     kinds::KINDS.iter().map(|k| (*k).to_owned()).collect()
 }
 
+/// The limits and defaults of the options (see `options.rs`), as
+/// `{ "retry.attempts": { min, max, integer, default? }, … }`.
+#[wasm_bindgen(js_name = optionRules)]
+pub fn option_rules() -> Result<JsValue, JsValue> {
+    crate::options::rules()
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(Into::into)
+}
+
 /// Traps, on purpose: the test hook for what the JavaScript API does after a
 /// trap (`tests/e2e/api.test.mjs`). Not part of the API.
 #[wasm_bindgen(js_name = __brigadeTrapForTests)]

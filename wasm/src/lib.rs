@@ -74,5 +74,6 @@ pub mod data;
 #[cfg(target_arch = "wasm32")]
 pub mod handlers;
 pub mod kinds;
+pub mod options;
 pub mod parallel;
 pub mod progress;

@@ -77,6 +77,10 @@ pub const MAX_WORKERS: usize = 4096;
 /// The largest queue a pool accepts.
 pub const MAX_QUEUE: usize = 1 << 24;
 
+/// The width of a window of [`Metrics::saturation_series`] unless
+/// [`Builder::saturation_window`] sets one.
+pub const DEFAULT_SATURATION_WINDOW: Duration = Duration::from_secs(1);
+
 /// `build()` or `resize()` refused a parameter.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -427,7 +431,7 @@ impl Pool<(), (), ()> {
             retry: None,
             rate_limit: None,
             on_panic: None,
-            saturation_window: Duration::from_secs(1),
+            saturation_window: DEFAULT_SATURATION_WINDOW,
         }
     }
 }

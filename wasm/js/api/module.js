@@ -2,10 +2,28 @@
 // The one WebAssembly module every pool shares: instantiating it, and what
 // happens after it traps.
 
-import init, { PoolHandle, JobCancel, builtInKinds } from '../brigade_wasm.js';
+import init, { PoolHandle, JobCancel, builtInKinds, optionRules } from '../brigade_wasm.js';
 import { NotIsolatedError, PoolClosedError } from './errors.js';
 
 export { PoolHandle, JobCancel, builtInKinds };
+
+/**
+ * One number option's rule: its range, whether it must be whole, its default.
+ * @typedef {{ min: number, max: number, integer: boolean, default?: number }} Rule
+ */
+
+/** @type {Record<string, Rule> | null} */
+let rules = null;
+
+/**
+ * The limits and defaults of every number option, from the module (see
+ * wasm/src/options.rs): the one place they are written. Needs `initialize()`.
+ * @returns {Record<string, Rule>}
+ */
+export function optionRulesOf() {
+  rules ??= /** @type {Record<string, Rule>} */ (optionRules());
+  return rules;
+}
 
 /** @type {Promise<unknown> | null} */
 let ready = null;

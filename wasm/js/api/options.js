@@ -1,11 +1,14 @@
 // @ts-check
 // The options of Pool.create and of each job: their types, limits and
 // defaults, and the checks that turn a bad one into a TypeError or RangeError
-// naming it before anything reaches the module.
+// naming it before anything reaches the module. The limits and defaults
+// come from the module (wasm/src/options.rs), so they need `initialize()`.
+
+import { optionRulesOf } from './module.js';
 
 /**
  * @typedef {object} RetryOptions
- * @property {number} [attempts] attempts in all, 1 = no retry (default 3)
+ * @property {number} [attempts] attempts in all, 1 = no retry, up to 100 (default 3)
  * @property {number} [baseMs] first backoff delay (default 10)
  * @property {number} [maxMs] largest backoff delay (default 1000)
  * @property {boolean} [jitter] full jitter (default true)
@@ -15,14 +18,15 @@
  * @property {number} [burst] starts allowed at once (default 1)
  *
  * @typedef {object} PoolOptions
- * @property {number} [workers] Web Workers (default: navigator.hardwareConcurrency)
+ * @property {number} [workers] Web Workers, 1 to 256 (default: navigator.hardwareConcurrency)
  * @property {number} [queue] queue capacity; 0 makes submit a rendezvous (default: 2 × workers)
  * @property {number} [timeoutMs] default run-time limit of each job
  * @property {number} [saturationWindowMs] width of a window of `stats().saturationSeries` (default 1000)
  * @property {RetryOptions} [retry] retry failing jobs with exponential backoff
  * @property {RateLimitOptions} [rateLimit] limit how often jobs start
- * @property {number} [rayonThreads] start a rayon pool of this many Web Workers (once per page,
- *   shared by every pool) for kernels that split one job across cores, such as mandelbrot (default 0)
+ * @property {number} [rayonThreads] start a rayon pool of this many Web Workers, up to 256 (once per
+ *   page, shared by every pool), for kernels that split one job across cores, such as mandelbrot
+ *   with `parallel: true` (default 0)
  * @property {string | URL} [handlers] an ES module whose function exports are job handlers:
  *   a URL (absolute, or relative to the page), or the module's source text. Every worker
  *   imports it; a job whose kind names an export calls it as `handler(input, { signal })`,
@@ -55,23 +59,27 @@
  */
 
 /**
+ * Reads number option `key` of `o` (at `path`) by its rule in the module's
+ * table (wasm/src/options.rs): undefined gives the rule's default, or
+ * `fallback` where the page sets it; anything else must be a number in range.
  * @param {Record<string, unknown>} o
  * @param {string} path
  * @param {string} key
- * @param {{ min: number, max: number, integer?: boolean }} range
  * @param {number} [fallback]
  * @returns {number | undefined}
  */
-export function num(o, path, key, range, fallback) {
+export function num(o, path, key, fallback) {
+  const rule = optionRulesOf()[path ? `${path}.${key}` : key];
+  // A job's options are named by themselves (`timeoutMs`), the others by path.
+  const name = path && path !== 'job' ? `${path}.${key}` : key;
   const v = o[key];
-  if (v === undefined) return fallback;
-  const name = path ? `${path}.${key}` : key;
+  if (v === undefined) return fallback ?? rule.default;
   if (typeof v !== 'number' || Number.isNaN(v)) {
-    throw new TypeError(`option "${name}" must be a number, got ${JSON.stringify(v)}`);
+    throw new TypeError(`option "${name}" must be a number, got ${JSON.stringify(v) ?? String(v)}`);
   }
-  if (range.integer && !Number.isInteger(v)) throw new TypeError(`option "${name}" must be an integer, got ${v}`);
-  if (v < range.min || v > range.max) {
-    throw new RangeError(`option "${name}" must be between ${range.min} and ${range.max}, got ${v}`);
+  if (rule.integer && !Number.isInteger(v)) throw new TypeError(`option "${name}" must be an integer, got ${v}`);
+  if (v < rule.min || v > rule.max) {
+    throw new RangeError(`option "${name}" must be between ${rule.min} and ${rule.max}, got ${v}`);
   }
   return v;
 }
@@ -85,7 +93,6 @@ export function object(v, name) {
 }
 
 const KNOWN = ['workers', 'queue', 'timeoutMs', 'saturationWindowMs', 'retry', 'rateLimit', 'handlers', 'rayonThreads'];
-export const DAY_MS = 86_400_000;
 
 /** @param {PoolOptions} options */
 export function config(options) {
@@ -93,15 +100,14 @@ export function config(options) {
   for (const k of Object.keys(o)) {
     if (!KNOWN.includes(k)) throw new TypeError(`unknown option "${k}"; known options: ${KNOWN.join(', ')}`);
   }
-  const workers = /** @type {number} */ (
-    num(o, '', 'workers', { min: 1, max: 256, integer: true }, Math.min(navigator.hardwareConcurrency || 2, 256))
-  );
+  const cores = Math.min(navigator.hardwareConcurrency || 2, optionRulesOf().workers.max);
+  const workers = /** @type {number} */ (num(o, '', 'workers', cores));
   const c = {
     workers,
-    queue: num(o, '', 'queue', { min: 0, max: 1 << 24, integer: true }, 2 * workers),
-    timeoutMs: num(o, '', 'timeoutMs', { min: 0.001, max: DAY_MS }),
-    saturationWindowMs: num(o, '', 'saturationWindowMs', { min: 1, max: DAY_MS }),
-    rayonThreads: num(o, '', 'rayonThreads', { min: 0, max: 256, integer: true }, 0),
+    queue: num(o, '', 'queue', 2 * workers),
+    timeoutMs: num(o, '', 'timeoutMs'),
+    saturationWindowMs: num(o, '', 'saturationWindowMs'),
+    rayonThreads: num(o, '', 'rayonThreads'),
     retry: /** @type {object | undefined} */ (undefined),
     rateLimit: /** @type {object | undefined} */ (undefined),
     handlers: /** @type {{ url: string, names: string[] } | undefined} */ (undefined),
@@ -111,9 +117,9 @@ export function config(options) {
     const jitter = r.jitter ?? true;
     if (typeof jitter !== 'boolean') throw new TypeError('option "retry.jitter" must be a boolean');
     c.retry = {
-      attempts: num(r, 'retry', 'attempts', { min: 1, max: 100, integer: true }, 3),
-      baseMs: num(r, 'retry', 'baseMs', { min: 0, max: DAY_MS }, 10),
-      maxMs: num(r, 'retry', 'maxMs', { min: 0, max: DAY_MS }, 1000),
+      attempts: num(r, 'retry', 'attempts'),
+      baseMs: num(r, 'retry', 'baseMs'),
+      maxMs: num(r, 'retry', 'maxMs'),
       jitter,
     };
   }
@@ -121,8 +127,8 @@ export function config(options) {
     const r = object(o.rateLimit, 'rateLimit');
     if (r.perSecond === undefined) throw new TypeError('option "rateLimit.perSecond" is required');
     c.rateLimit = {
-      perSecond: num(r, 'rateLimit', 'perSecond', { min: 1e-6, max: 1e9 }),
-      burst: num(r, 'rateLimit', 'burst', { min: 1, max: 1e6, integer: true }, 1),
+      perSecond: num(r, 'rateLimit', 'perSecond'),
+      burst: num(r, 'rateLimit', 'burst'),
     };
   }
   return c;
@@ -190,7 +196,7 @@ export function jobOptions(opts) {
   }
   return {
     signal,
-    timeoutMs: num(o, '', 'timeoutMs', { min: 0.001, max: DAY_MS }),
+    timeoutMs: num(o, 'job', 'timeoutMs'),
     onProgress: /** @type {((value: unknown) => void) | undefined} */ (onProgress),
   };
 }

@@ -1,7 +1,7 @@
 // @ts-check
 // The Pool class: jobs in, outcomes out, over the module's PoolHandle.
 
-import { guarded, trapError, trapped, PoolHandle, JobCancel, builtInKinds, initialize } from './module.js';
+import { guarded, trapError, trapped, PoolHandle, JobCancel, builtInKinds, initialize, optionRulesOf } from './module.js';
 import { config, loadHandlers, jobOptions, checkKind, object, num } from './options.js';
 import { AbortError, DataCloneError, QueueFullError, PoolClosedError, toError } from './errors.js';
 import { Fifo } from './fifo.js';
@@ -122,9 +122,10 @@ export class Pool extends EventTarget {
    * @returns {Promise<Pool>}
    */
   static async create(options = {}) {
+    // The options' limits come from the module: it loads first.
+    await initialize();
     const c = config(options);
     if (options.handlers !== undefined) c.handlers = await loadHandlers(options.handlers);
-    await initialize();
     const handle = guarded(() => new PoolHandle(c));
     return new Pool(handle, [...builtInKinds(), ...(c.handlers?.names ?? [])]);
   }
@@ -763,7 +764,7 @@ export class Pool extends EventTarget {
    */
   group(options = {}) {
     const o = object(options, 'group options');
-    const limit = num(o, 'group', 'limit', { min: 1, max: 1 << 24, integer: true }, Infinity);
+    const limit = num(o, 'group', 'limit', Infinity);
     const controller = new AbortController();
     const outer = /** @type {AbortSignal | undefined} */ (o.signal);
     if (outer) {
@@ -844,7 +845,10 @@ export class Pool extends EventTarget {
    * @param {number} n
    */
   resize(n) {
-    if (!Number.isInteger(n) || n < 1 || n > 256) throw new RangeError(`resize(n): n must be an integer 1..256, got ${n}`);
+    const { min, max } = optionRulesOf().workers;
+    if (!Number.isInteger(n) || n < min || n > max) {
+      throw new RangeError(`resize(n): n must be an integer ${min}..${max}, got ${n}`);
+    }
     guarded(() => this.#handle.resize(n));
   }
 
