@@ -1045,3 +1045,76 @@ test('option limits and defaults come from the module, and the JSDoc and index.d
     }
   }
 });
+
+test('a trap while calls wait (in the backlog, the queue, on a worker) settles every one of them', async () => {
+  const r = await inPage(async ({ Pool }) => {
+    const pool = await Pool.create({ workers: 1, queue: 1 });
+    const settle = (p) =>
+      Promise.race([
+        Promise.resolve(p).then(
+          (v) => `resolved ${v}`,
+          (e) => `${e.name}`,
+        ),
+        new Promise((res) => setTimeout(() => res('hung'), 5000)),
+      ]);
+    const calls = [
+      pool.run('sleep', { ms: 60_000 }), // on the worker
+      pool.run('echo', 1), // in the queue
+      pool.run('echo', 2), // waiting for room
+      pool.submit('echo', 3),
+      pool.onIdle(),
+    ];
+    while (pool.running().length === 0) await new Promise((res) => setTimeout(res, 5));
+    const glue = await import('/web/pkg/brigade_wasm.js');
+    try {
+      glue.__brigadeTrapForTests();
+    } catch {
+      // The trap, as a worker's trap reaches the page: its Worker's error
+      // event, which api/module.js hears.
+    }
+    globalThis.dispatchEvent(new CustomEvent('brigade:worker-error', { detail: 'trap' }));
+    return Promise.all(calls.map(settle));
+  });
+  assert.deepEqual(r, ['PoolClosedError', 'PoolClosedError', 'PoolClosedError', 'PoolClosedError', 'resolved undefined']);
+});
+
+test('bad group options, BigInt and symbol arguments get errors that name them', async () => {
+  const r = await inPage(async ({ Pool }) => {
+    const pool = await Pool.create({ workers: 1 });
+    const out = [];
+    for (const call of [
+      () => pool.group({ signal: { aborted: true, reason: 'junk' } }),
+      () => pool.group({ signal: 42 }),
+      () => pool.group({ limti: 2 }),
+      () => pool.run(10n, 1),
+      () => pool.cancel(5n),
+      () => pool.resize(Symbol('n')),
+      () => pool.resize('2'),
+      () => Pool.create({ workers: 2n }),
+      () => Pool.create({ retry: { attemps: 5 } }),
+      () => pool.run('primes', { below: 2e9 }),
+      () => pool.run('primes', { below: 2 ** 32 + 100 }),
+    ]) {
+      try {
+        await call();
+        out.push('no error');
+      } catch (e) {
+        out.push(`${e.name}: ${e.message}`);
+      }
+    }
+    return { out, after: await pool.run('primes', { below: 100 }) };
+  });
+  const [junk, num, typo, kind, id, sym, str, big, nested, huge, wrap] = r.out;
+  assert.match(junk, /^TypeError: option "group.signal" must be an AbortSignal/);
+  assert.match(num, /^TypeError: option "group.signal" must be an AbortSignal, got 42/);
+  assert.match(typo, /^TypeError: unknown option "group.limti"/);
+  assert.match(kind, /^TypeError: argument "kind" must be a job kind \(a string\), got bigint 10n/);
+  assert.match(id, /^TypeError: argument "id" must be a job id \(a number\), got 5n/);
+  assert.match(sym, /^TypeError: resize\(n\): n must be a number, got Symbol\(n\)/);
+  assert.match(str, /^TypeError: resize\(n\): n must be a number, got "2"/);
+  assert.match(big, /^TypeError: option "workers" must be a number, got 2n/);
+  assert.match(nested, /^TypeError: unknown option "retry.attemps"/);
+  assert.match(huge, /^JobError: primes: below must be at most 100000000/);
+  assert.match(wrap, /^JobError: primes: below must be at most 100000000/);
+  assert.equal(r.after, 25);
+});

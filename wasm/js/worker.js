@@ -25,7 +25,11 @@
 export function startWorker(module, memory, glue, token, name) {
   const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module', name });
   worker.addEventListener('error', (e) => {
-    console.error(`brigade: worker ${name} failed to start: ${e.message}`);
+    console.error(`brigade: worker ${name} stopped: ${e.message}`);
+    // The page's pools check whether the module trapped (js/api/module.js):
+    // a worker that traps ends the module for every thread, and nothing the
+    // page waits for would come.
+    globalThis.dispatchEvent(new CustomEvent('brigade:worker-error', { detail: e.message }));
   });
   worker.postMessage({ type: 'brigade:init', module, memory, glue, token });
   return worker;

@@ -88,18 +88,18 @@ pub fn run(job: &Job, ctx: &Context) -> Result<Data, String> {
                 .ok_or_else(|| format!("square: input must be a number, got {input}"))?;
             Ok(Data::Number(n * n))
         }
-        "sleep" => sleep(
-            Duration::from_secs_f64(field(input, "ms", "sleep")? / 1000.0),
-            ctx,
-        ),
-        "spin" => spin(
-            Duration::from_secs_f64(field(input, "ms", "spin")? / 1000.0),
-            ctx,
-        ),
+        "sleep" => sleep(millis(input, "sleep")?, ctx),
+        "spin" => spin(millis(input, "spin")?, ctx),
         "sha256" => sha256(input),
-        "primes" => Ok(Data::Number(
-            count_primes(field(input, "below", "primes")? as u64) as f64,
-        )),
+        "primes" => {
+            let below = field(input, "below", "primes")?;
+            if below > MAX_PRIMES_BELOW as f64 {
+                return Err(format!(
+                    "primes: below must be at most {MAX_PRIMES_BELOW} (its sieve takes a byte per number), got {below}"
+                ));
+            }
+            Ok(Data::Number(count_primes(below as u64) as f64))
+        }
         "mandelbrot" => mandelbrot(input),
         "thumbnail" => thumbnail(input),
         "fail" => Err(input
@@ -119,6 +119,24 @@ pub fn run(job: &Job, ctx: &Context) -> Result<Data, String> {
             KINDS.join(", ")
         )),
     }
+}
+
+/// The largest `below` of the `primes` kind: its sieve is a byte per number,
+/// and the module's memory is shared by every job.
+pub const MAX_PRIMES_BELOW: u64 = 100_000_000;
+
+/// The longest `sleep` or `spin`: a day.
+const MAX_MS: f64 = 86_400_000.0;
+
+/// `input.ms` as a duration, at most a day.
+fn millis(input: &Data, kind: &str) -> Result<Duration, String> {
+    let ms = field(input, "ms", kind)?;
+    if ms > MAX_MS {
+        return Err(format!(
+            "{kind}: ms must be at most {MAX_MS} (a day), got {ms}"
+        ));
+    }
+    Ok(Duration::from_secs_f64(ms / 1000.0))
 }
 
 fn field(v: &Data, name: &str, kind: &str) -> Result<f64, String> {
@@ -362,6 +380,16 @@ mod test {
         assert!(err.contains("{ below: a number >= 0 }"), "{err}");
         let err = run(&job("sha256", Data::Number(1.0)), &bg()).unwrap_err();
         assert!(err.contains("got number"), "{err}");
+        // Too big for the shared memory (or, past 2^32, for a wasm32 usize).
+        let huge = Data::object([("below", Data::Number(2e9))]);
+        let err = run(&job("primes", huge), &bg()).unwrap_err();
+        assert!(
+            err.starts_with("primes: below must be at most 100000000"),
+            "{err}"
+        );
+        let forever = Data::object([("ms", Data::Number(1e300))]);
+        let err = run(&job("sleep", forever), &bg()).unwrap_err();
+        assert!(err.starts_with("sleep: ms must be at most"), "{err}");
         assert_eq!(
             run(
                 &job("fail", Data::object([("message", Data::Text("no".into()))])),

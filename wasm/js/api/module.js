@@ -52,9 +52,40 @@ function isTrap(e) {
  */
 export function trapError(e) {
   if (!isTrap(e)) return e;
-  trapped ??= e;
+  ended(e);
   return new PoolClosedError({ cause: trapped, trapped: true });
 }
+
+/** Pools to tell when the module traps. @type {Set<WeakRef<{ trapped(e: Error): void }>>} */
+const watchers = new Set();
+
+/**
+ * Tells `pool` (its `trapped(e)`) when the module traps, even when the trap
+ * happens on a worker while the page calls nothing.
+ * @param {{ trapped(e: Error): void }} pool
+ */
+export function watchTraps(pool) {
+  for (const w of watchers) if (!w.deref()) watchers.delete(w);
+  watchers.add(new WeakRef(pool));
+}
+
+/** @param {Error} e */
+function ended(e) {
+  trapped ??= e;
+  for (const w of watchers) w.deref()?.trapped(trapped);
+  watchers.clear();
+}
+
+// A worker stopped with an error: if it was a trap, the module answers every
+// call with "Module terminated" from now on.
+globalThis.addEventListener?.('brigade:worker-error', () => {
+  if (trapped) return;
+  try {
+    builtInKinds();
+  } catch (e) {
+    if (isTrap(e)) ended(e);
+  }
+});
 
 /**
  * Runs a call into the module; a trap ends every pool (see `trapped`).
@@ -68,8 +99,8 @@ export function guarded(call) {
     return call();
   } catch (e) {
     if (isTrap(e)) {
-      trapped = e;
-      throw new PoolClosedError({ cause: e, trapped: true });
+      ended(e);
+      throw new PoolClosedError({ cause: trapped, trapped: true });
     }
     throw e;
   }

@@ -59,6 +59,22 @@ import { optionRulesOf } from './module.js';
  */
 
 /**
+ * A value as an error message shows it: JSON where it has one, else its
+ * type and text (a BigInt, a symbol, a function, a cycle).
+ * @param {unknown} v
+ * @returns {string}
+ */
+export function shown(v) {
+  if (typeof v === 'bigint') return `${v}n`;
+  if (typeof v === 'symbol' || typeof v === 'function') return String(v.toString());
+  try {
+    return JSON.stringify(v) ?? String(v);
+  } catch {
+    return Object.prototype.toString.call(v);
+  }
+}
+
+/**
  * Reads number option `key` of `o` (at `path`) by its rule in the module's
  * table (wasm/src/options.rs): undefined gives the rule's default, or
  * `fallback` where the page sets it; anything else must be a number in range.
@@ -75,7 +91,7 @@ export function num(o, path, key, fallback) {
   const v = o[key];
   if (v === undefined) return fallback ?? rule.default;
   if (typeof v !== 'number' || Number.isNaN(v)) {
-    throw new TypeError(`option "${name}" must be a number, got ${JSON.stringify(v) ?? String(v)}`);
+    throw new TypeError(`option "${name}" must be a number, got ${shown(v)}`);
   }
   if (rule.integer && !Number.isInteger(v)) throw new TypeError(`option "${name}" must be an integer, got ${v}`);
   if (v < rule.min || v > rule.max) {
@@ -87,12 +103,22 @@ export function num(o, path, key, fallback) {
 /** @param {unknown} v @param {string} name @returns {Record<string, unknown>} */
 export function object(v, name) {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) {
-    throw new TypeError(`option "${name}" must be an object, got ${JSON.stringify(v)}`);
+    throw new TypeError(`option "${name}" must be an object, got ${shown(v)}`);
   }
   return /** @type {Record<string, unknown>} */ (v);
 }
 
 const KNOWN = ['workers', 'queue', 'timeoutMs', 'saturationWindowMs', 'retry', 'rateLimit', 'handlers', 'rayonThreads'];
+
+/**
+ * Throws a TypeError naming a key of `o` that is not one of `keys`.
+ * @param {Record<string, unknown>} o @param {string} path @param {string[]} keys
+ */
+export function known(o, path, keys) {
+  for (const k of Object.keys(o)) {
+    if (!keys.includes(k)) throw new TypeError(`unknown option "${path}.${k}"; known: ${keys.join(', ')}`);
+  }
+}
 
 /** @param {PoolOptions} options */
 export function config(options) {
@@ -114,6 +140,7 @@ export function config(options) {
   };
   if (o.retry !== undefined) {
     const r = object(o.retry, 'retry');
+    known(r, 'retry', ['attempts', 'baseMs', 'maxMs', 'jitter']);
     const jitter = r.jitter ?? true;
     if (typeof jitter !== 'boolean') throw new TypeError('option "retry.jitter" must be a boolean');
     c.retry = {
@@ -125,6 +152,7 @@ export function config(options) {
   }
   if (o.rateLimit !== undefined) {
     const r = object(o.rateLimit, 'rateLimit');
+    known(r, 'rateLimit', ['perSecond', 'burst']);
     if (r.perSecond === undefined) throw new TypeError('option "rateLimit.perSecond" is required');
     c.rateLimit = {
       perSecond: num(r, 'rateLimit', 'perSecond'),
@@ -211,8 +239,7 @@ const JOB_OPTIONS = ['signal', 'timeoutMs', 'onProgress'];
  */
 export function checkKind(kind, known) {
   if (typeof kind !== 'string') {
-    const got = typeof kind === 'symbol' ? kind.toString() : JSON.stringify(kind) ?? String(kind);
-    throw new TypeError(`argument "kind" must be a job kind (a string), got ${typeof kind} ${got}`);
+    throw new TypeError(`argument "kind" must be a job kind (a string), got ${typeof kind} ${shown(kind)}`);
   }
   if (!known.has(kind)) {
     throw new TypeError(`unknown job kind ${JSON.stringify(kind)}; this pool runs: ${[...known].join(', ')}`);

@@ -1,8 +1,8 @@
 // @ts-check
 // The Pool class: jobs in, outcomes out, over the module's PoolHandle.
 
-import { guarded, trapError, trapped, PoolHandle, JobCancel, builtInKinds, initialize, optionRulesOf } from './module.js';
-import { config, loadHandlers, jobOptions, checkKind, object, num } from './options.js';
+import { guarded, trapError, trapped, watchTraps, PoolHandle, JobCancel, builtInKinds, initialize, optionRulesOf } from './module.js';
+import { config, loadHandlers, jobOptions, checkKind, object, num, known, shown } from './options.js';
 import { AbortError, DataCloneError, QueueFullError, PoolClosedError, toError } from './errors.js';
 import { Fifo } from './fifo.js';
 
@@ -114,6 +114,41 @@ export class Pool extends EventTarget {
     this.#handle = handle;
     this.#kinds = new Set(kinds);
     this.#bell = typeof Atomics.waitAsync === 'function' ? handle.resultsBell() : null;
+    watchTraps(this);
+  }
+
+  /**
+   * The module trapped (see api/module.js): nothing more will come out of
+   * it, so every call still waiting settles now with PoolClosedError.
+   * @param {Error} cause the trap
+   */
+  trapped(cause) {
+    this.#fail(new PoolClosedError({ cause, trapped: true }));
+  }
+
+  /** Ends the pool for good: every waiting call rejects with `e`. @param {unknown} e */
+  #fail(e) {
+    if (this.#broken) return;
+    this.#broken = e;
+    this.#closed = true;
+    this.#ended = true;
+    for (const w of this.#waiting.values()) w.reject(e);
+    this.#waiting.clear();
+    for (let b = this.#backlog.shift(); b !== undefined; b = this.#backlog.shift()) {
+      if (!b.dropped) {
+        b.dropped = true;
+        b.reject(e);
+      }
+    }
+    this.#wakeTakers();
+    this.#idle = true;
+    for (const wake of this.#idleWaiters.splice(0)) wake();
+    // Wake the results loop wherever it waits, so that it stops.
+    this.#wakeLoop();
+    if (this.#bell) {
+      Atomics.add(this.#bell, 0, 1);
+      Atomics.notify(this.#bell, 0);
+    }
   }
 
   /**
@@ -301,11 +336,13 @@ export class Pool extends EventTarget {
     this.#pumping = true;
     (async () => {
       for (;;) {
+        if (this.#broken) return;
         if (performance.now() - this.#sliceStart > SLICE_MS) {
           await nextTask();
           this.#sliceStart = performance.now();
         }
         const batch = await this.#nextBatch();
+        if (this.#broken) return;
         // Progress a job reported before it ended goes out before its result.
         this.#takeProgress();
         if (batch === null) break;
@@ -336,14 +373,7 @@ export class Pool extends EventTarget {
     })().catch((e) => {
       // The module trapped (or the loop failed otherwise): no outcome will
       // come out, so nobody may wait for one.
-      this.#broken = e;
-      this.#closed = true;
-      this.#ended = true;
-      for (const w of this.#waiting.values()) w.reject(e);
-      this.#waiting.clear();
-      this.#wakeTakers();
-      this.#idle = true;
-      for (const wake of this.#idleWaiters.splice(0)) wake();
+      this.#fail(e);
     });
   }
 
@@ -383,6 +413,7 @@ export class Pool extends EventTarget {
       const wait = Atomics.waitAsync(bell, 0, seen);
       if (wait.async) {
         await wait.value;
+        if (this.#broken) return null;
         // A wait lets the event loop run: a new slice starts.
         this.#sliceStart = performance.now();
       }
@@ -435,6 +466,7 @@ export class Pool extends EventTarget {
    * @returns {number | Promise<number>}
    */
   #enqueue(kind, input, timeoutMs, awaited, signal, onProgress) {
+    if (this.#broken) throw this.#broken;
     const tag = this.#tagFor(kind, onProgress);
     if (this.#backlog.isEmpty()) {
       if (this.#hasRoom()) {
@@ -717,7 +749,7 @@ export class Pool extends EventTarget {
    */
   cancel(id) {
     if (typeof id !== 'number' || !Number.isFinite(id)) {
-      throw new TypeError(`argument "id" must be a job id (a number), got ${JSON.stringify(id) ?? String(id)}`);
+      throw new TypeError(`argument "id" must be a job id (a number), got ${shown(id)}`);
     }
     return guarded(() => this.#handle.cancel(id));
   }
@@ -764,7 +796,11 @@ export class Pool extends EventTarget {
    */
   group(options = {}) {
     const o = object(options, 'group options');
+    known(o, 'group', ['signal', 'limit']);
     const limit = num(o, 'group', 'limit', Infinity);
+    if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) {
+      throw new TypeError(`option "group.signal" must be an AbortSignal, got ${shown(o.signal)}`);
+    }
     const controller = new AbortController();
     const outer = /** @type {AbortSignal | undefined} */ (o.signal);
     if (outer) {
@@ -846,6 +882,7 @@ export class Pool extends EventTarget {
    */
   resize(n) {
     const { min, max } = optionRulesOf().workers;
+    if (typeof n !== 'number') throw new TypeError(`resize(n): n must be a number, got ${shown(n)}`);
     if (!Number.isInteger(n) || n < min || n > max) {
       throw new RangeError(`resize(n): n must be an integer ${min}..${max}, got ${n}`);
     }
