@@ -1125,3 +1125,29 @@ test('bad group options, BigInt and symbol arguments get errors that name them',
   assert.match(wrap, /^JobError: primes: below must be at most 100000000/);
   assert.equal(r.after, 25);
 });
+
+test('a mandelbrot render stops at its timeout; resize() of a closed pool is PoolClosedError', async () => {
+  const r = await inPage(async ({ Pool }) => {
+    const pool = await Pool.create({ workers: 1 });
+    const t0 = performance.now();
+    // Most of this view is inside the set: every pixel there runs 65,535 iterations.
+    const input = { x: -1, y: -0.5, width: 200, height: 200, scale: 0.005, maxIter: 65535 };
+    const stopped = await pool.run('mandelbrot', input, { timeoutMs: 50 }).catch((e) => e.name);
+    const ms = performance.now() - t0;
+    const after = await pool.run('mandelbrot', { ...input, width: 4, height: 4, maxIter: 10 });
+    await pool.terminate();
+    const resized = (() => {
+      try {
+        pool.resize(2);
+        return 'resized';
+      } catch (e) {
+        return e.name;
+      }
+    })();
+    return { stopped, ms, after: after.length, resized };
+  });
+  assert.equal(r.stopped, 'TimeoutError');
+  assert.ok(r.ms < 5000, `the render stopped at its timeout, not when done (${Math.round(r.ms)} ms)`);
+  assert.equal(r.after, 16, 'the worker renders again');
+  assert.equal(r.resized, 'PoolClosedError');
+});

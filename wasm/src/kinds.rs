@@ -100,7 +100,7 @@ pub fn run(job: &Job, ctx: &Context) -> Result<Data, String> {
             }
             Ok(Data::Number(count_primes(below as u64) as f64))
         }
-        "mandelbrot" => mandelbrot(input),
+        "mandelbrot" => mandelbrot(input, ctx),
         "thumbnail" => thumbnail(input),
         "fail" => Err(input
             .get("message")
@@ -210,7 +210,9 @@ pub fn count_primes(n: u64) -> u64 {
 
 const MAX_PIXELS: f64 = 16_777_216.0;
 
-fn mandelbrot(input: &Data) -> Result<Data, String> {
+/// Renders iteration counts row by row; once `ctx` ends (a timeout, a
+/// cancel) the rows left are skipped and the job fails.
+fn mandelbrot(input: &Data, ctx: &Context) -> Result<Data, String> {
     let num = |k: &str| {
         input
             .get(k)
@@ -226,6 +228,9 @@ fn mandelbrot(input: &Data) -> Result<Data, String> {
     }
     let (w, h, max_iter) = (w as usize, h as usize, max_iter as u16);
     let render_row = |j: usize, row: &mut [u16]| {
+        if ctx.is_done() {
+            return;
+        }
         for (i, px) in row.iter_mut().enumerate() {
             let (cr, ci) = (x + i as f64 * scale, y + j as f64 * scale);
             let (mut zr, mut zi, mut n) = (0.0f64, 0.0f64, 0u16);
@@ -252,6 +257,9 @@ fn mandelbrot(input: &Data) -> Result<Data, String> {
             .chunks_mut(w)
             .enumerate()
             .for_each(|(j, row)| render_row(j, row)),
+    }
+    if let Some(e) = ctx.err() {
+        return Err(format!("mandelbrot: stopped: {e}"));
     }
     Ok(Data::U16(out))
 }

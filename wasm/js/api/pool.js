@@ -883,6 +883,7 @@ export class Pool extends EventTarget {
   resize(n) {
     const { min, max } = optionRulesOf().workers;
     if (typeof n !== 'number') throw new TypeError(`resize(n): n must be a number, got ${shown(n)}`);
+    if (this.#closed) throw this.#broken ?? new PoolClosedError();
     if (!Number.isInteger(n) || n < min || n > max) {
       throw new RangeError(`resize(n): n must be an integer ${min}..${max}, got ${n}`);
     }
