@@ -317,10 +317,6 @@ async function start() {
   $('export-trace').toggleAttribute('disabled', false);
   setState('running');
   run.done = (async () => {
-    // Taking the results out is what delivers the `result` and `error` events.
-    const drain = (async () => {
-      for await (const _ of pool.results());
-    })();
     try {
       await sc.produce(run.ctx);
     } finally {
@@ -328,7 +324,8 @@ async function start() {
       rec.producerDone();
       pool.close();
     }
-    await drain;
+    // Every job's event has fired once the pool is idle; then the workers exit.
+    await pool.onIdle();
     await pool.drain();
     rec.end();
     run.stats = pool.stats();
@@ -340,7 +337,11 @@ async function start() {
     })
     .finally(() => {
       run.ended = true;
-      run.stats = pool.stats();
+      try {
+        run.stats = pool.stats();
+      } catch {
+        // The module trapped: the error above says so; the views keep the last stats.
+      }
       if (document.body.dataset.state !== 'error') setState(ctl.signal.aborted ? 'canceled' : 'done');
       $('cancel').toggleAttribute('disabled', true);
       draw(true);
@@ -365,7 +366,8 @@ function draw(final = false) {
   const run = current;
   if (!run) return;
   const now = performance.now();
-  const stats = run.ended ? run.stats ?? run.pool.stats() : run.pool.stats();
+  const stats = run.ended ? run.stats : run.pool.stats();
+  if (!stats) return;
   const running = run.ended ? [] : run.pool.running();
   const rec = run.rec;
   rec.sample({ queued: stats.queued, busy: running.length, workers: stats.workers });
