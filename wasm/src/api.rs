@@ -66,6 +66,27 @@ struct RateConfig {
     burst: u32,
 }
 
+/// When `pool` started, in ms on the page's `performance.now()` clock: the
+/// pool's uptime read between two readings of the page's clock, keeping the
+/// closest pair of a few tries, so a pause of the page's thread between the
+/// readings (a busy machine) cannot shift every time the records report.
+fn epoch_of(pool: &Inner) -> f64 {
+    let mut best = (f64::INFINITY, 0.0);
+    for _ in 0..5 {
+        let before = now();
+        let up = ms_of(pool.uptime());
+        let after = now();
+        let width = after - before;
+        if width < best.0 {
+            best = (width, (before + after) / 2.0 - up);
+        }
+        if width < 0.05 {
+            break;
+        }
+    }
+    best.1
+}
+
 /// A duration in ms, as JavaScript counts time.
 fn ms_of(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
@@ -454,16 +475,14 @@ impl PoolHandle {
                 }
             })
             .map_err(|e| JsError::new(&e.to_string()))?;
-        let inner_uptime_ms = ms_of(inner.uptime());
+        let epoch = epoch_of(&inner);
         Ok(PoolHandle {
             inner: AssertUnwindSafe(Rc::new(inner)),
             next: AssertUnwindSafe(RefCell::new(None)),
             waker: Waker::from(Arc::clone(&bell)),
             bell,
             progress: AssertUnwindSafe(progress_rx),
-            // The pool's start on the page's clock: two readings taken
-            // together, one of each clock.
-            epoch: now() - inner_uptime_ms,
+            epoch,
         })
     }
 
