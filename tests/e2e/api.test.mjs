@@ -829,7 +829,10 @@ test('job errors carry jobId and kind; a handler error is the cause, with its na
     const boom = await caught(pool.run('boom', 'x'));
     const panic = await caught(pool.run('panic', { message: 'oh no' }));
     const slow = await caught(pool.run('sleep', { ms: 5_000 }, { timeoutMs: 20 }));
+    const nested = await caught(pool.run('nested', 'x'));
+    const c = nested.cause;
     return {
+      nested: [nested.name, c?.name, c?.message, c?.cause?.name, c?.cause?.message, c?.cause?.cause?.code],
       boom: [boom instanceof JobError, boom.jobId, boom.kind, boom.cause?.name, boom.cause?.message, String(boom.cause?.stack).includes('handlers.js')],
       panic: [panic instanceof PanicError, panic.jobId, panic.kind],
       slow: [slow instanceof TimeoutError, slow.jobId, slow.kind],
@@ -838,6 +841,7 @@ test('job errors carry jobId and kind; a handler error is the cause, with its na
   assert.deepEqual(r.boom, [true, 1, 'boom', 'RangeError', 'boom: cannot handle "x"', true]);
   assert.deepEqual(r.panic, [true, 2, 'panic']);
   assert.deepEqual(r.slow, [true, 3, 'sleep']);
+  assert.deepEqual(r.nested, ['JobError', 'Error', 'outer', 'RangeError', 'no x', 42], 'the cause chain crossed');
 });
 
 test('job data: every type structured clone carries round-trips through echo and a JavaScript handler; a function input is refused with its path', async () => {

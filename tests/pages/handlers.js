@@ -66,3 +66,9 @@ export async function steps({ n, bad = false }, { progress }) {
   }
   return n;
 }
+
+/** Throws an error with a cause (itself with a cause). */
+export function nested(input) {
+  const root = new RangeError(`no ${input}`, { cause: { code: 42 } });
+  throw new Error('outer', { cause: root });
+}

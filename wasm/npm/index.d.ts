@@ -231,6 +231,8 @@ export interface JobFailureInfo {
   stack?: string;
   /** The `name` of the error a JavaScript handler threw (`'TypeError'`, a class's own name). */
   errorName?: string;
+  /** The `cause` of the error a JavaScript handler threw, if it had one that is job data. */
+  cause?: unknown;
 }
 
 /** What every job record carries. */

@@ -148,6 +148,9 @@ export function record(id, kind, value, name, message, stack, errorName, worker,
     error = { name, message };
     if (stack !== undefined) error.stack = stack;
     if (errorName !== undefined) error.errorName = errorName;
+    // A failed job has no value: that slot carries the thrown error's cause.
+    if (value !== undefined) error.cause = value;
+    value = undefined;
   }
   const r = {
     id, kind, ok: error === null, value, error, worker: worker ?? null, attempts, queuedMs, runMs,
@@ -188,7 +191,7 @@ extern "C" {
 }
 
 /// Converts an outcome to `{ id, kind, ok, value, error: { name, message,
-/// stack?, errorName? }, worker, attempts, queuedMs, runMs, startedAt,
+/// stack?, errorName?, cause? }, worker, attempts, queuedMs, runMs, startedAt,
 /// endedAt }`, the last two on the page's clock (`startedAt` null for a job
 /// that never ran): `epoch` is the pool's start on that clock.
 fn outcome_to_js(o: Outcome<Job, Data, Fault>, epoch: f64) -> JsValue {
@@ -203,22 +206,19 @@ fn outcome_to_js(o: Outcome<Job, Data, Fault>, epoch: f64) -> JsValue {
                 Failure::TimedOut(_) => "TimeoutError",
                 _ => "JobError",
             };
-            let (message, stack, error_name) = match f {
+            let (message, stack, error_name, cause) = match f {
                 Failure::Error(Fault {
                     message,
                     stack,
                     name,
-                }) => (message, stack, name),
-                Failure::Panicked(m) => (m, None, None),
-                other => (other.to_string(), None, None),
+                    cause,
+                }) => (message, stack, name, cause),
+                Failure::Panicked(m) => (m, None, None, None),
+                other => (other.to_string(), None, None, None),
             };
-            (
-                JsValue::UNDEFINED,
-                Some(name),
-                Some(message),
-                stack,
-                error_name,
-            )
+            // `record` takes the cause in the value's place (see there).
+            let cause = cause.map_or(JsValue::UNDEFINED, |c| c.to_js());
+            (cause, Some(name), Some(message), stack, error_name)
         }
     };
     let ended_at = epoch + ms(o.ended_at);

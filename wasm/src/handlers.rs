@@ -92,9 +92,8 @@ impl Handlers {
                 // The message starts with the path (`output.when: ...`), as a
                 // job input's DataCloneError does.
                 Ok(v) => Data::from_js(&v, "output").map_err(|e| Fault {
-                    message: format!("{e} (returned by handler {kind:?})"),
-                    stack: None,
                     name: Some("DataCloneError".to_owned()),
+                    ..Fault::from(format!("{e} (returned by handler {kind:?})"))
                 }),
                 Err(thrown) => Err(fault(&thrown)),
             }
@@ -116,6 +115,11 @@ fn fault(thrown: &JsValue) -> Fault {
                 .ok()
                 .and_then(|s| s.as_string()),
             name: Some(String::from(e.name())),
+            // The cause crosses as job data does (an Error with its own
+            // name, message, stack and cause); one that cannot is left out.
+            cause: Some(e.cause())
+                .filter(|c| !c.is_undefined())
+                .and_then(|c| Data::from_js(&c, "cause").ok()),
         },
         None => Fault::from(
             thrown

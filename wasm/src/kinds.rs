@@ -38,6 +38,8 @@ pub struct Fault {
     /// The thrown error's `name` (`"TypeError"`, a class's own name), if
     /// it was an `Error`.
     pub name: Option<String>,
+    /// The thrown error's `cause`, as job data, if it had one that can cross.
+    pub cause: Option<Data>,
 }
 
 impl std::fmt::Display for Fault {
@@ -52,6 +54,7 @@ impl From<String> for Fault {
             message,
             stack: None,
             name: None,
+            cause: None,
         }
     }
 }

@@ -108,16 +108,17 @@ export class DataCloneError extends Error {
 
 /**
  * What a handler threw, as it crossed from the worker: its name, message and
- * stack (when it was an Error).
- * @typedef {{ name: string, message: string, stack?: string, errorName?: string }} ErrorRecord
+ * stack (when it was an Error), and its own cause if it had one.
+ * @typedef {{ name: string, message: string, stack?: string, errorName?: string, cause?: unknown }} ErrorRecord
  */
 
 /**
- * The handler's own error, rebuilt on the page with its name, message and stack.
+ * The handler's own error, rebuilt on the page with its name, message,
+ * stack and cause.
  * @param {ErrorRecord} e
  */
 function thrown(e) {
-  const err = new Error(e.message);
+  const err = new Error(e.message, 'cause' in e ? { cause: e.cause } : undefined);
   err.name = e.errorName ?? 'Error';
   if (e.stack) err.stack = e.stack;
   return err;
