@@ -195,7 +195,6 @@ extern "C" {
 /// endedAt }`, the last two on the page's clock (`startedAt` null for a job
 /// that never ran): `epoch` is the pool's start on that clock.
 fn outcome_to_js(o: Outcome<Job, Data, Fault>, epoch: f64) -> JsValue {
-    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     let (value, name, message, stack, error_name) = match o.result {
         Ok(v) => (v.to_js(), None, None, None, None),
         Err(f) => {
@@ -221,7 +220,7 @@ fn outcome_to_js(o: Outcome<Job, Data, Fault>, epoch: f64) -> JsValue {
             (cause, Some(name), Some(message), stack, error_name)
         }
     };
-    let ended_at = epoch + ms(o.ended_at);
+    let ended_at = epoch + ms_of(o.ended_at);
     record(
         o.id as f64,
         &o.job.kind,
@@ -232,9 +231,9 @@ fn outcome_to_js(o: Outcome<Job, Data, Fault>, epoch: f64) -> JsValue {
         error_name,
         o.worker.map(|w| w as f64),
         o.attempts.into(),
-        ms(o.queued_for),
-        ms(o.ran_for),
-        o.worker.map(|_| ended_at - ms(o.ran_for)),
+        ms_of(o.queued_for),
+        ms_of(o.ran_for),
+        o.worker.map(|_| ended_at - ms_of(o.ran_for)),
         ended_at,
         o.job.awaited,
     )
@@ -342,17 +341,19 @@ struct Bucket {
 
 impl From<&Distribution> for Percentiles {
     fn from(q: &Distribution) -> Self {
-        let f = |d: Duration| d.as_secs_f64() * 1000.0;
         Percentiles {
-            p50: f(q.p50),
-            p90: f(q.p90),
-            p99: f(q.p99),
-            max: f(q.max),
+            p50: ms_of(q.p50),
+            p90: ms_of(q.p90),
+            p99: ms_of(q.p99),
+            max: ms_of(q.max),
             count: q.count,
             buckets: q
                 .buckets
                 .iter()
-                .map(|&(le, count)| Bucket { le: f(le), count })
+                .map(|&(le, count)| Bucket {
+                    le: ms_of(le),
+                    count,
+                })
                 .collect(),
         }
     }
@@ -411,7 +412,7 @@ impl From<&Metrics> for Stats {
             run: (&m.run).into(),
             saturation: m.saturation,
             saturation_series: m.saturation_series.clone(),
-            saturation_window_ms: m.saturation_window.as_secs_f64() * 1000.0,
+            saturation_window_ms: ms_of(m.saturation_window),
         }
     }
 }
@@ -661,7 +662,7 @@ impl PoolHandle {
             .map(|r| RunningJob {
                 id: r.id as f64,
                 worker: r.worker,
-                started_at: now - r.running_for.as_secs_f64() * 1000.0,
+                started_at: now - ms_of(r.running_for),
             })
             .collect();
         running

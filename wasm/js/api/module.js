@@ -98,11 +98,7 @@ export function guarded(call) {
   try {
     return call();
   } catch (e) {
-    if (isTrap(e)) {
-      ended(e);
-      throw new PoolClosedError({ cause: trapped, trapped: true });
-    }
-    throw e;
+    throw trapError(e);
   }
 }
 
