@@ -328,7 +328,6 @@ async function start() {
     await pool.onIdle();
     await pool.drain();
     rec.end();
-    run.stats = pool.stats();
     await sc.finish?.(run.ctx);
   })()
     // A cancelled run's pending calls reject with the cancel's reason.
