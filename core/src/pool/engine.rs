@@ -25,7 +25,7 @@
 //! - slots → retired and slots → slot → retired (a snapshot and a worker's
 //!   exit): both hold the slots lock first, so they never meet half-way.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::future::{poll_fn, Future};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
@@ -42,7 +42,7 @@ use crate::runtime::{block_on, Duration, Stamp};
 use crate::{CancelFunc, Context, ContextError, RateLimit, Retry, WaitGroup};
 
 use super::metrics::{Counters, Distribution, Ended, Metrics, Record};
-use super::outcome::{CancelReason, Failure, JobId, Outcome, Phase, Running};
+use super::outcome::{CancelReason, Failure, JobId, Loss, Outcome, Phase, Running};
 
 /// The future an async handler returns, type-erased. It is polled only on the
 /// worker thread that created it, so it need not be `Send`.
@@ -119,6 +119,20 @@ impl Times {
     }
 }
 
+/// What [`Shared::lose`] needs to end the job of a worker whose thread died:
+/// a copy of the job, where its outcome goes, and its times. Kept only by
+/// pools built with `Builder::recover_lost_workers`.
+pub(crate) struct Spare<J, O, E> {
+    id: JobId,
+    job: J,
+    handle: Option<Sender<Outcome<J, O, E>>>,
+    queued_for: Duration,
+    start_at: Duration,
+}
+
+/// Copies a job for its [`Spare`].
+pub(crate) type Keep<J> = fn(&J) -> J;
+
 /// Called with the job id and message when a handler panics.
 pub(crate) type PanicHook = Arc<dyn Fn(JobId, &str) + Send + Sync>;
 
@@ -137,7 +151,10 @@ pub(crate) struct Slot {
     /// When the worker was started, on the pool's clock.
     born: Duration,
     /// The worker's index in its pool.
-    index: usize,
+    pub(crate) index: usize,
+    /// Set by [`Shared::lose`]: the worker was retired from outside, and
+    /// leaves without counting itself out again if its thread still runs.
+    pub(crate) lost: AtomicBool,
 }
 
 pub(crate) struct SlotState {
@@ -161,6 +178,7 @@ impl Slot {
                 record: Record::new(window),
             })),
             born,
+            lost: AtomicBool::new(false),
         }
     }
 }
@@ -199,6 +217,12 @@ pub(crate) struct Shared<J, O, E> {
     /// One count per running worker, for `Pool::join` and `shutdown`.
     pub(crate) running: WaitGroup,
     pub(crate) started: Stamp,
+    /// Set by `Builder::recover_lost_workers`: each running job's copy is
+    /// kept in `spares`, by worker index, so that a lost worker's job can
+    /// still end with an outcome. The worker and [`Shared::lose`] each take
+    /// the spare out under its lock: whoever takes it delivers the outcome.
+    pub(crate) keep: Option<Keep<J>>,
+    pub(crate) spares: Mutex<HashMap<usize, Spare<J, O, E>>>,
 }
 
 /// A job on its way to its outcome.
@@ -282,6 +306,12 @@ impl<J, O, E> Task<J, O, E> {
         self.opts().and_then(|o| o.retry.as_ref())
     }
 
+    /// Drops a task whose outcome [`Shared::lose`] delivered from its spare.
+    fn discard(self) {
+        #[cfg(debug_assertions)]
+        self.owed.paid();
+    }
+
     /// Takes the job back out of a task the queue refused (no outcome is owed).
     pub(crate) fn into_job(self) -> J {
         #[cfg(debug_assertions)]
@@ -338,6 +368,8 @@ impl<J, O, E> Task<J, O, E> {
 struct Serving<'a, J, O, E> {
     task: Option<Task<J, O, E>>,
     shared: &'a Shared<J, O, E>,
+    /// The worker serving it.
+    index: usize,
 }
 
 impl<J, O, E> Serving<'_, J, O, E> {
@@ -357,7 +389,11 @@ impl<J, O, E> std::ops::Deref for Serving<'_, J, O, E> {
 impl<J, O, E> Drop for Serving<'_, J, O, E> {
     fn drop(&mut self) {
         if let Some(task) = self.task.take() {
-            task.abandon(self.shared);
+            if self.shared.take_spare(self.index) {
+                task.abandon(self.shared);
+            } else {
+                task.discard();
+            }
         }
     }
 }
@@ -372,6 +408,57 @@ impl<J, O, E> Drop for Shared<J, O, E> {
 }
 
 impl<J, O, E> Shared<J, O, E> {
+    /// Takes worker `index`'s spare as the job ends. `false` means
+    /// [`lose`](Self::lose) took it first: the outcome is delivered, and the
+    /// worker must drop its task without one.
+    fn take_spare(&self, index: usize) -> bool {
+        self.keep.is_none() || lock(&self.spares).remove(&index).is_some()
+    }
+
+    /// Retires worker `index`, whose thread ended from outside, as
+    /// `worker_exit` would; its job, if it ran one, ends `Lost(loss)`.
+    /// Returns the job's id, or `Err` if no live worker has this index.
+    pub(crate) fn lose(&self, index: usize, loss: Loss) -> Result<Option<JobId>, ()> {
+        let now = self.uptime();
+        let spare = {
+            let mut slots = lock(&self.slots);
+            let pos = slots.iter().position(|s| s.index == index).ok_or(())?;
+            let slot = slots.remove(pos);
+            slot.lost.store(true, Ordering::Release);
+            let spare = lock(&self.spares).remove(&index);
+            let mut state = lock(&slot.state);
+            if let Some(sp) = &spare {
+                let lost: Result<O, Failure<E>> = Err(Failure::Lost(loss));
+                state
+                    .record
+                    .job(sp.queued_for, sp.start_at, now, ended(&lost));
+            }
+            state.current = None;
+            if let Some(cancel) = state.cancel.take() {
+                cancel.cancel(); // releases the job's timer
+            }
+            state.record.alive_for(slot.born, now);
+            lock(&self.retired).merge(&state.record);
+            spare
+        };
+        let id = spare.map(|sp| {
+            let outcome = Outcome {
+                id: sp.id,
+                job: sp.job,
+                result: Err(Failure::Lost(loss)),
+                attempts: 1,
+                queued_for: sp.queued_for,
+                ran_for: now.saturating_sub(sp.start_at),
+                ended_at: now,
+                worker: Some(index),
+            };
+            self.deliver(outcome, sp.handle);
+            sp.id
+        });
+        self.left();
+        Ok(id)
+    }
+
     fn deliver(&self, outcome: Outcome<J, O, E>, handle: Option<Sender<Outcome<J, O, E>>>) {
         #[cfg(feature = "metrics")]
         metrics::counter!("brigade_jobs_total", "outcome" => match &outcome.result {
@@ -433,17 +520,20 @@ impl<J, O, E> Shared<J, O, E> {
     /// Runs one task to its outcome on worker `index`. The future completes in
     /// one poll unless the job waits: for the rate limit, a retry's backoff, or
     /// an async handler.
+    /// Returns `false` if the worker was lost meanwhile ([`lose`](Self::lose)):
+    /// it must leave (its `worker_exit` does nothing).
     pub(crate) async fn serve(
         &self,
         task: Task<J, O, E>,
         index: usize,
         slot: &Slot,
         reuse: &mut Option<(Context, CancelFunc)>,
-    ) {
+    ) -> bool {
         if let Some(run) = self.begin(task, index, slot, reuse) {
             let ran = self.attempts(&run.task, &run.ctx).await;
             self.end(run, ran, index, slot, reuse);
         }
+        !slot.lost.load(Ordering::Acquire)
     }
 
     /// [`serve`](Self::serve) for a thread that may block: a native worker, or
@@ -459,9 +549,9 @@ impl<J, O, E> Shared<J, O, E> {
         index: usize,
         slot: &Slot,
         reuse: &mut Option<(Context, CancelFunc)>,
-    ) {
+    ) -> bool {
         let Some(run) = self.begin(task, index, slot, reuse) else {
-            return;
+            return !slot.lost.load(Ordering::Acquire);
         };
         let ran = match &self.handler {
             Handler::Blocking(h)
@@ -474,6 +564,7 @@ impl<J, O, E> Shared<J, O, E> {
             _ => block_on(self.attempts(&run.task, &run.ctx)),
         };
         self.end(run, ran, index, slot, reuse);
+        !slot.lost.load(Ordering::Acquire)
     }
 
     /// Checks a task before it runs, ending it if it must not run, and sets up
@@ -481,13 +572,14 @@ impl<J, O, E> Shared<J, O, E> {
     fn begin<'a>(
         &'a self,
         task: Task<J, O, E>,
-        #[cfg_attr(not(feature = "tracing"), allow(unused_variables))] index: usize,
+        index: usize,
         slot: &Slot,
         reuse: &mut Option<(Context, CancelFunc)>,
     ) -> Option<Run<'a, J, O, E>> {
         let task = Serving {
             task: Some(task),
             shared: self,
+            index,
         };
         let start = Stamp::now();
         let queued_for = start - task.submitted;
@@ -541,6 +633,16 @@ impl<J, O, E> Shared<J, O, E> {
                 state.cancel = Some(cancel.clone());
             }
         }
+        if let Some(keep) = self.keep {
+            let spare = Spare {
+                id: task.id,
+                job: keep(task.job()),
+                handle: task.extra.as_ref().and_then(|x| x.handle.clone()),
+                queued_for,
+                start_at,
+            };
+            lock(&self.spares).insert(index, spare);
+        }
         if self.is_cancelled(task.id) || self.pool_done() {
             cancel.cancel(); // a cancel(id) or abort that raced the start
         }
@@ -576,6 +678,12 @@ impl<J, O, E> Shared<J, O, E> {
         }
         let ran_for = run.start.elapsed();
         let end = run.start_at + ran_for;
+        if !self.take_spare(index) {
+            run.cancel.cancel();
+            let Run { task, .. } = run;
+            task.release().discard();
+            return;
+        }
         {
             let mut state = lock(&slot.state);
             state.current = None;
@@ -710,18 +818,28 @@ impl<J, O, E> Shared<J, O, E> {
     }
 
     /// A worker is leaving: keep what it measured, and close the results after
-    /// the last one once the pool no longer takes jobs.
+    /// the last one once the pool no longer takes jobs. Does nothing for a
+    /// worker [`lose`](Self::lose) retired.
     pub(crate) fn worker_exit(&self, slot: &Arc<Slot>) {
         {
             // Under the slots lock, as a snapshot reads them: the worker's
             // record moves to `retired` unseen, never counted twice or missed.
             let now = self.uptime();
             let mut slots = lock(&self.slots);
+            if slot.lost.load(Ordering::Acquire) {
+                return; // `lose` retired it already
+            }
             slots.retain(|s| !Arc::ptr_eq(s, slot));
             let mut state = lock(&slot.state);
             state.record.alive_for(slot.born, now);
             lock(&self.retired).merge(&state.record);
         }
+        self.left();
+    }
+
+    /// One worker fewer: close the results after the last one once the pool
+    /// no longer takes jobs.
+    fn left(&self) {
         let left = self.live.fetch_sub(1, Ordering::AcqRel) - 1;
         if left == 0 && self.closed.load(Ordering::Acquire) {
             self.results.close();
@@ -806,6 +924,7 @@ impl<J, O, E> Shared<J, O, E> {
             canceled: ended(Ended::Canceled),
             timed_out: ended(Ended::TimedOut),
             panicked: ended(Ended::Panicked),
+            lost: ended(Ended::Lost),
             retried: load(&c.retried),
             rate_limited_waits: load(&c.rate_limited_waits),
             wait: Distribution::of(all.wait()),
@@ -836,7 +955,8 @@ fn ended<O, E>(result: &Result<O, Failure<E>>) -> Ended {
         Err(Failure::Error(_)) => Ended::Failed,
         Err(Failure::Panicked(_)) => Ended::Panicked,
         Err(Failure::Canceled(_)) => Ended::Canceled,
-        Err(Failure::TimedOut(_)) => Ended::TimedOut,
+        Err(Failure::TimedOut(_) | Failure::Lost(Loss::Killed)) => Ended::TimedOut,
+        Err(Failure::Lost(_)) => Ended::Lost,
     }
 }
 

@@ -53,11 +53,12 @@ pub(crate) enum Ended {
     Canceled,
     TimedOut,
     Panicked,
+    Lost,
 }
 
 /// Jobs by how they ended, indexed by [`Ended`].
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub(crate) struct Tally([u64; 5]);
+pub(crate) struct Tally([u64; 6]);
 
 impl Tally {
     pub(crate) fn get(&self, e: Ended) -> u64 {
@@ -75,7 +76,7 @@ impl Tally {
 pub(crate) struct Counters {
     pub(crate) submitted: AtomicU64,
     /// Outcomes no worker delivered (a worker counts its own in its record).
-    ended: [AtomicU64; 5],
+    ended: [AtomicU64; 6],
     pub(crate) retried: AtomicU64,
     pub(crate) rate_limited_waits: AtomicU64,
 }
@@ -314,7 +315,7 @@ impl Distribution {
 
 /// A snapshot of a pool's state; see [`Pool::metrics`](crate::Pool::metrics).
 ///
-/// At quiescence, `submitted == succeeded + failed + canceled + timed_out + panicked`.
+/// At quiescence, `submitted == succeeded + failed + canceled + timed_out + panicked + lost`.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct Metrics {
@@ -340,6 +341,10 @@ pub struct Metrics {
     pub timed_out: u64,
     /// Jobs whose handler panicked.
     pub panicked: u64,
+    /// Jobs whose worker was lost while running them (its thread died; see
+    /// [`Pool::lose_worker`](crate::Pool::lose_worker)). A worker killed for
+    /// running past a hard limit counts its job in `timed_out`.
+    pub lost: u64,
     /// Retries made (attempts beyond the first).
     pub retried: u64,
     /// Job starts that had to wait for the rate limit.
@@ -385,7 +390,7 @@ pub(crate) enum Value<'a> {
     /// Rendered with the `_total` suffix.
     Counter(Num),
     /// A counter per outcome, labelled `outcome`, rendered as `jobs_total`.
-    Outcomes([(&'static str, u64); 6]),
+    Outcomes([(&'static str, u64); 7]),
     /// In seconds.
     Histogram(&'a Distribution),
 }
@@ -401,7 +406,7 @@ pub(crate) struct Family<'a> {
 impl Metrics {
     /// The jobs that have ended, whatever the outcome.
     pub fn finished(&self) -> u64 {
-        self.succeeded + self.failed + self.canceled + self.timed_out + self.panicked
+        self.succeeded + self.failed + self.canceled + self.timed_out + self.panicked + self.lost
     }
 
     /// The families both exporters render. Saturation over any window is
@@ -446,6 +451,7 @@ impl Metrics {
                     ("canceled", self.canceled),
                     ("timed_out", self.timed_out),
                     ("panicked", self.panicked),
+                    ("lost", self.lost),
                 ]),
             ),
             family(

@@ -52,7 +52,8 @@ mod outcome;
 mod prometheus;
 mod worker;
 
-use std::collections::HashSet;
+use std::any::Any;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
@@ -63,11 +64,13 @@ use crate::loom::{lock, Mutex};
 use crate::runtime::{Duration, Stamp};
 use crate::{Context, RateLimit, Retry, WaitGroup};
 
-use engine::{Handler, JobOptions, PanicHook, Shared, Slot, Task};
+use engine::{Handler, JobOptions, Keep, PanicHook, Shared, Slot, Task};
 use metrics::Record;
 
 pub use metrics::{Distribution, Metrics, BUCKETS, SATURATION_WINDOWS};
-pub use outcome::{CancelReason, Failure, HandleError, JobHandle, JobId, Outcome, Phase, Running};
+pub use outcome::{
+    CancelReason, Failure, HandleError, JobHandle, JobId, Loss, Outcome, Phase, Running,
+};
 #[cfg(feature = "prometheus")]
 pub use prometheus::PoolCollector;
 pub use worker::{Spawner, ThreadSpawner, Worker};
@@ -93,6 +96,8 @@ pub enum BuildError {
     ZeroDuration(&'static str),
     /// The spawner could not start a worker.
     Spawn(String),
+    /// `recover_lost_workers` named another job type than the handler's.
+    KeepType,
 }
 
 impl fmt::Display for BuildError {
@@ -104,11 +109,40 @@ impl fmt::Display for BuildError {
             BuildError::Queue(n) => write!(f, "queue must be at most {MAX_QUEUE}, got {n}"),
             BuildError::ZeroDuration(what) => write!(f, "{what} must be longer than zero"),
             BuildError::Spawn(e) => write!(f, "could not start a worker: {e}"),
+            BuildError::KeepType => {
+                f.write_str("recover_lost_workers names another job type than the handler's")
+            }
         }
     }
 }
 
 impl std::error::Error for BuildError {}
+
+/// [`Pool::lose_worker`] could not declare a worker lost.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum LoseError {
+    /// The pool was built without [`Builder::recover_lost_workers`].
+    NotRecoverable,
+    /// No live worker has this index.
+    NoWorker(usize),
+    /// The replacement could not start; the lost worker is retired.
+    Spawn(String),
+}
+
+impl fmt::Display for LoseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LoseError::NotRecoverable => {
+                f.write_str("the pool keeps no job copies: build it with recover_lost_workers")
+            }
+            LoseError::NoWorker(i) => write!(f, "no live worker has index {i}"),
+            LoseError::Spawn(e) => write!(f, "could not start a replacement worker: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for LoseError {}
 
 /// A job with per-job settings; a plain `J` converts into one with none.
 ///
@@ -175,6 +209,8 @@ pub struct Builder<E> {
     rate_limit: Option<RateLimit>,
     on_panic: Option<PanicHook>,
     saturation_window: Duration,
+    /// `Keep<J>` for the `J` named in `recover_lost_workers`.
+    keep: Option<Box<dyn Any + Send + Sync>>,
 }
 
 impl<E> fmt::Debug for Builder<E> {
@@ -249,6 +285,17 @@ impl<E> Builder<E> {
     /// the series keeps the last [`SATURATION_WINDOWS`]).
     pub fn saturation_window(mut self, width: Duration) -> Self {
         self.saturation_window = width;
+        self
+    }
+
+    /// Keeps a copy of each running job (a `J::clone` as it starts), so that
+    /// [`Pool::lose_worker`] can still end it with an outcome when its
+    /// worker's thread dies from outside. For spawners whose threads can be
+    /// ended from outside (Web Workers); `J` is the handler's job type.
+    /// A job's copy is dropped as it ends.
+    pub fn recover_lost_workers<J: Clone + 'static>(mut self) -> Self {
+        let keep: Keep<J> = J::clone;
+        self.keep = Some(Box::new(keep));
         self
     }
 
@@ -328,6 +375,10 @@ impl<E> Builder<E> {
         if self.saturation_window.is_zero() {
             return Err(BuildError::ZeroDuration("saturation_window"));
         }
+        let keep = match self.keep {
+            Some(k) => Some(*k.downcast::<Keep<J>>().map_err(|_| BuildError::KeepType)?),
+            None => None,
+        };
         let (jobs_tx, jobs_rx) = chan::bounded(queue);
         let (results_tx, results_rx) = chan::unbounded();
         let (control_tx, control_rx) = chan::unbounded();
@@ -354,6 +405,8 @@ impl<E> Builder<E> {
             retire: AtomicUsize::new(0),
             running: WaitGroup::new(),
             started: Stamp::now(),
+            keep,
+            spares: Mutex::new(HashMap::new()),
         });
         let pool = Pool {
             shared,
@@ -432,6 +485,7 @@ impl Pool<(), (), ()> {
             rate_limit: None,
             on_panic: None,
             saturation_window: DEFAULT_SATURATION_WINDOW,
+            keep: None,
         }
     }
 }
@@ -445,25 +499,96 @@ where
     fn grow(&self, n: usize) -> Result<(), BuildError> {
         let mut target = lock(&self.target);
         for _ in 0..n {
-            let index = self.next_index.fetch_add(1, Ordering::Relaxed);
-            let slot = Arc::new(Slot::new(index, self.shared.uptime(), self.shared.window));
-            lock(&self.shared.slots).push(slot.clone());
-            self.shared.live.fetch_add(1, Ordering::AcqRel);
-            self.shared.running.add(1);
-            let body = worker::Body {
-                index,
-                shared: self.shared.clone(),
-                slot: slot.clone(),
-                control: self.control_rx.clone(),
-            };
-            if let Err(e) = self.spawner.spawn(Worker::new(index, Box::new(body))) {
-                // The worker never ran: undo its registration.
-                self.shared.worker_exit(&slot);
-                return Err(BuildError::Spawn(e.to_string()));
-            }
+            self.start_worker()?;
             *target += 1;
         }
         Ok(())
+    }
+
+    /// Starts one more worker (the target count is the caller's business).
+    fn start_worker(&self) -> Result<(), BuildError> {
+        let index = self.next_index.fetch_add(1, Ordering::Relaxed);
+        let slot = Arc::new(Slot::new(index, self.shared.uptime(), self.shared.window));
+        lock(&self.shared.slots).push(slot.clone());
+        self.shared.live.fetch_add(1, Ordering::AcqRel);
+        self.shared.running.add(1);
+        let body = worker::Body {
+            index,
+            shared: self.shared.clone(),
+            slot: slot.clone(),
+            control: self.control_rx.clone(),
+        };
+        if let Err(e) = self.spawner.spawn(Worker::new(index, Box::new(body))) {
+            // The worker never ran: undo its registration.
+            self.shared.worker_exit(&slot);
+            return Err(BuildError::Spawn(e.to_string()));
+        }
+        Ok(())
+    }
+
+    /// Declares worker `index` lost: its thread ended from outside (a Web
+    /// Worker terminated, crashed or out of memory) or is to be abandoned.
+    /// The job it was running ends now with [`Failure::Lost`]`(loss)`, the
+    /// worker is retired, and a new one takes its place, so the pool keeps
+    /// its size. Returns the lost job's id, `None` if the worker was idle.
+    ///
+    /// Should the thread in fact still run, it never delivers its job's
+    /// outcome and leaves once its handler returns. The job's outcome
+    /// carries the copy kept by [`Builder::recover_lost_workers`].
+    ///
+    /// What a dead thread held is not recovered: if it died inside the
+    /// pool's own code (holding a lock, or waiting in the queue with a job
+    /// handed to it), that stays held or lost. A supervisor should end a
+    /// thread only while it runs a handler (the browser binding's gate
+    /// makes sure of it).
+    ///
+    /// ```
+    /// use brigade::pool::{Failure, Loss};
+    /// use brigade::{chan, Context, Pool};
+    ///
+    /// let (started, seen) = chan::bounded(0);
+    /// let pool = Pool::builder()
+    ///     .workers(1)
+    ///     .recover_lost_workers::<u64>()
+    ///     .build(move |&n: &u64, _: &Context| {
+    ///         if n == 0 {
+    ///             started.send(()).unwrap();
+    ///             std::thread::sleep(std::time::Duration::from_millis(200)); // stuck
+    ///         }
+    ///         Ok::<_, String>(n)
+    ///     })
+    ///     .unwrap();
+    /// let stuck = pool.run(0).unwrap();
+    /// seen.recv().unwrap();
+    /// let worker = pool.running()[0].worker;
+    /// assert_eq!(pool.lose_worker(worker, Loss::Died), Ok(Some(stuck.id())));
+    /// assert_eq!(stuck.wait().unwrap().result, Err(Failure::Lost(Loss::Died)));
+    /// // The replacement serves the next job at once.
+    /// assert_eq!(pool.run(7).unwrap().wait().unwrap().result, Ok(7));
+    /// ```
+    ///
+    /// # Errors
+    /// [`LoseError::NotRecoverable`] without `recover_lost_workers`;
+    /// [`LoseError::NoWorker`] if no live worker has this index (already
+    /// retired or lost); [`LoseError::Spawn`] if the replacement could not
+    /// start (the lost worker is retired all the same).
+    pub fn lose_worker(&self, index: usize, loss: Loss) -> Result<Option<JobId>, LoseError> {
+        if self.shared.keep.is_none() {
+            return Err(LoseError::NotRecoverable);
+        }
+        // The replacement first, so the live count never touches zero on
+        // the way (which would end the results of a closed pool early).
+        let started = self.start_worker();
+        let lost = self.shared.lose(index, loss);
+        if lost.is_err() {
+            if started.is_ok() {
+                self.shared.retire.fetch_add(1, Ordering::AcqRel);
+                let _ = self.control.try_send(()); // one worker too many now
+            }
+            return Err(LoseError::NoWorker(index));
+        }
+        started.map_err(|e| LoseError::Spawn(e.to_string()))?;
+        Ok(lost.unwrap_or(None))
     }
 
     fn task(&self, job: Job<J, E>, handle: Option<Sender<Outcome<J, O, E>>>) -> Task<J, O, E> {

@@ -43,17 +43,34 @@ pub enum Failure<E> {
     Canceled(CancelReason),
     /// The job ran out of time.
     TimedOut(Phase),
+    /// The worker running the job was lost: its thread ended from outside
+    /// (see [`Pool::lose_worker`](crate::Pool::lose_worker)).
+    Lost(Loss),
+}
+
+/// Why a worker was lost, as [`Pool::lose_worker`](crate::Pool::lose_worker)
+/// is told.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Loss {
+    /// Its thread died (terminated from outside, crashed, out of memory).
+    Died,
+    /// It was stopped on purpose because its job ran past a hard time
+    /// limit (in the browser: its Web Worker was terminated).
+    Killed,
 }
 
 impl<E> Failure<E> {
     /// A short, stable name for metrics and logs: `error`, `panicked`,
-    /// `canceled`, `timed_out`.
+    /// `canceled`, `timed_out` (a worker killed past its job's hard limit
+    /// included), `lost`.
     pub fn kind(&self) -> &'static str {
         match self {
             Failure::Error(_) => "error",
             Failure::Panicked(_) => "panicked",
             Failure::Canceled(_) => "canceled",
-            Failure::TimedOut(_) => "timed_out",
+            Failure::TimedOut(_) | Failure::Lost(Loss::Killed) => "timed_out",
+            Failure::Lost(_) => "lost",
         }
     }
 }
@@ -69,6 +86,10 @@ impl<E: fmt::Display> fmt::Display for Failure<E> {
             }
             Failure::TimedOut(Phase::Queued) => f.write_str("job timed out waiting in the queue"),
             Failure::TimedOut(Phase::Running) => f.write_str("job timed out while running"),
+            Failure::Lost(Loss::Died) => f.write_str("job lost: its worker's thread died"),
+            Failure::Lost(Loss::Killed) => {
+                f.write_str("job timed out: its worker was killed past the hard time limit")
+            }
         }
     }
 }

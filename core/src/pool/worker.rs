@@ -76,8 +76,12 @@ where
             });
             match next {
                 Next::Task(task) => {
-                    self.shared
-                        .serve_blocking(task, self.index, &self.slot, &mut reuse);
+                    if !self
+                        .shared
+                        .serve_blocking(task, self.index, &self.slot, &mut reuse)
+                    {
+                        return; // lost: `Shared::lose` retired this worker
+                    }
                 }
                 Next::Stop => break,
                 Next::Wake => {}
@@ -110,7 +114,9 @@ where
                 match next {
                     Next::Task(task) => {
                         let serve = self.shared.serve(task, self.index, &self.slot, &mut reuse);
-                        serve.await;
+                        if !serve.await {
+                            return; // lost: `Shared::lose` retired this worker
+                        }
                     }
                     Next::Stop => break,
                     Next::Wake => {}
