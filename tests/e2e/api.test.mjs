@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { serve, launch, openPage } from './harness.mjs';
+import { serve, launch, inPackagePage } from './harness.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -32,25 +32,8 @@ after(async () => {
  * @param {{ allow?: RegExp }} [options] console errors a test expects
  * @returns {Promise<T>}
  */
-async function inPage(scenario, { allow } = {}) {
-  const { page, errors } = await openPage(chrome.browser);
-  try {
-    await page.goto(`${server.url}tests/pages/blank.html`);
-    const result = await page.evaluate(async (src) => {
-      const brigade = await import('/web/pkg/index.js');
-      // eslint-disable-next-line no-new-func
-      const f = new Function('brigade', `return (${src})(brigade);`);
-      return await f(brigade);
-    }, scenario.toString());
-    assert.deepEqual(
-      errors.filter((e) => !allow?.test(e)),
-      [],
-      'no page or console errors',
-    );
-    return result;
-  } finally {
-    await page.close();
-  }
+function inPage(scenario, options) {
+  return inPackagePage(chrome.browser, server.url, scenario, options);
 }
 
 test('bad options reject with TypeError or RangeError naming the option', async () => {

@@ -1,5 +1,6 @@
 // @ts-check
 // Shared pieces of the browser tests: the project's server and headless Chromium.
+import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -69,4 +70,36 @@ export async function openPage(browser, options, { warnings = false } = {}) {
     if (warnings && m.type() === 'warning') errors.push(`console.warning: ${m.text()}`);
   });
   return { page, errors };
+}
+
+/**
+ * Runs `scenario` in a fresh page of `browser` (at `base`'s blank test page)
+ * with the package loaded as its argument; fails on any page error or
+ * console error but those `allow` matches.
+ * @template T
+ * @param {import('playwright-core').Browser} browser
+ * @param {string} base the test server's URL
+ * @param {(brigade: any) => Promise<T>} scenario
+ * @param {{ allow?: RegExp }} [options] console errors a test expects
+ * @returns {Promise<T>}
+ */
+export async function inPackagePage(browser, base, scenario, { allow } = {}) {
+  const { page, errors } = await openPage(browser);
+  try {
+    await page.goto(`${base}tests/pages/blank.html`);
+    const result = await page.evaluate(async (src) => {
+      const brigade = await import('/web/pkg/index.js');
+      // eslint-disable-next-line no-new-func
+      const f = new Function('brigade', `return (${src})(brigade);`);
+      return await f(brigade);
+    }, scenario.toString());
+    assert.deepEqual(
+      errors.filter((e) => !allow?.test(e)),
+      [],
+      'no page or console errors',
+    );
+    return result;
+  } finally {
+    await page.close();
+  }
 }

@@ -19,5 +19,6 @@ export {
   PanicError,
   TimeoutError,
   AbortError,
+  WorkerLostError,
   DataCloneError,
 } from './api/errors.js';

@@ -15,6 +15,35 @@
 // that glue's URL instead (`bootstrap::use_own_glue`).
 
 /**
+ * The page's Web Workers by token: each holds the Web Lock `lock` for its
+ * lifetime, and `gone` resolves when the page is granted that lock, that is
+ * once the worker is gone however it ended (closed, terminated, crashed).
+ * @type {Map<number, { worker: Worker, lock: string, gone: Promise<void> }>}
+ */
+const started = new Map();
+
+/** Lock names are per page load: another tab of the origin has its own. */
+const lockPrefix = `brigade-worker-${globalThis.crypto?.randomUUID?.() ?? Math.random()}-`;
+
+/**
+ * Terminates the Web Worker started with `token` at once (see gate.rs for
+ * when that is safe).
+ * @param {number} token
+ */
+export function terminateWorker(token) {
+  started.get(token)?.worker.terminate();
+}
+
+/**
+ * Resolves once the Web Worker started with `token` is gone.
+ * @param {number} token
+ * @returns {Promise<void>}
+ */
+export function workerGone(token) {
+  return started.get(token)?.gone ?? Promise.resolve();
+}
+
+/**
  * @param {WebAssembly.Module} module
  * @param {WebAssembly.Memory} memory
  * @param {string} glue URL of the glue module to import instead of the package's, or ""
@@ -24,6 +53,22 @@
  */
 export function startWorker(module, memory, glue, token, name) {
   const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module', name });
+  const lock = lockPrefix + token;
+  /** @type {() => void} */
+  let resolveGone = () => {};
+  const gone = new Promise((resolve) => {
+    resolveGone = () => resolve(undefined);
+  });
+  started.set(token, { worker, lock, gone });
+  worker.addEventListener('message', (e) => {
+    if (e.data?.type !== 'brigade:holding') return;
+    // Granted when the worker's hold ends, with the worker.
+    navigator.locks.request(lock, () => {
+      started.delete(token);
+      resolveGone();
+      globalThis.dispatchEvent(new CustomEvent('brigade:worker-gone', { detail: token }));
+    });
+  });
   worker.addEventListener('error', (e) => {
     console.error(`brigade: worker ${name} stopped: ${e.message}`);
     // The page's pools check whether the module trapped (js/api/module.js):
@@ -31,7 +76,7 @@ export function startWorker(module, memory, glue, token, name) {
     // page waits for would come.
     globalThis.dispatchEvent(new CustomEvent('brigade:worker-error', { detail: e.message }));
   });
-  worker.postMessage({ type: 'brigade:init', module, memory, glue, token });
+  worker.postMessage({ type: 'brigade:init', module, memory, glue, token, lock });
   return worker;
 }
 
@@ -47,8 +92,22 @@ if (inWorker) {
       const glue = msg.glue
         ? await import(/* @vite-ignore */ /* webpackIgnore: true */ msg.glue)
         : await import('../../../brigade_wasm.js');
-      await glue.default({ module_or_path: msg.module, memory: msg.memory });
-      await glue.__brigade_worker_main(msg.token);
+      const wasm = await glue.default({ module_or_path: msg.module, memory: msg.memory });
+      // Held until this worker is gone: the page learns of its end by
+      // being granted the lock.
+      await new Promise((held) =>
+        navigator.locks.request(msg.lock, () => {
+          held(undefined);
+          return new Promise(() => {});
+        }),
+      );
+      postMessage({ type: 'brigade:holding' });
+      const tls = wasm.__tls_base?.value ?? 0;
+      const stack = wasm.__stack_alloc?.value ?? 0;
+      // The page frees this thread's stack and thread-local storage once
+      // it is gone (bootstrap.rs, reapWorker): freeing them here, the
+      // allocator would still need them.
+      await glue.__brigade_worker_main(msg.token, tls, stack);
     } catch (err) {
       console.error('brigade: worker stopped with an error', err);
       throw err;

@@ -192,6 +192,13 @@ export interface PoolOptions {
   queue?: number | undefined;
   /** Default run-time limit of each job, in ms. */
   timeoutMs?: number | undefined;
+  /**
+   * Default hard limit of each job, in ms: its signal aborts then, and if it
+   * is still running 25 ms later its Web Worker is terminated and replaced;
+   * it ends with `TimeoutError` whose cause is a `WorkerLostError` (a Rust
+   * kind is stopped through its context).
+   */
+  hardTimeoutMs?: number | undefined;
   /** Width of a window of `stats().saturationSeries`, in ms (default 1000). */
   saturationWindowMs?: number | undefined;
   retry?: RetryOptions | undefined;
@@ -217,6 +224,8 @@ export interface JobOptions {
   signal?: AbortSignal | undefined;
   /** Run-time limit of this job, in ms. */
   timeoutMs?: number | undefined;
+  /** Hard limit of this job, in ms (see the pool's `hardTimeoutMs`). */
+  hardTimeoutMs?: number | undefined;
   /** Called on the page with each value the job reports while it runs (also a `progress` event). */
   onProgress?: ((value: unknown) => void) | undefined;
 }
@@ -225,7 +234,7 @@ export interface JobOptions {
 
 /** Why a job failed, as its record carries it. */
 export interface JobFailureInfo {
-  name: 'JobError' | 'PanicError' | 'TimeoutError' | 'AbortError';
+  name: 'JobError' | 'PanicError' | 'TimeoutError' | 'AbortError' | 'WorkerLostError';
   message: string;
   /** A JavaScript handler's error stack, from the worker. */
   stack?: string;
@@ -334,6 +343,8 @@ export interface Stats {
   canceled: number;
   timedOut: number;
   panicked: number;
+  /** Jobs whose Web Worker died while running them (a kill for `hardTimeoutMs` counts in `timedOut`). */
+  lost: number;
   retried: number;
   rateLimitedWaits: number;
   /** Queue wait, ms. */
@@ -494,10 +505,11 @@ export class PanicError extends Error {
   kind?: string | undefined;
 }
 
-/** A job ran out of time. */
+/** A job ran out of time; past `hardTimeoutMs`, `cause` is the `WorkerLostError` of its terminated worker. */
 export class TimeoutError extends Error {
   constructor(message: string, options?: JobErrorOptions);
   name: 'TimeoutError';
+  cause?: unknown;
   jobId?: number | undefined;
   kind?: string | undefined;
 }
@@ -510,6 +522,18 @@ export class TimeoutError extends Error {
 export class AbortError extends Error {
   constructor(message: string, options?: JobErrorOptions);
   name: 'AbortError';
+  cause?: unknown;
+  jobId?: number | undefined;
+  kind?: string | undefined;
+}
+
+/**
+ * The Web Worker running a job ended (terminated from outside, crashed, out
+ * of memory, or by the pool for `hardTimeoutMs`); the pool replaced it.
+ */
+export class WorkerLostError extends Error {
+  constructor(message: string, options?: JobErrorOptions);
+  name: 'WorkerLostError';
   cause?: unknown;
   jobId?: number | undefined;
   kind?: string | undefined;

@@ -2,7 +2,7 @@
 //! `Pool` class (error classes, AbortSignal, async iteration, events, option
 //! checking); this file only converts between JavaScript and `core`.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::task::{Context as TaskContext, Poll, Waker};
 
 use brigade::chan::{Receiver, RecvError, TrySendError};
-use brigade::pool::{Distribution, Failure, Job as PoolJob, Metrics};
+use brigade::pool::{Distribution, Failure, Job as PoolJob, Loss, Metrics};
 use brigade::runtime::Duration;
 use brigade::{CancelFunc, Context, Outcome, RateLimit, Retry};
 use serde::{Deserialize, Serialize};
@@ -19,7 +19,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
 use crate::bell::Bell;
-use crate::bootstrap::{install_runtime, WebWorkerSpawner};
+use crate::bootstrap::{install_runtime, WebWorkerSpawner, Workers};
 use crate::data::{CloneError, Data};
 use crate::handlers::Handlers;
 use crate::kinds::{self, Fault, Job};
@@ -34,6 +34,7 @@ struct Config {
     workers: usize,
     queue: usize,
     timeout_ms: Option<f64>,
+    hard_timeout_ms: Option<f64>,
     saturation_window_ms: Option<f64>,
     retry: Option<RetryConfig>,
     rate_limit: Option<RateConfig>,
@@ -87,6 +88,19 @@ fn epoch_of(pool: &Inner) -> f64 {
     best.1
 }
 
+/// How long past its hard limit a job may still run before its Web Worker
+/// is terminated: its context ends at the limit, and a handler that
+/// notices (any async one, every built-in kind) ends by itself within this.
+const HARD_GRACE_MS: f64 = 25.0;
+
+/// The smaller of two optional limits.
+fn min_ms(a: Option<f64>, b: Option<f64>) -> Option<f64> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
 /// A duration in ms, as JavaScript counts time.
 fn ms_of(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
@@ -119,6 +133,15 @@ pub fn trap_for_tests() {
     core::arch::wasm32::unreachable()
 }
 
+/// The size of the module's memory in bytes (for the test of what a
+/// terminated Web Worker leaves behind). Not part of the API.
+#[wasm_bindgen(js_name = __brigadeMemoryBytesForTests)]
+pub fn memory_bytes_for_tests() -> f64 {
+    let memory: js_sys::WebAssembly::Memory = wasm_bindgen::memory().unchecked_into();
+    let buffer: js_sys::SharedArrayBuffer = memory.buffer().unchecked_into();
+    buffer.byte_length() as f64
+}
+
 /// A pool of Web Workers sharing this module's memory; see `js/index.js`.
 #[wasm_bindgen]
 pub struct PoolHandle {
@@ -133,10 +156,14 @@ pub struct PoolHandle {
     waker: Waker,
     /// Progress reported by running jobs (see `progress.rs`).
     progress: AssertUnwindSafe<Receiver<(f64, Data)>>,
-    /// When the pool started, in ms on the page's `performance.now()` clock:
-    /// an outcome's `ended_at` (on the pool's clock) plus this is its end on
-    /// the page's.
-    epoch: f64,
+    // A panic in a binding call cannot leave it half-changed: `terminating`
+    // is its only state that changes.
+    page: AssertUnwindSafe<Rc<Page>>,
+    /// The pool's Web Workers, with their gates.
+    workers: Arc<Workers>,
+    /// The pool's own limits, in ms.
+    hard_default: Option<f64>,
+    timeout_default: Option<f64>,
 }
 
 type NextOutcome = Pin<Box<dyn Future<Output = Result<Outcome<Job, Data, Fault>, RecvError>>>>;
@@ -194,7 +221,7 @@ extern "C" {
 /// stack?, errorName?, cause? }, worker, attempts, queuedMs, runMs, startedAt,
 /// endedAt }`, the last two on the page's clock (`startedAt` null for a job
 /// that never ran): `epoch` is the pool's start on that clock.
-fn outcome_to_js(o: Outcome<Job, Data, Fault>, epoch: f64) -> JsValue {
+fn outcome_to_js(o: Outcome<Job, Data, Fault>, epoch: f64, terminating: bool) -> JsValue {
     let (value, name, message, stack, error_name) = match o.result {
         Ok(v) => (v.to_js(), None, None, None, None),
         Err(f) => {
@@ -202,9 +229,12 @@ fn outcome_to_js(o: Outcome<Job, Data, Fault>, epoch: f64) -> JsValue {
                 Failure::Error(_) => "JobError",
                 Failure::Panicked(_) => "PanicError",
                 Failure::Canceled(_) => "AbortError",
-                Failure::TimedOut(_) => "TimeoutError",
+                Failure::Lost(_) if terminating => "AbortError",
+                Failure::TimedOut(_) | Failure::Lost(Loss::Killed) => "TimeoutError",
+                Failure::Lost(_) => "WorkerLostError",
                 _ => "JobError",
             };
+            let worker = o.worker.unwrap_or_default();
             let (message, stack, error_name, cause) = match f {
                 Failure::Error(Fault {
                     message,
@@ -213,6 +243,20 @@ fn outcome_to_js(o: Outcome<Job, Data, Fault>, epoch: f64) -> JsValue {
                     cause,
                 }) => (message, stack, name, cause),
                 Failure::Panicked(m) => (m, None, None, None),
+                // `errorName` says the worker was lost: the page's error
+                // gets a WorkerLostError as its cause.
+                Failure::Lost(loss) => {
+                    let message = match loss {
+                        _ if terminating => format!(
+                            "the pool was terminated: worker {worker} was still running the job"
+                        ),
+                        Loss::Killed => format!(
+                            "the job ran past its hardTimeoutMs: worker {worker} was terminated and replaced"
+                        ),
+                        _ => format!("worker {worker} was lost while running the job (its Web Worker ended)"),
+                    };
+                    (message, None, Some("WorkerLostError".to_owned()), None)
+                }
                 other => (other.to_string(), None, None, None),
             };
             // `record` takes the cause in the value's place (see there).
@@ -241,13 +285,26 @@ fn outcome_to_js(o: Outcome<Job, Data, Fault>, epoch: f64) -> JsValue {
 
 /// `first` and the outcomes ready behind it, at most `max` in all, as an array
 /// of records.
-fn batch(pool: &Inner, epoch: f64, first: Outcome<Job, Data, Fault>, max: usize) -> JsValue {
+fn batch(page: &Page, first: Outcome<Job, Data, Fault>, max: usize) -> JsValue {
     let batch = js_sys::Array::new();
-    batch.push(&outcome_to_js(first, epoch));
-    for o in pool.results().try_iter().take(max.saturating_sub(1)) {
-        batch.push(&outcome_to_js(o, epoch));
+    let terminating = page.terminating.get();
+    batch.push(&outcome_to_js(first, page.epoch, terminating));
+    for o in page.inner.results().try_iter().take(max.saturating_sub(1)) {
+        batch.push(&outcome_to_js(o, page.epoch, terminating));
     }
     batch.into()
+}
+
+/// What turning outcomes into records needs, shared with the futures that
+/// wait for them.
+struct Page {
+    inner: Rc<Inner>,
+    /// When the pool started, in ms on the page's `performance.now()`
+    /// clock: an outcome's `ended_at` (on the pool's clock) plus this is its
+    /// end on the page's.
+    epoch: f64,
+    /// `terminate()` is under way: jobs whose worker it kills end aborted.
+    terminating: Cell<bool>,
 }
 
 /// A cancel switch for one job: the job runs under its context, so
@@ -303,16 +360,17 @@ fn data_clone_error(e: &CloneError) -> JsValue {
 fn job(
     kind: String,
     input: &JsValue,
-    timeout_ms: Option<f64>,
+    (timeout_ms, hard_ms): (Option<f64>, Option<f64>),
     awaited: bool,
     tag: Option<f64>,
 ) -> Result<PoolJob<Job, Fault>, JsValue> {
     let input = Data::from_js(input, "input").map_err(|e| data_clone_error(&e))?;
     let mut j = PoolJob::new(Job {
-        kind,
-        input,
+        kind: kind.into(),
+        input: Arc::new(input),
         awaited,
         tag: tag.unwrap_or(0.0),
+        hard_ms,
     });
     if let Some(t) = timeout_ms {
         j = j.timeout(ms(t));
@@ -383,6 +441,7 @@ struct Stats {
     canceled: u64,
     timed_out: u64,
     panicked: u64,
+    lost: u64,
     retried: u64,
     rate_limited_waits: u64,
     wait: Percentiles,
@@ -406,6 +465,7 @@ impl From<&Metrics> for Stats {
             canceled: m.canceled,
             timed_out: m.timed_out,
             panicked: m.panicked,
+            lost: m.lost,
             retried: m.retried,
             rate_limited_waits: m.rate_limited_waits,
             wait: (&m.wait).into(),
@@ -435,11 +495,15 @@ impl PoolHandle {
         } else {
             WebWorkerSpawner::blocking()
         };
+        let workers = spawner.workers();
         let mut b = brigade::Pool::builder()
             .workers(c.workers)
             .queue(c.queue)
+            .recover_lost_workers::<Job>()
             .spawner(spawner);
-        if let Some(t) = c.timeout_ms {
+        // The context of a job ends at its hard limit too: a handler that
+        // notices ends there, and only one that does not is terminated.
+        if let Some(t) = min_ms(c.timeout_ms, c.hard_timeout_ms) {
             b = b.timeout(ms(t));
         }
         if let Some(w) = c.saturation_window_ms {
@@ -464,33 +528,59 @@ impl PoolHandle {
             .build_async(move |job: &Job, ctx| {
                 // A handler export serves its kind; otherwise a built-in kind
                 // runs right here, before the future is first polled.
+                // The supervisor on the page reads the job's hard limit
+                // from the worker's gate while the handler runs.
+                let armed = job.hard_ms.map(crate::gate::arm);
                 let call = match &handlers {
                     Some(h) if h.serves(&job.kind) => Err(h.call(job)),
                     _ => Ok(kinds::run(job, ctx).map_err(Fault::from)),
                 };
                 async move {
-                    match call {
+                    let done = match call {
                         Ok(done) => done,
                         Err(js) => js.await,
-                    }
+                    };
+                    drop(armed);
+                    done
                 }
             })
             .map_err(|e| JsError::new(&e.to_string()))?;
         let epoch = epoch_of(&inner);
+        let inner = Rc::new(inner);
         Ok(PoolHandle {
-            inner: AssertUnwindSafe(Rc::new(inner)),
+            inner: AssertUnwindSafe(Rc::clone(&inner)),
             next: AssertUnwindSafe(RefCell::new(None)),
             waker: Waker::from(Arc::clone(&bell)),
             bell,
             progress: AssertUnwindSafe(progress_rx),
-            epoch,
+            page: AssertUnwindSafe(Rc::new(Page {
+                inner,
+                epoch,
+                terminating: Cell::new(false),
+            })),
+            workers,
+            hard_default: c.hard_timeout_ms,
+            timeout_default: c.timeout_ms,
         })
+    }
+
+    /// A job's limits: its context's own timeout (`None` where the pool's
+    /// applies), the smaller of its timeout and its hard limit; and its hard
+    /// limit, the pool's where it has none.
+    fn limits(&self, timeout_ms: Option<f64>, hard_ms: Option<f64>) -> (Option<f64>, Option<f64>) {
+        let hard = hard_ms.or(self.hard_default);
+        if timeout_ms.is_none() && hard_ms.is_none() {
+            return (None, hard);
+        }
+        (min_ms(timeout_ms.or(self.timeout_default), hard), hard)
     }
 
     /// Queues a job now; returns its id, or throws `"full"` / `"closed"`.
     /// `awaited` marks a job whose outcome a `run()` call waits for; `tag`
     /// names a job whose progress the page wants (see `progress.rs`).
+    /// `hard_ms` is the job's own hard limit (see [`supervise`](Self::supervise)).
     #[wasm_bindgen(js_name = trySubmit)]
+    #[allow(clippy::too_many_arguments)]
     pub fn try_submit(
         &self,
         kind: String,
@@ -498,8 +588,10 @@ impl PoolHandle {
         timeout_ms: Option<f64>,
         awaited: Option<bool>,
         tag: Option<f64>,
+        hard_ms: Option<f64>,
     ) -> Result<f64, JsValue> {
-        let job = job(kind, &input, timeout_ms, awaited.unwrap_or(false), tag)?;
+        let limits = self.limits(timeout_ms, hard_ms);
+        let job = job(kind, &input, limits, awaited.unwrap_or(false), tag)?;
         match self.inner.try_submit(job) {
             Ok(id) => Ok(id as f64),
             Err(TrySendError::Full(_)) => Err(JsValue::from_str("full")),
@@ -512,6 +604,7 @@ impl PoolHandle {
     /// job queued by a waiting sender can come out before the page sees its id,
     /// so the mark travels with the job. `cancel`, if given, is the job's
     /// switch (see [`JobCancel`]).
+    #[allow(clippy::too_many_arguments)]
     pub fn submit(
         &self,
         kind: String,
@@ -520,8 +613,10 @@ impl PoolHandle {
         awaited: Option<bool>,
         cancel: Option<JobCancel>,
         tag: Option<f64>,
+        hard_ms: Option<f64>,
     ) -> Result<js_sys::Promise, JsValue> {
-        let mut job = job(kind, &input, timeout_ms, awaited.unwrap_or(false), tag)?;
+        let limits = self.limits(timeout_ms, hard_ms);
+        let mut job = job(kind, &input, limits, awaited.unwrap_or(false), tag)?;
         if let Some(c) = cancel {
             job = job.context(&c.ctx.0);
         }
@@ -544,13 +639,12 @@ impl PoolHandle {
     /// closed and drained. One wake-up of the page serves a whole batch.
     #[wasm_bindgen(js_name = nextResults)]
     pub fn next_results(&self, max: usize) -> js_sys::Promise {
-        let inner = Rc::clone(&self.inner);
-        let epoch = self.epoch;
+        let page = Rc::clone(&self.page);
         future_to_promise(AssertUnwindSafe(async move {
-            let Ok(first) = inner.results().recv_async().await else {
+            let Ok(first) = page.inner.results().recv_async().await else {
                 return Ok(JsValue::NULL);
             };
-            Ok(batch(&inner, epoch, first, max))
+            Ok(batch(&page, first, max))
         }))
     }
 
@@ -607,7 +701,7 @@ impl PoolHandle {
                 }
             }
         };
-        batch(&self.inner, self.epoch, first, max)
+        batch(&self.page, first, max)
     }
 
     /// A snapshot of the pool's metrics (times in milliseconds).
@@ -668,6 +762,74 @@ impl PoolHandle {
         running
             .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
             .map_err(Into::into)
+    }
+
+    /// Terminates the Web Worker of every job running past its hard limit
+    /// (plus a grace for handlers that end at the limit by themselves) if
+    /// the worker can be terminated now (see `gate.rs`); each such job ends
+    /// with a `TimeoutError` whose cause is a `WorkerLostError`, and a new
+    /// worker takes the old one's place. A worker that cannot be terminated
+    /// yet (it runs the module's code) is tried again at the next call.
+    /// The page calls this every few ms while hard limits may apply.
+    /// Returns how many workers were terminated.
+    pub fn supervise(&self) -> u32 {
+        let mut killed = 0;
+        for r in self.inner.running() {
+            let Some(hard) = self.workers.hard_ms(r.worker) else {
+                continue;
+            };
+            if ms_of(r.running_for) > hard + HARD_GRACE_MS && self.workers.kill(r.worker) {
+                // Err only if the worker is gone already: nothing to do.
+                let _ = self.inner.lose_worker(r.worker, Loss::Killed);
+                killed += 1;
+            }
+        }
+        killed
+    }
+
+    /// Terminates the Web Worker of every running job that can be
+    /// terminated now, for `terminate()` after `abort()`: their jobs end
+    /// `AbortError`s. Returns how many jobs still run.
+    #[wasm_bindgen(js_name = killRunning)]
+    pub fn kill_running(&self) -> usize {
+        self.page.terminating.set(true);
+        let running = self.inner.running();
+        let left = running.len();
+        let killed = running
+            .into_iter()
+            .filter(|r| self.workers.kill(r.worker))
+            .inspect(|r| drop(self.inner.lose_worker(r.worker, Loss::Killed)))
+            .count();
+        left - killed
+    }
+
+    /// The Web Worker `token` is gone (the page was granted its lock). If it
+    /// was one of this pool's and died with its loop running, without being
+    /// terminated by the pool, its job ends with a `WorkerLostError` and a
+    /// new worker takes its place. Returns whether it was this pool's.
+    #[wasm_bindgen(js_name = workerGone)]
+    pub fn worker_gone(&self, token: u32) -> bool {
+        match self.workers.gone(token) {
+            Some(Some(index)) => {
+                let _ = self.inner.lose_worker(index, Loss::Died);
+                true
+            }
+            Some(None) => true,
+            None => false,
+        }
+    }
+
+    /// The tokens of this pool's Web Workers that are not gone yet.
+    #[wasm_bindgen(js_name = workerTokens)]
+    pub fn worker_tokens(&self) -> Vec<u32> {
+        self.workers.tokens()
+    }
+
+    /// The token of worker `index`'s Web Worker, for the test hook that
+    /// terminates it from outside (`js/api/pool.js`).
+    #[wasm_bindgen(js_name = workerToken)]
+    pub fn worker_token(&self, index: usize) -> Option<u32> {
+        self.workers.token_of(index)
     }
 
     /// Jobs waiting in the queue.

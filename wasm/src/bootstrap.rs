@@ -6,6 +6,12 @@
 //! [`__brigade_worker_main`], which takes its task out of the registry and runs
 //! it to completion, then the Web Worker closes.
 //!
+//! Each Web Worker holds a Web Lock for its lifetime (`js/worker.js`); the
+//! page's request for that lock is granted when the worker is gone, however
+//! it ended. Then [`reap_worker`] frees the thread's stack and thread-local
+//! storage if the thread did not free them itself (a worker terminated from
+//! outside), and each pool hears of it (`PoolHandle::worker_gone`).
+//!
 //! `core`'s pool starts its workers through [`WebWorkerSpawner`]. Its task is
 //! `Worker::run_async` where jobs need the Web Worker's event loop (timers,
 //! `fetch`, async JavaScript handlers): the loop drains the queue without
@@ -16,11 +22,14 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
+use std::task::{Context as TaskContext, Poll};
 
 use brigade::pool::{Spawner, Worker};
 use wasm_bindgen::prelude::*;
 use wasm_sync::Mutex;
+
+use crate::gate::{self, Gate};
 
 #[wasm_bindgen(module = "/js/worker.js")]
 extern "C" {
@@ -33,6 +42,26 @@ extern "C" {
         name: &str,
     ) -> Result<web_sys::Worker, JsValue>;
 
+    /// Terminates the Web Worker started with `token`, at once.
+    #[wasm_bindgen(js_name = terminateWorker)]
+    fn terminate_worker(token: u32);
+
+    /// Resolves once the Web Worker started with `token` is gone.
+    #[wasm_bindgen(js_name = workerGone)]
+    fn worker_gone(token: u32) -> js_sys::Promise;
+}
+
+/// Terminates the Web Worker `token` from outside, with no regard for its
+/// gate: for the test hook that plays a crash (`js/api/pool.js`).
+#[wasm_bindgen(js_name = __brigadeTerminateWorker)]
+pub fn terminate_worker_now(token: u32) {
+    terminate_worker(token);
+}
+
+/// Resolves once the Web Worker `token` is gone (`js/worker.js`).
+#[wasm_bindgen(js_name = __brigadeWorkerGone)]
+pub fn when_worker_gone(token: u32) -> js_sys::Promise {
+    worker_gone(token)
 }
 
 #[wasm_bindgen]
@@ -65,6 +94,47 @@ fn registry() -> &'static Mutex<HashMap<u32, Task>> {
 
 static NEXT_TOKEN: AtomicU32 = AtomicU32::new(1);
 
+/// Where a Web Worker's stack and thread-local storage are (its
+/// `__stack_alloc` and `__tls_base`), by token, from its start until it is
+/// gone. A thread cannot free them itself: its allocator calls need them.
+fn thread_memory() -> &'static Mutex<HashMap<u32, (u32, u32)>> {
+    static MEMORY: OnceLock<Mutex<HashMap<u32, (u32, u32)>>> = OnceLock::new();
+    MEMORY.get_or_init(|| Mutex::new(HashMap::new()))
+}
+
+#[wasm_bindgen(inline_js = "
+export function destroyThread(exports, tls, stack) {
+  exports.__wbindgen_thread_destroy(tls, stack, 0);
+}")]
+extern "C" {
+    #[wasm_bindgen(js_name = destroyThread)]
+    fn destroy_thread(exports: &JsValue, tls: u32, stack: u32);
+}
+
+/// Frees what the gone Web Worker `token` held in the shared memory (its
+/// stack and thread-local storage); called on the page once the worker is
+/// gone, however it ended. Returns the bytes freed, about. Objects a
+/// terminated thread owned on the heap are not freed: nothing knows them.
+#[wasm_bindgen(js_name = reapWorker)]
+pub fn reap_worker(token: u32) -> u32 {
+    let held = lock(thread_memory()).remove(&token);
+    match held {
+        // Zero would mean "this thread's own" to wasm-bindgen: never here.
+        Some((tls, stack)) if tls != 0 && stack != 0 => {
+            destroy_thread(&wasm_bindgen::exports(), tls, stack);
+            THREAD_STACK_BYTES
+        }
+        _ => 0,
+    }
+}
+
+/// The stack wasm-bindgen gives each thread (its default).
+const THREAD_STACK_BYTES: u32 = 2 << 20;
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 /// Runs `task` on a new Web Worker that shares this module's memory. The
 /// worker may block (it is not the page's main thread) and closes when the
 /// task's future completes.
@@ -72,7 +142,10 @@ static NEXT_TOKEN: AtomicU32 = AtomicU32::new(1);
 /// # Errors
 /// The browser refused to create the Web Worker.
 pub fn spawn(name: &str, task: Task) -> std::io::Result<()> {
-    let token = NEXT_TOKEN.fetch_add(1, Ordering::Relaxed);
+    spawn_as(NEXT_TOKEN.fetch_add(1, Ordering::Relaxed), name, task)
+}
+
+fn spawn_as(token: u32, name: &str, task: Task) -> std::io::Result<()> {
     registry()
         .lock()
         .unwrap_or_else(|e| e.into_inner())
@@ -96,6 +169,73 @@ pub fn spawn(name: &str, task: Task) -> std::io::Result<()> {
     }
 }
 
+/// One pool worker's Web Worker, as its pool's [`Workers`] knows it.
+#[derive(Debug)]
+struct Entry {
+    /// The pool's index of the worker.
+    index: usize,
+    gate: Arc<Gate>,
+    /// The worker's loop ended (it retired, or the pool closed).
+    exited: bool,
+}
+
+/// The Web Workers of one pool, by token: shared by its spawner, its
+/// workers (which mark themselves exited) and its handle on the page.
+#[derive(Debug, Default)]
+pub struct Workers(Mutex<HashMap<u32, Entry>>);
+
+impl Workers {
+    /// Terminates the Web Worker of pool worker `index` if it is outside the
+    /// module's code (see `gate.rs`): `true` if it was terminated.
+    pub fn kill(&self, index: usize) -> bool {
+        let token = lock(&self.0)
+            .iter()
+            .find(|(_, e)| e.index == index && !e.exited)
+            .filter(|(_, e)| e.gate.doom())
+            .map(|(t, _)| *t);
+        if let Some(t) = token {
+            terminate_worker(t);
+        }
+        token.is_some()
+    }
+
+    /// The token of pool worker `index`'s Web Worker, if it still runs.
+    pub fn token_of(&self, index: usize) -> Option<u32> {
+        lock(&self.0)
+            .iter()
+            .find(|(_, e)| e.index == index && !e.exited)
+            .map(|(t, _)| *t)
+    }
+
+    /// Forgets the gone Web Worker `token`: `None` if it is not one of
+    /// these; else the pool worker index it served if it died with its loop
+    /// still running and was not killed (which [`kill`](Self::kill)'s
+    /// caller reported already).
+    pub fn gone(&self, token: u32) -> Option<Option<usize>> {
+        let e = lock(&self.0).remove(&token)?;
+        Some((!e.exited && !e.gate.is_doomed()).then_some(e.index))
+    }
+
+    /// The hard limit of the job pool worker `index` runs now, if it has one.
+    pub fn hard_ms(&self, index: usize) -> Option<f64> {
+        lock(&self.0)
+            .values()
+            .find(|e| e.index == index && !e.exited)
+            .and_then(|e| e.gate.hard_ms())
+    }
+
+    /// The tokens of the Web Workers not yet gone.
+    pub fn tokens(&self) -> Vec<u32> {
+        lock(&self.0).keys().copied().collect()
+    }
+
+    fn exited(&self, token: u32) {
+        if let Some(e) = lock(&self.0).get_mut(&token) {
+            e.exited = true;
+        }
+    }
+}
+
 /// Starts each pool worker on a new Web Worker sharing this module's memory.
 ///
 /// By default a worker awaits its next job ([`Worker::run_async`]), so the Web
@@ -103,36 +243,99 @@ pub fn spawn(name: &str, task: Task) -> std::io::Result<()> {
 /// `fetch` need it. [`WebWorkerSpawner::blocking`] makes idle workers wait in
 /// `Atomics.wait` instead ([`Worker::run`]), which wakes them several times
 /// faster; for pools whose jobs never need the event loop (the built-in kinds).
-#[derive(Clone, Copy, Debug, Default)]
+/// The spawner lists its Web Workers in [`Workers`], each with its gate.
+#[derive(Clone, Debug, Default)]
 pub struct WebWorkerSpawner {
     blocking: bool,
+    workers: Arc<Workers>,
 }
 
 impl WebWorkerSpawner {
     /// Workers that block while idle; see the type's docs.
     pub fn blocking() -> Self {
-        WebWorkerSpawner { blocking: true }
+        WebWorkerSpawner {
+            blocking: true,
+            workers: Arc::default(),
+        }
+    }
+
+    /// The Web Workers this spawner started.
+    pub fn workers(&self) -> Arc<Workers> {
+        Arc::clone(&self.workers)
+    }
+}
+
+/// A pool worker's loop, polled inside its gate (see `gate.rs`): the worker
+/// is killable only between polls. Marks the worker exited when it ends.
+struct Gated<F> {
+    inner: Pin<Box<F>>,
+    gate: Arc<Gate>,
+    workers: Arc<Workers>,
+    token: u32,
+}
+
+impl<F: Future<Output = ()>> Future for Gated<F> {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<()> {
+        let _inside = gate::poll_inside();
+        let done = self.inner.as_mut().poll(cx);
+        if done.is_ready() {
+            self.workers.exited(self.token);
+            gate::uninstall(&self.gate);
+        }
+        done
     }
 }
 
 impl Spawner for WebWorkerSpawner {
     fn spawn(&self, worker: Worker) -> std::io::Result<()> {
         let name = format!("brigade-worker-{}", worker.index());
-        if self.blocking {
-            spawn(
-                &name,
-                Box::new(move || Box::pin(async move { worker.run() })),
-            )
-        } else {
-            spawn(&name, Box::new(move || Box::pin(worker.run_async())))
+        let token = NEXT_TOKEN.fetch_add(1, Ordering::Relaxed);
+        let gate = Arc::new(Gate::default());
+        lock(&self.workers.0).insert(
+            token,
+            Entry {
+                index: worker.index(),
+                gate: Arc::clone(&gate),
+                exited: false,
+            },
+        );
+        let workers = Arc::clone(&self.workers);
+        let blocking = self.blocking;
+        let task: Task = Box::new(move || {
+            gate::install(&gate);
+            let inner: Pin<Box<dyn Future<Output = ()>>> = if blocking {
+                Box::pin(async move { worker.run() })
+            } else {
+                Box::pin(worker.run_async())
+            };
+            Box::pin(Gated {
+                inner: Box::pin(inner),
+                gate,
+                workers,
+                token,
+            })
+        });
+        let started = spawn_as(token, &name, task);
+        if started.is_err() {
+            lock(&self.workers.0).remove(&token);
         }
+        started
     }
 }
 
-/// Entry point of a Web Worker started by [`WebWorkerSpawner`]; not for apps.
+/// Entry point of a Web Worker started by [`spawn`]; not for apps.
+/// `tls_base` and `stack_alloc` are where its thread-local storage and stack
+/// are, for [`reap_worker`].
 #[wasm_bindgen]
-pub async fn __brigade_worker_main(token: u32) -> Result<(), JsValue> {
+pub async fn __brigade_worker_main(
+    token: u32,
+    tls_base: u32,
+    stack_alloc: u32,
+) -> Result<(), JsValue> {
     brigade::runtime::allow_blocking();
+    lock(thread_memory()).insert(token, (tls_base, stack_alloc));
     let task = registry()
         .lock()
         .unwrap_or_else(|e| e.into_inner())

@@ -71,6 +71,9 @@ impl Handlers {
             let progress = AssertUnwindSafe(self.progress.clone());
             let tag = job.tag;
             Closure::<dyn Fn(JsValue) -> Result<(), JsValue>>::new(move |v: JsValue| {
+                // Called from the handler's JavaScript: the channel's lock
+                // is taken inside the worker's gate (see gate.rs).
+                let _inside = crate::gate::enter();
                 let value = Data::from_js(&v, "progress")
                     .map_err(|e| JsValue::from(js_sys::TypeError::new(&e.to_string())))?;
                 progress.report(tag, value);

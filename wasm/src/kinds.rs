@@ -7,24 +7,30 @@
 use brigade::chan::RecvTimeoutError;
 use brigade::runtime::{Duration, Instant};
 use brigade::Context;
+use std::sync::Arc;
+
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
 use crate::data::Data;
 
-/// One job: which kernel to run, on what.
+/// One job: which kernel to run, on what. Cheap to clone (the pool keeps a
+/// copy of each running job, to end it should its Web Worker be lost).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Job {
     /// The kind's name, such as `"echo"`.
-    pub kind: String,
+    pub kind: Arc<str>,
     /// The kind's input.
-    pub input: Data,
+    pub input: Arc<Data>,
     /// Whether a `run()` call on the page awaits this job's outcome (the page
     /// routes it there instead of to `results()`).
     pub awaited: bool,
     /// The page's tag for a job whose progress it wants, 0 for the others
     /// (see `progress.rs`).
     pub tag: f64,
+    /// Past this many ms of running, the job's Web Worker is terminated
+    /// (`hardTimeoutMs`; see `PoolHandle::supervise`).
+    pub hard_ms: Option<f64>,
 }
 
 /// Why a job failed: a message, and for a JavaScript handler that threw an
@@ -83,8 +89,8 @@ pub const KINDS: [&str; 10] = [
 /// The `panic` kind panics on purpose, to show that the pool contains it.
 pub fn run(job: &Job, ctx: &Context) -> Result<Data, String> {
     let input = &job.input;
-    match job.kind.as_str() {
-        "echo" => Ok(input.clone()),
+    match &*job.kind {
+        "echo" => Ok(Data::clone(input)),
         "square" => {
             let n = input
                 .as_f64()
@@ -312,9 +318,10 @@ mod test {
     fn job(kind: &str, input: Data) -> Job {
         Job {
             kind: kind.into(),
-            input,
+            input: Arc::new(input),
             awaited: false,
             tag: 0.0,
+            hard_ms: None,
         }
     }
 

@@ -71,6 +71,7 @@ pub mod bell;
 #[cfg(target_arch = "wasm32")]
 pub mod bootstrap;
 pub mod data;
+pub mod gate;
 #[cfg(target_arch = "wasm32")]
 pub mod handlers;
 pub mod kinds;

@@ -65,6 +65,8 @@ pub struct Rules {
     queue: Rule,
     #[serde(rename = "timeoutMs")]
     timeout_ms: Rule,
+    #[serde(rename = "hardTimeoutMs")]
+    hard_timeout_ms: Rule,
     #[serde(rename = "saturationWindowMs")]
     saturation_window_ms: Rule,
     #[serde(rename = "rayonThreads")]
@@ -81,6 +83,8 @@ pub struct Rules {
     rate_burst: Rule,
     #[serde(rename = "job.timeoutMs")]
     job_timeout_ms: Rule,
+    #[serde(rename = "job.hardTimeoutMs")]
+    job_hard_timeout_ms: Rule,
     #[serde(rename = "group.limit")]
     group_limit: Rule,
 }
@@ -92,6 +96,7 @@ pub fn rules() -> Rules {
         workers: whole(1.0, web_workers),
         queue: whole(0.0, MAX_QUEUE as f64),
         timeout_ms: range(0.001, DAY_MS),
+        hard_timeout_ms: range(1.0, DAY_MS),
         saturation_window_ms: range(1.0, DAY_MS).or(ms(DEFAULT_SATURATION_WINDOW)),
         rayon_threads: whole(0.0, web_workers).or(0.0),
         retry_attempts: whole(1.0, 100.0).or(3.0),
@@ -100,6 +105,7 @@ pub fn rules() -> Rules {
         rate_per_second: range(1e-6, 1e9),
         rate_burst: whole(1.0, 1e6).or(1.0),
         job_timeout_ms: range(0.001, DAY_MS),
+        job_hard_timeout_ms: range(1.0, DAY_MS),
         group_limit: whole(1.0, MAX_QUEUE as f64),
     }
 }

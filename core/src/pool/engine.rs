@@ -439,6 +439,8 @@ impl<J, O, E> Shared<J, O, E> {
             }
             state.record.alive_for(slot.born, now);
             lock(&self.retired).merge(&state.record);
+            // The dead thread holds the slot for ever: keep it small.
+            state.record.shrink();
             spare
         };
         let id = spare.map(|sp| {

@@ -191,6 +191,15 @@ impl Record {
         }
     }
 
+    /// Frees the histograms' storage (they become empty ones of the
+    /// smallest size): for the slot of a lost worker, which its dead thread
+    /// keeps for ever after its figures moved to the pool's retired record.
+    pub(crate) fn shrink(&mut self) {
+        let h = || Histogram::new(1).expect("valid histogram precision");
+        self.wait = h();
+        self.run = h();
+    }
+
     /// Records a job that waited `wait`, ran over `[start, end)` on the
     /// pool's clock and ended as `ended`.
     pub(crate) fn job(&mut self, wait: Duration, start: Duration, end: Duration, ended: Ended) {

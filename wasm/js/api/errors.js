@@ -94,6 +94,18 @@ export class AbortError extends JobFailure {
 }
 
 /**
+ * The Web Worker running a job ended: terminated from outside, crashed, out
+ * of memory, or terminated by the pool for `hardTimeoutMs` (then it is the
+ * `cause` of the job's TimeoutError). The pool replaced it.
+ */
+export class WorkerLostError extends JobFailure {
+  /** @param {string} message @param {ErrorOptions & JobInfo} [options] */
+  constructor(message, options = {}) {
+    super('WorkerLostError', message, options);
+  }
+}
+
+/**
  * A job's input (or a handler's output) holds a value that cannot cross to
  * the workers: a function, a symbol, a class instance, a cycle… The message
  * starts with where it is (`input.items[3].when: …`).
@@ -127,17 +139,25 @@ function thrown(e) {
 /**
  * The error a failed job's record stands for.
  * @param {ErrorRecord} e the record's error
- * @param {{ id: number, kind: string }} job
+ * @param {{ id: number, kind: string, worker?: number | null }} job
  */
 export function toError(e, job) {
   const info = { jobId: job.id, kind: job.kind };
+  // A job whose worker was lost: the loss is the cause of its timeout or
+  // abort, or the error itself.
+  const lost =
+    e.errorName === 'WorkerLostError' && e.name !== 'WorkerLostError'
+      ? { cause: new WorkerLostError(`worker ${job.worker ?? '?'} was terminated`, info) }
+      : {};
   switch (e.name) {
     case 'PanicError':
       return new PanicError(e.message, info);
     case 'TimeoutError':
-      return new TimeoutError(e.message, info);
+      return new TimeoutError(e.message, { ...info, ...lost });
     case 'AbortError':
-      return new AbortError(e.message, info);
+      return new AbortError(e.message, { ...info, ...lost });
+    case 'WorkerLostError':
+      return new WorkerLostError(e.message, info);
     default: {
       const err = new JobError(e.message, { ...info, cause: thrown(e) });
       // The stack is where the handler threw, on the worker.

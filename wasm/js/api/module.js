@@ -2,10 +2,18 @@
 // The one WebAssembly module every pool shares: instantiating it, and what
 // happens after it traps.
 
-import init, { PoolHandle, JobCancel, builtInKinds, optionRules } from '../brigade_wasm.js';
+import init, {
+  PoolHandle,
+  JobCancel,
+  builtInKinds,
+  optionRules,
+  reapWorker,
+  __brigadeTerminateWorker as terminateWorker,
+  __brigadeWorkerGone as workerGone,
+} from '../brigade_wasm.js';
 import { NotIsolatedError, PoolClosedError } from './errors.js';
 
-export { PoolHandle, JobCancel, builtInKinds };
+export { PoolHandle, JobCancel, builtInKinds, terminateWorker, workerGone };
 
 /**
  * One number option's rule: its range, whether it must be whole, its default.
@@ -56,13 +64,19 @@ export function trapError(e) {
   return new PoolClosedError({ cause: trapped, trapped: true });
 }
 
-/** Pools to tell when the module traps. @type {Set<WeakRef<{ trapped(e: Error): void }>>} */
+/**
+ * What the module tells a pool of: a trap, and a Web Worker gone.
+ * @typedef {{ trapped(e: Error): void, workerGone(token: number): boolean }} Watcher
+ */
+
+/** Pools to tell when the module traps or a Web Worker is gone. @type {Set<WeakRef<Watcher>>} */
 const watchers = new Set();
 
 /**
  * Tells `pool` (its `trapped(e)`) when the module traps, even when the trap
- * happens on a worker while the page calls nothing.
- * @param {{ trapped(e: Error): void }} pool
+ * happens on a worker while the page calls nothing, and (its
+ * `workerGone(token)`) when a Web Worker is gone.
+ * @param {Watcher} pool
  */
 export function watchTraps(pool) {
   for (const w of watchers) if (!w.deref()) watchers.delete(w);
@@ -84,6 +98,26 @@ globalThis.addEventListener?.('brigade:worker-error', () => {
     builtInKinds();
   } catch (e) {
     if (isTrap(e)) ended(e);
+  }
+});
+
+// A Web Worker is gone (js/worker.js is granted its lock): its pool ends
+// its job and replaces it if it died running, then what the thread held in
+// the shared memory (its stack, its thread-local storage) is freed, unless
+// it freed them itself as it closed.
+globalThis.addEventListener?.('brigade:worker-gone', (e) => {
+  if (trapped) return;
+  const token = /** @type {CustomEvent<number>} */ (e).detail;
+  try {
+    for (const w of watchers) {
+      const pool = w.deref();
+      if (!pool) watchers.delete(w);
+      else if (pool.workerGone(token)) break;
+    }
+    reapWorker(token);
+  } catch (err) {
+    if (isTrap(err)) ended(err);
+    else throw err;
   }
 });
 

@@ -21,6 +21,9 @@ import { optionRulesOf } from './module.js';
  * @property {number} [workers] Web Workers, 1 to 256 (default: navigator.hardwareConcurrency)
  * @property {number} [queue] queue capacity; 0 makes submit a rendezvous (default: 2 × workers)
  * @property {number} [timeoutMs] default run-time limit of each job
+ * @property {number} [hardTimeoutMs] default hard limit of each job: its signal aborts then, and
+ *   if it is still running 25 ms later its Web Worker is terminated and replaced; it ends with
+ *   TimeoutError whose cause is a WorkerLostError (a Rust kind is stopped through its context)
  * @property {number} [saturationWindowMs] width of a window of `stats().saturationSeries` (default 1000)
  * @property {RetryOptions} [retry] retry failing jobs with exponential backoff
  * @property {RateLimitOptions} [rateLimit] limit how often jobs start
@@ -35,6 +38,7 @@ import { optionRulesOf } from './module.js';
  * @typedef {object} JobOptions
  * @property {AbortSignal} [signal] cancels the job (queued: never runs; running: its context is cancelled)
  * @property {number} [timeoutMs] run-time limit of this job
+ * @property {number} [hardTimeoutMs] hard limit of this job (see the pool's `hardTimeoutMs`)
  * @property {(value: unknown) => void} [onProgress] called on the page with each value the
  *   job's handler reports (`info.progress(value)`)
  *
@@ -108,7 +112,7 @@ export function object(v, name) {
   return /** @type {Record<string, unknown>} */ (v);
 }
 
-const KNOWN = ['workers', 'queue', 'timeoutMs', 'saturationWindowMs', 'retry', 'rateLimit', 'handlers', 'rayonThreads'];
+const KNOWN = ['workers', 'queue', 'timeoutMs', 'hardTimeoutMs', 'saturationWindowMs', 'retry', 'rateLimit', 'handlers', 'rayonThreads'];
 
 /**
  * Throws a TypeError naming a key of `o` that is not one of `keys`.
@@ -132,6 +136,7 @@ export function config(options) {
     workers,
     queue: num(o, '', 'queue', 2 * workers),
     timeoutMs: num(o, '', 'timeoutMs'),
+    hardTimeoutMs: num(o, '', 'hardTimeoutMs'),
     saturationWindowMs: num(o, '', 'saturationWindowMs'),
     rayonThreads: num(o, '', 'rayonThreads'),
     retry: /** @type {object | undefined} */ (undefined),
@@ -203,7 +208,12 @@ export async function loadHandlers(h) {
 }
 
 /** A job's options when it has none (one object, not one per job). */
-const NO_JOB_OPTIONS = Object.freeze({ signal: undefined, timeoutMs: undefined, onProgress: undefined });
+const NO_JOB_OPTIONS = Object.freeze({
+  signal: undefined,
+  timeoutMs: undefined,
+  hardTimeoutMs: undefined,
+  onProgress: undefined,
+});
 
 /** @param {JobOptions | undefined} opts */
 export function jobOptions(opts) {
@@ -225,11 +235,12 @@ export function jobOptions(opts) {
   return {
     signal,
     timeoutMs: num(o, 'job', 'timeoutMs'),
+    hardTimeoutMs: num(o, 'job', 'hardTimeoutMs'),
     onProgress: /** @type {((value: unknown) => void) | undefined} */ (onProgress),
   };
 }
 
-const JOB_OPTIONS = ['signal', 'timeoutMs', 'onProgress'];
+const JOB_OPTIONS = ['signal', 'timeoutMs', 'hardTimeoutMs', 'onProgress'];
 
 /**
  * Checks a job's kind before it crosses into the module.

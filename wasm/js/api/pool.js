@@ -1,7 +1,19 @@
 // @ts-check
 // The Pool class: jobs in, outcomes out, over the module's PoolHandle.
 
-import { guarded, trapError, trapped, watchTraps, PoolHandle, JobCancel, builtInKinds, initialize, optionRulesOf } from './module.js';
+import {
+  guarded,
+  trapError,
+  trapped,
+  watchTraps,
+  workerGone,
+  terminateWorker,
+  PoolHandle,
+  JobCancel,
+  builtInKinds,
+  initialize,
+  optionRulesOf,
+} from './module.js';
 import { config, loadHandlers, jobOptions, checkKind, object, num, known, shown } from './options.js';
 import { AbortError, DataCloneError, QueueFullError, PoolClosedError, toError } from './errors.js';
 import { Fifo } from './fifo.js';
@@ -37,15 +49,37 @@ function nextTask() {
   });
 }
 
+/**
+ * How long terminate() lets running jobs stop by themselves after their
+ * signal aborted, before it terminates their Web Workers (ms).
+ */
+const TERMINATE_GRACE_MS = 100;
+
+/** @param {number} ms */
+function sleep(ms) {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
 /** Marks the records of jobs a run() call awaits (set by the bindings). */
 const AWAITED = Symbol.for('brigade.awaited');
+
+/**
+ * A job's time limits, as its options give them.
+ * @typedef {{ timeoutMs: number | undefined, hardTimeoutMs: number | undefined }} Limits
+ */
+
+/**
+ * How often the page looks for jobs past their hard limit while any may
+ * have one (ms); PoolHandle.supervise adds the same again as a grace.
+ */
+const SUPERVISE_MS = 25;
 
 /**
  * A job waiting in the page for room in the pool's queue.
  * @typedef {object} Waiting
  * @property {string} kind
  * @property {unknown} input
- * @property {number | undefined} timeoutMs
+ * @property {Limits} limits
  * @property {boolean} awaited whether run() awaits the outcome
  * @property {(id: number) => void} resolve
  * @property {(e: unknown) => void} reject
@@ -108,13 +142,69 @@ export class Pool extends EventTarget {
   /** The kinds this pool runs: the built-in ones and its handlers' exports. @type {Set<string>} */
   #kinds;
 
-  /** @param {PoolHandle} handle @param {string[]} kinds */
-  constructor(handle, kinds) {
+  /**
+   * The timer that looks for jobs past their hard limit (see #supervise).
+   * @type {ReturnType<typeof setInterval> | null}
+   */
+  #supervisor = null;
+
+  /** @param {PoolHandle} handle @param {string[]} kinds @param {boolean} hard whether the pool has a hardTimeoutMs */
+  constructor(handle, kinds, hard) {
     super();
     this.#handle = handle;
     this.#kinds = new Set(kinds);
     this.#bell = typeof Atomics.waitAsync === 'function' ? handle.resultsBell() : null;
     watchTraps(this);
+    if (hard) this.#supervise();
+  }
+
+  /**
+   * Starts looking for jobs past their hard limit: from the first job (or
+   * the pool) that has one until the pool's outcomes end.
+   */
+  #supervise() {
+    if (this.#supervisor !== null || this.#ended) return;
+    this.#supervisor = setInterval(() => {
+      try {
+        this.#handle.supervise();
+      } catch (e) {
+        this.#stopSupervising();
+        if (trapError(e) === e) throw e;
+      }
+    }, SUPERVISE_MS);
+  }
+
+  #stopSupervising() {
+    if (this.#supervisor !== null) clearInterval(this.#supervisor);
+    this.#supervisor = null;
+  }
+
+  /**
+   * A Web Worker of the page is gone (api/module.js hears of it). If it
+   * was one of this pool's and died running its loop, its job ends with
+   * WorkerLostError and a new worker takes its place. Returns whether it
+   * was this pool's.
+   * @param {number} token
+   * @returns {boolean}
+   */
+  workerGone(token) {
+    if (this.#broken) return false;
+    return guarded(() => this.#handle.workerGone(token));
+  }
+
+  /**
+   * Test hook, not part of the API: terminates the Web Worker of pool
+   * worker `worker` from outside, as a crash would end it (no gate, no
+   * notice to the pool). Returns whether there was such a worker. The
+   * pool then learns of the loss as of any other.
+   * @param {number} worker
+   * @returns {boolean}
+   */
+  [Symbol.for('brigade.test.terminateWorker')](worker) {
+    const token = guarded(() => this.#handle.workerToken(worker));
+    if (token === undefined) return false;
+    terminateWorker(token);
+    return true;
   }
 
   /**
@@ -132,6 +222,7 @@ export class Pool extends EventTarget {
     this.#broken = e;
     this.#closed = true;
     this.#ended = true;
+    this.#stopSupervising();
     for (const w of this.#waiting.values()) w.reject(e);
     this.#waiting.clear();
     for (let b = this.#backlog.shift(); b !== undefined; b = this.#backlog.shift()) {
@@ -162,7 +253,7 @@ export class Pool extends EventTarget {
     const c = config(options);
     if (options.handlers !== undefined) c.handlers = await loadHandlers(options.handlers);
     const handle = guarded(() => new PoolHandle(c));
-    return new Pool(handle, [...builtInKinds(), ...(c.handlers?.names ?? [])]);
+    return new Pool(handle, [...builtInKinds(), ...(c.handlers?.names ?? [])], c.hardTimeoutMs !== undefined);
   }
 
   // --- events ---------------------------------------------------------------
@@ -368,6 +459,7 @@ export class Pool extends EventTarget {
         this.#checkIdle();
       }
       this.#ended = true;
+      this.#stopSupervising();
       this.#wakeTakers();
       this.#checkIdle();
     })().catch((e) => {
@@ -459,20 +551,21 @@ export class Pool extends EventTarget {
    * appears (one waiting sender in the pool, however many callers wait).
    * Returns the id, or a promise of it; a job in the backlog whose signal
    * aborts is dropped there and its promise rejects with the reason.
-   * @param {string} kind @param {unknown} input @param {number | undefined} timeoutMs
+   * @param {string} kind @param {unknown} input @param {Limits} limits
    * @param {boolean} awaited whether run() awaits the outcome
    * @param {AbortSignal | undefined} signal
    * @param {((value: unknown) => void) | undefined} onProgress
    * @returns {number | Promise<number>}
    */
-  #enqueue(kind, input, timeoutMs, awaited, signal, onProgress) {
+  #enqueue(kind, input, limits, awaited, signal, onProgress) {
     if (this.#broken) throw this.#broken;
+    if (limits.hardTimeoutMs !== undefined) this.#supervise();
     const tag = this.#tagFor(kind, onProgress);
     if (this.#backlog.isEmpty()) {
       if (this.#hasRoom()) {
         let id;
         try {
-          id = this.#accepted(this.#handle.trySubmit(kind, input, timeoutMs, awaited, tag));
+          id = this.#accepted(this.#handle.trySubmit(kind, input, limits.timeoutMs, awaited, tag, limits.hardTimeoutMs));
         } catch (e) {
           this.#progress.delete(tag);
           throw this.#submitError(trapError(e));
@@ -486,7 +579,7 @@ export class Pool extends EventTarget {
     }
     return new Promise((resolve, reject) => {
       /** @type {Waiting} */
-      const w = { kind, input, timeoutMs, awaited, resolve, reject, signal, dropped: false, switch: null, tag };
+      const w = { kind, input, limits, awaited, resolve, reject, signal, dropped: false, switch: null, tag };
       if (signal) {
         w.resolve = (id) => {
           this.#off(signal, w);
@@ -534,14 +627,24 @@ export class Pool extends EventTarget {
             const w = b;
             let id;
             if (this.#hasRoom()) {
-              id = guarded(() => this.#handle.trySubmit(w.kind, w.input, w.timeoutMs, w.awaited, w.tag));
+              id = guarded(() =>
+                this.#handle.trySubmit(w.kind, w.input, w.limits.timeoutMs, w.awaited, w.tag, w.limits.hardTimeoutMs),
+              );
             } else {
               // The pool takes it when there is room. Should its signal abort
               // meanwhile, its switch ends it before a worker can start it.
               if (w.signal) w.switch = guarded(() => new JobCancel());
               try {
                 id = await guarded(() =>
-                  this.#handle.submit(w.kind, w.input, w.timeoutMs, w.awaited, w.switch?.cloneHandle(), w.tag),
+                  this.#handle.submit(
+                    w.kind,
+                    w.input,
+                    w.limits.timeoutMs,
+                    w.awaited,
+                    w.switch?.cloneHandle(),
+                    w.tag,
+                    w.limits.hardTimeoutMs,
+                  ),
                 );
               } finally {
                 w.switch?.free();
@@ -585,9 +688,9 @@ export class Pool extends EventTarget {
    */
   async run(kind, input, opts) {
     checkKind(kind, this.#kinds);
-    const { signal, timeoutMs, onProgress } = jobOptions(opts);
+    const { signal, onProgress, ...limits } = jobOptions(opts);
     signal?.throwIfAborted();
-    const id = await this.#enqueue(kind, input, timeoutMs, true, signal, onProgress);
+    const id = await this.#enqueue(kind, input, limits, true, signal, onProgress);
     const early = this.#early.get(id);
     this.#early.delete(id);
     if (this.#broken) throw this.#broken;
@@ -627,9 +730,9 @@ export class Pool extends EventTarget {
    */
   async submit(kind, input, opts) {
     checkKind(kind, this.#kinds);
-    const { signal, timeoutMs, onProgress } = jobOptions(opts);
+    const { signal, onProgress, ...limits } = jobOptions(opts);
     signal?.throwIfAborted();
-    return this.#enqueue(kind, input, timeoutMs, false, signal, onProgress);
+    return this.#enqueue(kind, input, limits, false, signal, onProgress);
   }
 
   /**
@@ -641,14 +744,15 @@ export class Pool extends EventTarget {
    */
   trySubmit(kind, input, opts) {
     checkKind(kind, this.#kinds);
-    const { signal, timeoutMs, onProgress } = jobOptions(opts);
+    const { signal, onProgress, ...limits } = jobOptions(opts);
     signal?.throwIfAborted();
     let id;
     const tag = this.#tagFor(kind, onProgress);
     try {
       // Jobs in the backlog wait for room first.
       if (!this.#backlog.isEmpty() || (this.#handle.capacity() > 0 && !this.#hasRoom())) throw 'full';
-      id = this.#accepted(this.#handle.trySubmit(kind, input, timeoutMs, false, tag));
+      id = this.#accepted(this.#handle.trySubmit(kind, input, limits.timeoutMs, false, tag, limits.hardTimeoutMs));
+      if (limits.hardTimeoutMs !== undefined) this.#supervise();
       this.#tagged(tag, id);
     } catch (e) {
       this.#progress.delete(tag);
@@ -907,15 +1011,25 @@ export class Pool extends EventTarget {
 
   /**
    * Cancels everything now: queued jobs end with AbortError, running ones
-   * are asked to stop. Resolves once every Web Worker of the pool has exited;
-   * from then on every job call rejects with PoolClosedError.
+   * are asked to stop, and those still running after TERMINATE_GRACE_MS
+   * have their Web Worker terminated (they end with AbortError too).
+   * Resolves once every Web Worker of the pool is gone; from then on every
+   * job call rejects with PoolClosedError.
    * @returns {Promise<void>}
    */
   async terminate() {
     this.#closed = true;
     guarded(() => this.#handle.abort());
     this.#wakeLoop();
+    const until = performance.now() + TERMINATE_GRACE_MS;
+    while (guarded(() => this.#handle.busy()) > 0 && performance.now() < until) await sleep(SUPERVISE_MS / 5);
+    // A worker inside the module's code cannot be terminated yet (gate.rs):
+    // it is asked again until its job stops or it can be.
+    while (guarded(() => this.#handle.killRunning()) > 0) await sleep(SUPERVISE_MS / 5);
     await guarded(() => this.#handle.drain());
+    this.#stopSupervising();
+    // (A Uint32Array: its own map() would make numbers of the promises.)
+    await Promise.all(Array.from(guarded(() => this.#handle.workerTokens()), (t) => workerGone(t)));
   }
 
   /** Jobs waiting in the queue (not counting calls still waiting for room). */
