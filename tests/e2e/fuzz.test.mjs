@@ -444,6 +444,11 @@ async function installFuzzer({ seed }) {
       o.timeoutMs = t;
       parts.push(`timeoutMs: ${show(t)}`);
     }
+    if (chance(0.05)) {
+      const t = chance(0.6) ? pick([50, 1000]) : pick([0, 0.5, -1, NaN, Infinity, '5', null, 1e12, 2n]);
+      o.hardTimeoutMs = t;
+      parts.push(`hardTimeoutMs: ${show(t)}`);
+    }
     if (chance(reports ? 0.7 : 0.2)) {
       const [f, d] = chance(0.8) ? [() => (st.progress += 1), 'a function'] : pick([[42, '42'], ['f', "'f'"], [{}, '{}'], [null, 'null']]);
       o.onProgress = f;
@@ -465,16 +470,19 @@ async function installFuzzer({ seed }) {
     ...[-1, 1.5, NaN, 2 ** 24 + 1, 'x', Infinity, null].map((v) => ['queue', v]),
     ...[0, -5, NaN, Infinity, 86_400_001, '5'].map((v) => ['timeoutMs', v]),
     ...[0, -1, NaN, Infinity].map((v) => ['saturationWindowMs', v]),
+    ...[0, 0.5, NaN, Infinity, 86_400_001, '5'].map((v) => ['hardTimeoutMs', v]),
     ...[-1, 1.5, 257, NaN, '1'].map((v) => ['rayonThreads', v]),
     ...[null, 5, 'x', [], { attempts: 0 }, { attempts: 1.5 }, { attempts: NaN }, { attempts: 101 }, { baseMs: -1 }, { maxMs: Infinity }, { jitter: 'yes' }, { attempts: '3' }].map((v) => ['retry', v]),
     ...[null, 5, {}, { perSecond: 0 }, { perSecond: -1 }, { perSecond: NaN }, { perSecond: Infinity }, { perSecond: 1e10 }, { perSecond: 100, burst: 0 }, { perSecond: 100, burst: 1.5 }, { perSecond: '5' }, { burst: 2 }].map((v) => ['rateLimit', v]),
     // No URL that 404s or that the browser cannot fetch: the browser would log it.
     ...[42, {}, [], '', '   ', 'not a module (', 'export default 1', 'export const answer = 42;', 'data:text/javascript,throw new Error("broken")', true, null, Symbol('h')].map((v) => ['handlers', v]),
     ...['wrokers', 'Workers', '__proto__', 'queue '].map((k) => [k, 1]),
+    // Unknown nested keys are refused as top-level ones are.
+    ['retry', { attemps: 5 }],
+    ['retry', { nested: { deep: [1] } }],
+    ['rateLimit', { perSecond: 1e5, extra: 1 }],
     ...[null, 42, 'x', [], true].map((v) => [null, v]),
   ];
-  /** Nested keys nobody reads: accepted today (only top-level keys are checked). @type {[string, unknown][]} */
-  const IGNORED = [['retry', { attemps: 5 }], ['retry', { nested: { deep: [1] } }], ['rateLimit', { perSecond: 1e5, extra: 1 }]];
 
   /**
    * Options for Pool.create: valid ones that keep every job quick (1-3
@@ -492,6 +500,7 @@ async function installFuzzer({ seed }) {
     if (chance(0.9)) set('workers', 1 + int(3));
     if (chance(0.5)) set('queue', pick([0, 1, 2, 4, 16, 256, 1 << 24]));
     if (chance(0.2)) set('timeoutMs', pick([5, 50, 1000]));
+    if (chance(0.05)) set('hardTimeoutMs', pick([50, 1000]));
     if (chance(0.15)) set('saturationWindowMs', pick([1, 50, 1000]));
     if (chance(0.2)) set('retry', pick([{}, { attempts: 1 + int(4), baseMs: int(3), maxMs: int(6), jitter: chance(0.5) }]));
     if (chance(0.15)) set('rateLimit', { perSecond: pick([1e4, 1e5, 1e9]), burst: pick([1, 10, 1000]) });
@@ -521,9 +530,6 @@ async function installFuzzer({ seed }) {
       } else {
         set(k, bad);
       }
-    } else if (chance(0.05)) {
-      const [k, ignored] = pick(IGNORED);
-      set(k, ignored);
     }
     const workers = 'workers' in o && typeof o.workers === 'number' ? o.workers : Math.min(navigator.hardwareConcurrency || 2, 256);
     return {
@@ -537,7 +543,7 @@ async function installFuzzer({ seed }) {
   };
 
   // --- bookkeeping --------------------------------------------------------------------
-  const KNOWN = new Set(['TypeError', 'RangeError', 'SyntaxError', 'QueueFullError', 'PoolClosedError', 'JobError', 'PanicError', 'TimeoutError', 'AbortError', 'DataCloneError', 'NotIsolatedError']);
+  const KNOWN = new Set(['TypeError', 'RangeError', 'SyntaxError', 'QueueFullError', 'PoolClosedError', 'JobError', 'PanicError', 'TimeoutError', 'AbortError', 'WorkerLostError', 'DataCloneError', 'NotIsolatedError']);
 
   /**
    * @typedef {{ entry: string, d: string, done: boolean, p: Promise<void> }} Tracked a promise a call returned

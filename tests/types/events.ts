@@ -9,6 +9,7 @@ import {
   PoolClosedError,
   QueueFullError,
   TimeoutError,
+  WorkerLostError,
 } from 'brigade-wasm';
 import type { JobFailure, JobProgress, JobResult, JobSuccess, PoolEventMap, RunningJob, Stats } from 'brigade-wasm';
 import { expectType, type Equal } from './assert.js';
@@ -26,7 +27,7 @@ pool.addEventListener('result', (e) => {
 });
 pool.addEventListener('error', (e) => {
   expectType<Equal<typeof e, CustomEvent<JobFailure>>>();
-  const name: 'JobError' | 'PanicError' | 'TimeoutError' | 'AbortError' = e.detail.error.name;
+  const name: 'JobError' | 'PanicError' | 'TimeoutError' | 'AbortError' | 'WorkerLostError' = e.detail.error.name;
   const stack: string | undefined = e.detail.error.stack;
   void [name, stack, e.detail.error.message.length];
 });
@@ -96,14 +97,18 @@ try {
   } else if (e instanceof PanicError || e instanceof TimeoutError || e instanceof AbortError) {
     const at: [number | undefined, string | undefined] = [e.jobId, e.kind];
     void at;
+  } else if (e instanceof WorkerLostError) {
+    expectType<Equal<typeof e.name, 'WorkerLostError'>>();
   } else if (e instanceof DataCloneError) {
     const base: Error = e;
     void base;
   }
+  // Past hardTimeoutMs the cause of a TimeoutError is the lost worker's error.
+  if (e instanceof TimeoutError) expectType<Equal<typeof e.cause, unknown>>();
 }
 new JobError('handler failed', { cause: new RangeError('x'), jobId: 3, kind: 'negate' });
 new PanicError('boom', { jobId: 1, kind: 'panic' });
-new TimeoutError('slow');
+new TimeoutError('slow', { cause: new WorkerLostError('worker 0 was terminated', { jobId: 4, kind: 'spin' }) });
 new AbortError('aborted', { cause: 'user' });
 new QueueFullError('square');
 new PoolClosedError();

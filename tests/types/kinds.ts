@@ -140,6 +140,9 @@ await pool.run(123, 1);
 await pool.run('square', 2, { timeout: 5 });
 // @ts-expect-error timeoutMs is a number
 await pool.run('square', 2, { timeoutMs: '5' });
+// @ts-expect-error hardTimeoutMs is a number
+await pool.run('square', 2, { hardTimeoutMs: '5' });
+await pool.run('square', 2, { hardTimeoutMs: 1000 });
 
 // --- submit and trySubmit check inputs the same way and give ids ---------------
 const id = await pool.submit('primes', { below: 1e5 });

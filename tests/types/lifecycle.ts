@@ -48,7 +48,7 @@ new Pool();
   pool.close();
   for await (const r of pool) {
     if (r.ok) expectType<Equal<typeof r.value, unknown>>();
-    else expectType<Equal<typeof r.error.name, 'JobError' | 'PanicError' | 'TimeoutError' | 'AbortError'>>();
+    else expectType<Equal<typeof r.error.name, 'JobError' | 'PanicError' | 'TimeoutError' | 'AbortError' | 'WorkerLostError'>>();
   }
   expectType<Equal<ReturnType<typeof pool.onIdle>, Promise<void>>>();
   await pool.onIdle();
