@@ -3,6 +3,7 @@
 //! checking); this file only converts between JavaScript and `core`.
 
 use std::cell::{Cell, RefCell};
+use std::collections::HashSet;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
@@ -164,6 +165,8 @@ pub struct PoolHandle {
     /// The pool's own limits, in ms.
     hard_default: Option<f64>,
     timeout_default: Option<f64>,
+    /// The kinds the pool runs: the built-in ones and its handlers'.
+    kinds: HashSet<&'static str>,
 }
 
 type NextOutcome = Pin<Box<dyn Future<Output = Result<Outcome<Job, Data, Fault>, RecvError>>>>;
@@ -267,7 +270,7 @@ fn outcome_to_js(o: Outcome<Job, Data, Fault>, epoch: f64, terminating: bool) ->
     let ended_at = epoch + ms_of(o.ended_at);
     record(
         o.id as f64,
-        &o.job.kind,
+        o.job.kind,
         value,
         name,
         message.as_deref(),
@@ -358,7 +361,7 @@ fn data_clone_error(e: &CloneError) -> JsValue {
 }
 
 fn job(
-    kind: String,
+    kind: &'static str,
     input: &JsValue,
     (timeout_ms, hard_ms): (Option<f64>, Option<f64>),
     awaited: bool,
@@ -366,8 +369,8 @@ fn job(
 ) -> Result<PoolJob<Job, Fault>, JsValue> {
     let input = Data::from_js(input, "input").map_err(|e| data_clone_error(&e))?;
     let mut j = PoolJob::new(Job {
-        kind: kind.into(),
-        input: Arc::new(input),
+        kind,
+        input,
         awaited,
         tag: tag.unwrap_or(0.0),
         hard_ms,
@@ -499,7 +502,7 @@ impl PoolHandle {
         let mut b = brigade::Pool::builder()
             .workers(c.workers)
             .queue(c.queue)
-            .recover_lost_workers::<Job>()
+            .recover_lost_workers_with(Job::skeleton)
             .spawner(spawner);
         // The context of a job ends at its hard limit too: a handler that
         // notices ends there, and only one that does not is terminated.
@@ -521,6 +524,10 @@ impl PoolHandle {
         }
         let bell = Arc::new(Bell::default());
         let (progress, progress_rx) = Progress::channel(Arc::clone(&bell));
+        let mut kinds: HashSet<&'static str> = kinds::KINDS.iter().copied().collect();
+        if let Some(h) = &c.handlers {
+            kinds.extend(h.names.iter().map(|n| kinds::intern(n)));
+        }
         let handlers = c
             .handlers
             .map(|h| Arc::new(Handlers::new(h.url, h.names, progress)));
@@ -532,7 +539,7 @@ impl PoolHandle {
                 // from the worker's gate while the handler runs.
                 let armed = job.hard_ms.map(crate::gate::arm);
                 let call = match &handlers {
-                    Some(h) if h.serves(&job.kind) => Err(h.call(job)),
+                    Some(h) if h.serves(job.kind) => Err(h.call(job)),
                     _ => Ok(kinds::run(job, ctx).map_err(Fault::from)),
                 };
                 async move {
@@ -561,7 +568,17 @@ impl PoolHandle {
             workers,
             hard_default: c.hard_timeout_ms,
             timeout_default: c.timeout_ms,
+            kinds,
         })
+    }
+
+    /// The pool's name for `kind`, or a `TypeError` if the pool does not
+    /// run it (the page checks first; this keeps the names few).
+    fn kind(&self, kind: &str) -> Result<&'static str, JsValue> {
+        self.kinds
+            .get(kind)
+            .copied()
+            .ok_or_else(|| js_sys::TypeError::new(&format!("unknown job kind {kind:?}")).into())
     }
 
     /// A job's limits: its context's own timeout (`None` where the pool's
@@ -583,7 +600,7 @@ impl PoolHandle {
     #[allow(clippy::too_many_arguments)]
     pub fn try_submit(
         &self,
-        kind: String,
+        kind: &str,
         input: JsValue,
         timeout_ms: Option<f64>,
         awaited: Option<bool>,
@@ -591,7 +608,13 @@ impl PoolHandle {
         hard_ms: Option<f64>,
     ) -> Result<f64, JsValue> {
         let limits = self.limits(timeout_ms, hard_ms);
-        let job = job(kind, &input, limits, awaited.unwrap_or(false), tag)?;
+        let job = job(
+            self.kind(kind)?,
+            &input,
+            limits,
+            awaited.unwrap_or(false),
+            tag,
+        )?;
         match self.inner.try_submit(job) {
             Ok(id) => Ok(id as f64),
             Err(TrySendError::Full(_)) => Err(JsValue::from_str("full")),
@@ -607,7 +630,7 @@ impl PoolHandle {
     #[allow(clippy::too_many_arguments)]
     pub fn submit(
         &self,
-        kind: String,
+        kind: &str,
         input: JsValue,
         timeout_ms: Option<f64>,
         awaited: Option<bool>,
@@ -616,7 +639,13 @@ impl PoolHandle {
         hard_ms: Option<f64>,
     ) -> Result<js_sys::Promise, JsValue> {
         let limits = self.limits(timeout_ms, hard_ms);
-        let mut job = job(kind, &input, limits, awaited.unwrap_or(false), tag)?;
+        let mut job = job(
+            self.kind(kind)?,
+            &input,
+            limits,
+            awaited.unwrap_or(false),
+            tag,
+        )?;
         if let Some(c) = cancel {
             job = job.context(&c.ctx.0);
         }

@@ -83,8 +83,8 @@ impl Handlers {
         if let Some(r) = &report {
             set(&info, "progress", r.as_ref());
         }
-        let promise = call_handler(&self.url, &job.kind, job.input.to_js(), info.into());
-        let kind = job.kind.clone();
+        let promise = call_handler(&self.url, job.kind, job.input.to_js(), info.into());
+        let kind = job.kind;
         // Aborts the signal if the pool drops this future before it settles.
         let guard = AbortOnDrop(abort);
         async move {

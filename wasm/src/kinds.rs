@@ -7,21 +7,21 @@
 use brigade::chan::RecvTimeoutError;
 use brigade::runtime::{Duration, Instant};
 use brigade::Context;
-use std::sync::Arc;
+use std::collections::HashSet;
 
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
 use crate::data::Data;
 
-/// One job: which kernel to run, on what. Cheap to clone (the pool keeps a
-/// copy of each running job, to end it should its Web Worker be lost).
+/// One job: which kernel to run, on what.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Job {
-    /// The kind's name, such as `"echo"`.
-    pub kind: Arc<str>,
+    /// The kind's name, such as `"echo"` ([`intern`]ed: a job's copy costs
+    /// nothing, see [`Job::skeleton`]).
+    pub kind: &'static str,
     /// The kind's input.
-    pub input: Arc<Data>,
+    pub input: Data,
     /// Whether a `run()` call on the page awaits this job's outcome (the page
     /// routes it there instead of to `results()`).
     pub awaited: bool,
@@ -31,6 +31,39 @@ pub struct Job {
     /// Past this many ms of running, the job's Web Worker is terminated
     /// (`hardTimeoutMs`; see `PoolHandle::supervise`).
     pub hard_ms: Option<f64>,
+}
+
+/// The one `&'static str` of each job kind's name. A name is leaked the
+/// first time it is seen: the names of handler exports, as pools with
+/// handler modules start (the built-in names are static already).
+pub fn intern(kind: &str) -> &'static str {
+    static NAMES: std::sync::OnceLock<wasm_sync::Mutex<HashSet<&'static str>>> =
+        std::sync::OnceLock::new();
+    let mut names = NAMES
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    if let Some(k) = KINDS.iter().chain(names.get(kind)).find(|k| **k == kind) {
+        return k;
+    }
+    let k: &'static str = Box::leak(kind.to_owned().into_boxed_str());
+    names.insert(k);
+    k
+}
+
+impl Job {
+    /// The job without its input: what the pool keeps of each running job,
+    /// to end it should its Web Worker be lost (the page's record of a job
+    /// needs its kind, `awaited` and tag, never its input).
+    pub fn skeleton(&self) -> Job {
+        Job {
+            kind: self.kind,
+            input: Data::Null,
+            awaited: self.awaited,
+            tag: self.tag,
+            hard_ms: self.hard_ms,
+        }
+    }
 }
 
 /// Why a job failed: a message, and for a JavaScript handler that threw an
@@ -89,8 +122,8 @@ pub const KINDS: [&str; 10] = [
 /// The `panic` kind panics on purpose, to show that the pool contains it.
 pub fn run(job: &Job, ctx: &Context) -> Result<Data, String> {
     let input = &job.input;
-    match &*job.kind {
-        "echo" => Ok(Data::clone(input)),
+    match job.kind {
+        "echo" => Ok(input.clone()),
         "square" => {
             let n = input
                 .as_f64()
@@ -317,8 +350,8 @@ mod test {
 
     fn job(kind: &str, input: Data) -> Job {
         Job {
-            kind: kind.into(),
-            input: Arc::new(input),
+            kind: intern(kind),
+            input,
             awaited: false,
             tag: 0.0,
             hard_ms: None,

@@ -90,16 +90,8 @@ async fn pool_serves_jobs_on_two_web_workers() {
     let pool = pool(2, 4);
     for i in 1..=20 {
         let id = JsFuture::from(
-            pool.submit(
-                "square".into(),
-                JsValue::from(i),
-                None,
-                None,
-                None,
-                None,
-                None,
-            )
-            .unwrap(),
+            pool.submit("square", JsValue::from(i), None, None, None, None, None)
+                .unwrap(),
         )
         .await
         .unwrap();
@@ -131,7 +123,7 @@ async fn a_panicking_job_is_contained_and_the_pool_keeps_serving() {
         let input: JsValue = input.into();
         for _ in 0..3 {
             JsFuture::from(
-                pool.submit("panic".into(), input.clone(), None, None, None, None, None)
+                pool.submit("panic", input.clone(), None, None, None, None, None)
                     .unwrap(),
             )
             .await
@@ -139,16 +131,8 @@ async fn a_panicking_job_is_contained_and_the_pool_keeps_serving() {
         }
         for i in 0..10 {
             JsFuture::from(
-                pool.submit(
-                    "square".into(),
-                    JsValue::from(i),
-                    None,
-                    None,
-                    None,
-                    None,
-                    None,
-                )
-                .unwrap(),
+                pool.submit("square", JsValue::from(i), None, None, None, None, None)
+                    .unwrap(),
             )
             .await
             .unwrap();

@@ -25,7 +25,7 @@
 //! - slots → retired and slots → slot → retired (a snapshot and a worker's
 //!   exit): both hold the slots lock first, so they never meet half-way.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::future::{poll_fn, Future};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
@@ -144,10 +144,10 @@ pub(crate) struct JobOptions<E> {
 }
 
 /// One worker's slot: the job it runs now and what the worker measured.
-pub(crate) struct Slot {
+pub(crate) struct Slot<J, O, E> {
     /// Padded: the worker locks it twice per job, and another worker's slot
     /// may be allocated right next to it.
-    pub(crate) state: CachePadded<Mutex<SlotState>>,
+    pub(crate) state: CachePadded<Mutex<SlotState<J, O, E>>>,
     /// When the worker was started, on the pool's clock.
     born: Duration,
     /// The worker's index in its pool.
@@ -157,7 +157,7 @@ pub(crate) struct Slot {
     pub(crate) lost: AtomicBool,
 }
 
-pub(crate) struct SlotState {
+pub(crate) struct SlotState<J, O, E> {
     /// The job running now: its id and its start on the pool's clock.
     current: Option<(JobId, Duration)>,
     /// The cancel of the context the worker last started a job on. A worker
@@ -166,9 +166,13 @@ pub(crate) struct SlotState {
     /// idle worker thus keeps its last job's context allocated, ended.)
     cancel: Option<CancelFunc>,
     record: Record,
+    /// The running job's spare, in pools that keep them (see
+    /// [`Shared::keep`]): the worker and [`Shared::lose`] each take it out
+    /// under this lock, and whoever takes it delivers the outcome.
+    spare: Option<Spare<J, O, E>>,
 }
 
-impl Slot {
+impl<J, O, E> Slot<J, O, E> {
     pub(crate) fn new(index: usize, born: Duration, window: Duration) -> Self {
         Slot {
             index,
@@ -176,6 +180,7 @@ impl Slot {
                 current: None,
                 cancel: None,
                 record: Record::new(window),
+                spare: None,
             })),
             born,
             lost: AtomicBool::new(false),
@@ -206,7 +211,7 @@ pub(crate) struct Shared<J, O, E> {
     /// Ids cancelled by `Pool::cancel` that have not been delivered yet.
     pub(crate) cancelled: Mutex<HashSet<JobId>>,
     pub(crate) any_cancelled: AtomicUsize,
-    pub(crate) slots: Mutex<Vec<Arc<Slot>>>,
+    pub(crate) slots: Mutex<Vec<Arc<Slot<J, O, E>>>>,
     /// What the workers that have exited measured.
     pub(crate) retired: Mutex<Record>,
     /// The width of a window of the saturation series.
@@ -217,12 +222,10 @@ pub(crate) struct Shared<J, O, E> {
     /// One count per running worker, for `Pool::join` and `shutdown`.
     pub(crate) running: WaitGroup,
     pub(crate) started: Stamp,
-    /// Set by `Builder::recover_lost_workers`: each running job's copy is
-    /// kept in `spares`, by worker index, so that a lost worker's job can
-    /// still end with an outcome. The worker and [`Shared::lose`] each take
-    /// the spare out under its lock: whoever takes it delivers the outcome.
+    /// Set by `Builder::recover_lost_workers`: a copy of each running job is
+    /// kept in its worker's slot, so that a lost worker's job can still end
+    /// with an outcome.
     pub(crate) keep: Option<Keep<J>>,
-    pub(crate) spares: Mutex<HashMap<usize, Spare<J, O, E>>>,
 }
 
 /// A job on its way to its outcome.
@@ -368,8 +371,8 @@ impl<J, O, E> Task<J, O, E> {
 struct Serving<'a, J, O, E> {
     task: Option<Task<J, O, E>>,
     shared: &'a Shared<J, O, E>,
-    /// The worker serving it.
-    index: usize,
+    /// The slot of the worker serving it.
+    slot: &'a Slot<J, O, E>,
 }
 
 impl<J, O, E> Serving<'_, J, O, E> {
@@ -389,7 +392,7 @@ impl<J, O, E> std::ops::Deref for Serving<'_, J, O, E> {
 impl<J, O, E> Drop for Serving<'_, J, O, E> {
     fn drop(&mut self) {
         if let Some(task) = self.task.take() {
-            if self.shared.take_spare(self.index) {
+            if self.shared.take_spare(self.slot) {
                 task.abandon(self.shared);
             } else {
                 task.discard();
@@ -408,11 +411,11 @@ impl<J, O, E> Drop for Shared<J, O, E> {
 }
 
 impl<J, O, E> Shared<J, O, E> {
-    /// Takes worker `index`'s spare as the job ends. `false` means
-    /// [`lose`](Self::lose) took it first: the outcome is delivered, and the
-    /// worker must drop its task without one.
-    fn take_spare(&self, index: usize) -> bool {
-        self.keep.is_none() || lock(&self.spares).remove(&index).is_some()
+    /// Takes the spare out of the worker's slot as the job ends. `false`
+    /// means [`lose`](Self::lose) took it first: the outcome is delivered,
+    /// and the worker must drop its task without one.
+    fn take_spare(&self, slot: &Slot<J, O, E>) -> bool {
+        self.keep.is_none() || lock(&slot.state).spare.take().is_some()
     }
 
     /// Retires worker `index`, whose thread ended from outside, as
@@ -425,8 +428,8 @@ impl<J, O, E> Shared<J, O, E> {
             let pos = slots.iter().position(|s| s.index == index).ok_or(())?;
             let slot = slots.remove(pos);
             slot.lost.store(true, Ordering::Release);
-            let spare = lock(&self.spares).remove(&index);
             let mut state = lock(&slot.state);
+            let spare = state.spare.take();
             if let Some(sp) = &spare {
                 let lost: Result<O, Failure<E>> = Err(Failure::Lost(loss));
                 state
@@ -505,7 +508,7 @@ impl<J, O, E> Shared<J, O, E> {
 
     /// Cancels the running jobs whose id `pick` selects.
     pub(crate) fn cancel_running(&self, pick: impl Fn(JobId) -> bool) -> usize {
-        let slots: Vec<Arc<Slot>> = lock(&self.slots).clone();
+        let slots: Vec<Arc<Slot<J, O, E>>> = lock(&self.slots).clone();
         let mut n = 0;
         for slot in slots {
             let state = lock(&slot.state);
@@ -528,7 +531,7 @@ impl<J, O, E> Shared<J, O, E> {
         &self,
         task: Task<J, O, E>,
         index: usize,
-        slot: &Slot,
+        slot: &Slot<J, O, E>,
         reuse: &mut Option<(Context, CancelFunc)>,
     ) -> bool {
         if let Some(run) = self.begin(task, index, slot, reuse) {
@@ -549,7 +552,7 @@ impl<J, O, E> Shared<J, O, E> {
         &self,
         task: Task<J, O, E>,
         index: usize,
-        slot: &Slot,
+        slot: &Slot<J, O, E>,
         reuse: &mut Option<(Context, CancelFunc)>,
     ) -> bool {
         let Some(run) = self.begin(task, index, slot, reuse) else {
@@ -574,14 +577,14 @@ impl<J, O, E> Shared<J, O, E> {
     fn begin<'a>(
         &'a self,
         task: Task<J, O, E>,
-        index: usize,
-        slot: &Slot,
+        #[cfg_attr(not(feature = "tracing"), allow(unused_variables))] index: usize,
+        slot: &'a Slot<J, O, E>,
         reuse: &mut Option<(Context, CancelFunc)>,
     ) -> Option<Run<'a, J, O, E>> {
         let task = Serving {
             task: Some(task),
             shared: self,
-            index,
+            slot,
         };
         let start = Stamp::now();
         let queued_for = start - task.submitted;
@@ -628,22 +631,22 @@ impl<J, O, E> Shared<J, O, E> {
             (None, Some(kept)) if !fresh && !kept.0.is_done() => kept,
             (None, _) => Context::with_cancel(parent),
         };
+        let spare = self.keep.map(|keep| Spare {
+            id: task.id,
+            job: keep(task.job()),
+            handle: task.extra.as_ref().and_then(|x| x.handle.clone()),
+            queued_for,
+            start_at,
+        });
         {
             let mut state = lock(&slot.state);
             state.current = Some((task.id, start_at));
             if !state.cancel.as_ref().is_some_and(|c| c.same(&cancel)) {
                 state.cancel = Some(cancel.clone());
             }
-        }
-        if let Some(keep) = self.keep {
-            let spare = Spare {
-                id: task.id,
-                job: keep(task.job()),
-                handle: task.extra.as_ref().and_then(|x| x.handle.clone()),
-                queued_for,
-                start_at,
-            };
-            lock(&self.spares).insert(index, spare);
+            if spare.is_some() {
+                state.spare = spare;
+            }
         }
         if self.is_cancelled(task.id) || self.pool_done() {
             cancel.cancel(); // a cancel(id) or abort that raced the start
@@ -670,7 +673,7 @@ impl<J, O, E> Shared<J, O, E> {
         run: Run<'_, J, O, E>,
         (result, attempts): (Result<O, Failure<E>>, u32),
         index: usize,
-        slot: &Slot,
+        slot: &Slot<J, O, E>,
         reuse: &mut Option<(Context, CancelFunc)>,
     ) {
         #[cfg(feature = "tracing")]
@@ -680,14 +683,16 @@ impl<J, O, E> Shared<J, O, E> {
         }
         let ran_for = run.start.elapsed();
         let end = run.start_at + ran_for;
-        if !self.take_spare(index) {
-            run.cancel.cancel();
-            let Run { task, .. } = run;
-            task.release().discard();
-            return;
-        }
         {
             let mut state = lock(&slot.state);
+            if self.keep.is_some() && state.spare.take().is_none() {
+                // Lost: `lose` delivered the outcome and retired the slot.
+                drop(state);
+                run.cancel.cancel();
+                let Run { task, .. } = run;
+                task.release().discard();
+                return;
+            }
             state.current = None;
             state
                 .record
@@ -822,7 +827,7 @@ impl<J, O, E> Shared<J, O, E> {
     /// A worker is leaving: keep what it measured, and close the results after
     /// the last one once the pool no longer takes jobs. Does nothing for a
     /// worker [`lose`](Self::lose) retired.
-    pub(crate) fn worker_exit(&self, slot: &Arc<Slot>) {
+    pub(crate) fn worker_exit(&self, slot: &Arc<Slot<J, O, E>>) {
         {
             // Under the slots lock, as a snapshot reads them: the worker's
             // record moves to `retired` unseen, never counted twice or missed.
@@ -863,7 +868,7 @@ impl<J, O, E> Shared<J, O, E> {
     /// The number of workers running a job now.
     pub(crate) fn busy(&self) -> usize {
         let slots = lock(&self.slots);
-        let running = |s: &&Arc<Slot>| lock(&s.state).current.is_some();
+        let running = |s: &&Arc<Slot<J, O, E>>| lock(&s.state).current.is_some();
         slots.iter().filter(running).count()
     }
 

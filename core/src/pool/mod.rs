@@ -53,7 +53,7 @@ mod prometheus;
 mod worker;
 
 use std::any::Any;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::fmt;
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
@@ -293,9 +293,15 @@ impl<E> Builder<E> {
     /// worker's thread dies from outside. For spawners whose threads can be
     /// ended from outside (Web Workers); `J` is the handler's job type.
     /// A job's copy is dropped as it ends.
-    pub fn recover_lost_workers<J: Clone + 'static>(mut self) -> Self {
-        let keep: Keep<J> = J::clone;
-        self.keep = Some(Box::new(keep));
+    pub fn recover_lost_workers<J: Clone + 'static>(self) -> Self {
+        self.recover_lost_workers_with::<J>(J::clone)
+    }
+
+    /// [`recover_lost_workers`](Self::recover_lost_workers) with a copy of
+    /// your own: `keep` makes what a lost job's outcome hands back as its
+    /// job (say, all but a large input), once per job as it starts.
+    pub fn recover_lost_workers_with<J: 'static>(mut self, keep: fn(&J) -> J) -> Self {
+        self.keep = Some(Box::new(keep as Keep<J>));
         self
     }
 
@@ -406,7 +412,6 @@ impl<E> Builder<E> {
             running: WaitGroup::new(),
             started: Stamp::now(),
             keep,
-            spares: Mutex::new(HashMap::new()),
         });
         let pool = Pool {
             shared,

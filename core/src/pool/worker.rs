@@ -30,7 +30,7 @@ pub(crate) trait Serve: Send {
 pub(crate) struct Body<J, O, E> {
     pub(crate) index: usize,
     pub(crate) shared: Arc<Shared<J, O, E>>,
-    pub(crate) slot: Arc<Slot>,
+    pub(crate) slot: Arc<Slot<J, O, E>>,
     pub(crate) control: Receiver<()>,
 }
 
