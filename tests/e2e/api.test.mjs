@@ -804,7 +804,7 @@ test('events fire for every job with nobody reading results(), which then keeps 
   assert.equal(r.closed, true);
 });
 
-test('job errors carry jobId and kind; a handler error is the cause, with its name, message and stack', async () => {
+test('job errors carry jobId and kind; a handler error is the cause, with its name, message, stack and own data', async () => {
   const r = await inPage(async ({ Pool, JobError, PanicError, TimeoutError }) => {
     const handlers = new URL('/tests/pages/handlers.js', location.href);
     const pool = await Pool.create({ workers: 1, handlers });
@@ -814,7 +814,10 @@ test('job errors carry jobId and kind; a handler error is the cause, with its na
     const slow = await caught(pool.run('sleep', { ms: 5_000 }, { timeoutMs: 20 }));
     const nested = await caught(pool.run('nested', 'x'));
     const c = nested.cause;
+    const coded = await caught(pool.run('coded', 'y'));
+    const own = coded.cause;
     return {
+      coded: [own.name, own.message, own.code, own.detail, 'callback' in own, Object.keys(own).sort()],
       nested: [nested.name, c?.name, c?.message, c?.cause?.name, c?.cause?.message, c?.cause?.cause?.code],
       boom: [boom instanceof JobError, boom.jobId, boom.kind, boom.cause?.name, boom.cause?.message, String(boom.cause?.stack).includes('handlers.js')],
       panic: [panic instanceof PanicError, panic.jobId, panic.kind],
@@ -825,6 +828,11 @@ test('job errors carry jobId and kind; a handler error is the cause, with its na
   assert.deepEqual(r.panic, [true, 2, 'panic']);
   assert.deepEqual(r.slow, [true, 3, 'sleep']);
   assert.deepEqual(r.nested, ['JobError', 'Error', 'outer', 'RangeError', 'no x', 42], 'the cause chain crossed');
+  assert.deepEqual(
+    r.coded,
+    ['TypeError', 'bad y', 'E42', { retryable: false, at: [1, 2] }, false, ['code', 'detail']],
+    'own data properties crossed; a function did not',
+  );
 });
 
 test('job data: every type structured clone carries round-trips through echo and a JavaScript handler; a function input is refused with its path', async () => {

@@ -2,7 +2,8 @@
 // Web Workers that stop answering or die: hardTimeoutMs terminates a worker
 // stuck in its handler, a worker terminated from outside is detected, each
 // job ends with exactly one outcome, the pool keeps its size, the shared
-// memory the dead thread held is freed, and terminate() ends every worker.
+// memory the dead thread held is freed, terminate() ends every worker, and
+// running out of shared memory ends a job, not the module.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join, dirname } from 'node:path';
@@ -41,6 +42,7 @@ export async function spinLater() { await new Promise((r) => setTimeout(r, 5)); 
 export function ignoreSignal() { return new Promise(() => {}); }
 export function hang(_, info) { info.progress('hanging'); return new Promise(() => {}); }
 export const double = (x) => 2 * x;
+export function hoard(n) { const all = []; for (let i = 0; i < n; i++) all.push(new Uint8Array(2e8)); return all; }
 `;
 
 test('hardTimeoutMs: a while(true) handler has its worker terminated, and the pool serves 100 more jobs with as many workers', async () => {
@@ -190,4 +192,38 @@ test('terminate() ends every Web Worker, stuck ones included, and then every cal
   assert.deepEqual(r.left, r.baseline, 'no Web Worker of the pool is left, nor a replacement');
   assert.deepEqual(r.stuck, ['AbortError (cause WorkerLostError)', 'AbortError']);
   assert.deepEqual(r.calls, ['PoolClosedError', 'PoolClosedError', 'PoolClosedError']);
+});
+
+test('an allocation the shared memory cannot hold ends its job with a clear error, and the page and pool go on', async () => {
+  const r = await inPage(async ({ Pool }) => {
+    const pool = await Pool.create({ workers: 1, handlers: STUCK_SOURCE });
+    const outcome = async (p) => {
+      try {
+        return `ok ${await p}`;
+      } catch (e) {
+        return `${e.name}: ${e.message}`;
+      }
+    };
+    const started = performance.now();
+    // 1.2 GB of handler output, copied into a memory of at most 1 GiB.
+    const output = await outcome(pool.run('hoard', 6));
+    const after = await outcome(pool.run('double', 21));
+    // 1.2 GB of job input, copied in on the page.
+    const input = await outcome(pool.run('echo', new Float64Array(1.5e8)).then((v) => v.length));
+    const again = await outcome(pool.run('double', 2));
+    // The page answered all along: a timer set now fires at once.
+    const tick = await new Promise((res) => {
+      const t0 = performance.now();
+      setTimeout(() => res(performance.now() - t0), 0);
+    });
+    const s = pool.stats();
+    await pool.terminate();
+    return { output, after, input, again, tick, workers: s.workers, ms: performance.now() - started };
+  });
+  assert.match(r.output, /^PanicError: out of memory: an allocation of \d+ bytes does not fit in the shared WebAssembly memory$/);
+  assert.equal(r.after, 'ok 42');
+  assert.match(r.input, /^RangeError: out of memory: an allocation of 1200000000 bytes does not fit in the shared WebAssembly memory$/);
+  assert.equal(r.again, 'ok 4');
+  assert.equal(r.workers, 1);
+  assert.ok(r.tick < 1000, `the page's event loop answered in ${r.tick} ms`);
 });

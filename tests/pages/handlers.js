@@ -72,3 +72,12 @@ export function nested(input) {
   const root = new RangeError(`no ${input}`, { cause: { code: 42 } });
   throw new Error('outer', { cause: root });
 }
+
+/** Throws an error with data of its own, and one value that is not data. */
+export function coded(input) {
+  const err = new TypeError(`bad ${input}`);
+  err.code = 'E42';
+  err.detail = { retryable: false, at: [1, 2] };
+  err.callback = () => {};
+  throw err;
+}

@@ -242,6 +242,8 @@ export interface JobFailureInfo {
   errorName?: string;
   /** The `cause` of the error a JavaScript handler threw, if it had one that is job data. */
   cause?: unknown;
+  /** The own enumerable properties of the error a JavaScript handler threw that are job data (`code`…). */
+  props?: Record<string, unknown>;
 }
 
 /** What every job record carries. */

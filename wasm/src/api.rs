@@ -172,12 +172,13 @@ pub struct PoolHandle {
 type NextOutcome = Pin<Box<dyn Future<Output = Result<Outcome<Job, Data, Fault>, RecvError>>>>;
 
 #[wasm_bindgen(inline_js = "
-export function record(id, kind, value, name, message, stack, errorName, worker, attempts, queuedMs, runMs, startedAt, endedAt, awaited) {
+export function record(id, kind, value, name, message, stack, errorName, props, worker, attempts, queuedMs, runMs, startedAt, endedAt, awaited) {
   let error = null;
   if (name !== undefined) {
     error = { name, message };
     if (stack !== undefined) error.stack = stack;
     if (errorName !== undefined) error.errorName = errorName;
+    if (props !== undefined) error.props = props;
     // A failed job has no value: that slot carries the thrown error's cause.
     if (value !== undefined) error.cause = value;
     value = undefined;
@@ -206,6 +207,7 @@ extern "C" {
         message: Option<&str>,
         stack: Option<String>,
         error_name: Option<String>,
+        props: JsValue,
         worker: Option<f64>,
         attempts: f64,
         queued_ms: f64,
@@ -221,10 +223,11 @@ extern "C" {
 }
 
 /// Converts an outcome to `{ id, kind, ok, value, error: { name, message,
-/// stack?, errorName?, cause? }, worker, attempts, queuedMs, runMs, startedAt,
+/// stack?, errorName?, cause?, props? }, worker, attempts, queuedMs, runMs, startedAt,
 /// endedAt }`, the last two on the page's clock (`startedAt` null for a job
 /// that never ran): `epoch` is the pool's start on that clock.
 fn outcome_to_js(o: Outcome<Job, Data, Fault>, epoch: f64, terminating: bool) -> JsValue {
+    let mut props = JsValue::UNDEFINED;
     let (value, name, message, stack, error_name) = match o.result {
         Ok(v) => (v.to_js(), None, None, None, None),
         Err(f) => {
@@ -244,7 +247,13 @@ fn outcome_to_js(o: Outcome<Job, Data, Fault>, epoch: f64, terminating: bool) ->
                     stack,
                     name,
                     cause,
-                }) => (message, stack, name, cause),
+                    props: own,
+                }) => {
+                    if let Some(own) = own {
+                        props = own.to_js();
+                    }
+                    (message, stack, name, cause)
+                }
                 Failure::Panicked(m) => (m, None, None, None),
                 // `errorName` says the worker was lost: the page's error
                 // gets a WorkerLostError as its cause.
@@ -276,6 +285,7 @@ fn outcome_to_js(o: Outcome<Job, Data, Fault>, epoch: f64, terminating: bool) ->
         message.as_deref(),
         stack,
         error_name,
+        props,
         o.worker.map(|w| w as f64),
         o.attempts.into(),
         ms_of(o.queued_for),
@@ -308,6 +318,17 @@ struct Page {
     epoch: f64,
     /// `terminate()` is under way: jobs whose worker it kills end aborted.
     terminating: Cell<bool>,
+}
+
+/// Why the pool refused a job, as `trySubmit` and `submit` throw it: a
+/// code the page compares with `Refusal.Full` and `Refusal.Closed`.
+#[wasm_bindgen]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    /// The queue is full.
+    Full = 1,
+    /// The pool no longer takes jobs.
+    Closed = 2,
 }
 
 /// A cancel switch for one job: the job runs under its context, so
@@ -367,7 +388,19 @@ fn job(
     awaited: bool,
     tag: Option<f64>,
 ) -> Result<PoolJob<Job, Fault>, JsValue> {
-    let input = Data::from_js(input, "input").map_err(|e| data_clone_error(&e))?;
+    // An input the shared memory cannot hold panics as it is copied in
+    // (`bootstrap::out_of_memory`): that is a RangeError of this call.
+    let converted = std::panic::catch_unwind(AssertUnwindSafe(|| Data::from_js(input, "input")));
+    let input = match converted {
+        Ok(data) => data.map_err(|e| data_clone_error(&e))?,
+        Err(panic) => {
+            let message = panic.downcast_ref::<String>().map_or(
+                "the input does not fit in the shared memory",
+                String::as_str,
+            );
+            return Err(js_sys::RangeError::new(message).into());
+        }
+    };
     let mut j = PoolJob::new(Job {
         kind,
         input,
@@ -592,7 +625,7 @@ impl PoolHandle {
         (min_ms(timeout_ms.or(self.timeout_default), hard), hard)
     }
 
-    /// Queues a job now; returns its id, or throws `"full"` / `"closed"`.
+    /// Queues a job now; returns its id, or throws a [`Refusal`].
     /// `awaited` marks a job whose outcome a `run()` call waits for; `tag`
     /// names a job whose progress the page wants (see `progress.rs`).
     /// `hard_ms` is the job's own hard limit (see [`supervise`](Self::supervise)).
@@ -617,13 +650,13 @@ impl PoolHandle {
         )?;
         match self.inner.try_submit(job) {
             Ok(id) => Ok(id as f64),
-            Err(TrySendError::Full(_)) => Err(JsValue::from_str("full")),
-            Err(_) => Err(JsValue::from_str("closed")),
+            Err(TrySendError::Full(_)) => Err(Refusal::Full.into()),
+            Err(_) => Err(Refusal::Closed.into()),
         }
     }
 
     /// Queues a job, waiting (asynchronously) for room; resolves to its id or
-    /// rejects with `"closed"`. `awaited` as for `trySubmit`: the outcome of a
+    /// rejects with [`Refusal::Closed`]. `awaited` as for `trySubmit`: the outcome of a
     /// job queued by a waiting sender can come out before the page sees its id,
     /// so the mark travels with the job. `cancel`, if given, is the job's
     /// switch (see [`JobCancel`]).
@@ -653,7 +686,7 @@ impl PoolHandle {
         Ok(future_to_promise(AssertUnwindSafe(async move {
             match inner.submit_async(job).await {
                 Ok(id) => Ok(JsValue::from_f64(id as f64)),
-                Err(_) => Err(JsValue::from_str("closed")),
+                Err(_) => Err(Refusal::Closed.into()),
             }
         })))
     }

@@ -354,11 +354,23 @@ fn start_thread(body: Box<dyn FnOnce() + Send + 'static>) -> std::io::Result<()>
     )
 }
 
+/// An allocation the shared memory cannot hold panics instead of aborting:
+/// in a job it ends the job (a `PanicError`) and the pool keeps serving;
+/// an abort would trap, which ends the module for every thread.
+fn out_of_memory(layout: std::alloc::Layout) {
+    panic!(
+        "out of memory: an allocation of {} bytes does not fit in the shared WebAssembly memory",
+        layout.size()
+    );
+}
+
 /// Lets `core` start its helper thread (the timer thread behind timeouts,
-/// deadlines and `chan::after`) as a Web Worker, and starts it. Call it on the
-/// page's main thread; later calls do nothing.
+/// deadlines and `chan::after`) as a Web Worker, and starts it, and makes
+/// running out of memory a panic ([`out_of_memory`]). Call it on the page's
+/// main thread; later calls do nothing.
 pub fn install_runtime() {
     if brigade::runtime::set_thread_starter(start_thread) {
+        std::alloc::set_alloc_error_hook(out_of_memory);
         // Here, on the main thread, before any worker could race it.
         brigade::runtime::start_timer_thread();
     }

@@ -108,8 +108,9 @@ fn set(o: &js_sys::Object, k: &str, v: &JsValue) {
     let _ = js_sys::Reflect::set(o, &JsValue::from_str(k), v);
 }
 
-/// What a handler threw: an `Error`'s message, name and stack, or the value
-/// as text.
+/// What a handler threw: an `Error`'s message, name, stack, cause and own
+/// enumerable properties (`err.code = 'E42'`: each one that is job data), or
+/// the value as text.
 fn fault(thrown: &JsValue) -> Fault {
     match thrown.dyn_ref::<js_sys::Error>() {
         Some(e) => Fault {
@@ -123,6 +124,7 @@ fn fault(thrown: &JsValue) -> Fault {
             cause: Some(e.cause())
                 .filter(|c| !c.is_undefined())
                 .and_then(|c| Data::from_js(&c, "cause").ok()),
+            props: own_props(e),
         },
         None => Fault::from(
             thrown
@@ -130,6 +132,19 @@ fn fault(thrown: &JsValue) -> Fault {
                 .unwrap_or_else(|| format!("a handler threw a non-Error value: {thrown:?}")),
         ),
     }
+}
+
+/// The own enumerable properties of `e` that can cross as job data, if any.
+fn own_props(e: &js_sys::Error) -> Option<Data> {
+    let fields: Vec<(String, Data)> = js_sys::Object::keys(e)
+        .iter()
+        .filter_map(|k| {
+            let key = k.as_string()?;
+            let value = js_sys::Reflect::get(e, &k).ok()?;
+            Some((key.clone(), Data::from_js(&value, &key).ok()?))
+        })
+        .collect();
+    (!fields.is_empty()).then_some(Data::Object(fields))
 }
 
 struct AbortOnDrop(Option<web_sys::AbortController>);

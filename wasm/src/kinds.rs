@@ -79,6 +79,9 @@ pub struct Fault {
     pub name: Option<String>,
     /// The thrown error's `cause`, as job data, if it had one that can cross.
     pub cause: Option<Data>,
+    /// The thrown error's own enumerable properties that can cross (an
+    /// object), if it had any.
+    pub props: Option<Data>,
 }
 
 impl std::fmt::Display for Fault {
@@ -94,6 +97,7 @@ impl From<String> for Fault {
             stack: None,
             name: None,
             cause: None,
+            props: None,
         }
     }
 }

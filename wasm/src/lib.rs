@@ -55,8 +55,12 @@
 //! for all of them (wasm-bindgen then answers every call with "Module
 //! terminated").
 
-// `memory_atomic_notify` for that waker; the wasm build uses the pinned nightly.
-#![cfg_attr(target_arch = "wasm32", feature(stdarch_wasm_atomic_wait))]
+// `memory_atomic_notify` for that waker, and the allocation error hook
+// (`bootstrap::install_runtime`); the wasm build uses the pinned nightly.
+#![cfg_attr(
+    target_arch = "wasm32",
+    feature(stdarch_wasm_atomic_wait, alloc_error_hook)
+)]
 
 #[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
 compile_error!(

@@ -120,18 +120,22 @@ export class DataCloneError extends Error {
 
 /**
  * What a handler threw, as it crossed from the worker: its name, message and
- * stack (when it was an Error), and its own cause if it had one.
- * @typedef {{ name: string, message: string, stack?: string, errorName?: string, cause?: unknown }} ErrorRecord
+ * stack (when it was an Error), its own cause if it had one, and its own
+ * enumerable properties that are job data (`err.code = 'E42'`).
+ * @typedef {{ name: string, message: string, stack?: string, errorName?: string, cause?: unknown, props?: Record<string, unknown> }} ErrorRecord
  */
 
 /**
  * The handler's own error, rebuilt on the page with its name, message,
- * stack and cause.
+ * stack, cause and own properties.
  * @param {ErrorRecord} e
  */
 function thrown(e) {
   const err = new Error(e.message, 'cause' in e ? { cause: e.cause } : undefined);
-  err.name = e.errorName ?? 'Error';
+  if (e.props) Object.assign(err, e.props);
+  // Not enumerable, as a thrown error's own name is not: Object.keys of the
+  // rebuilt error lists what the handler's error listed.
+  Object.defineProperty(err, 'name', { value: e.errorName ?? 'Error', writable: true, configurable: true });
   if (e.stack) err.stack = e.stack;
   return err;
 }

@@ -10,6 +10,7 @@ import {
   terminateWorker,
   PoolHandle,
   JobCancel,
+  Refusal,
   builtInKinds,
   initialize,
   optionRulesOf,
@@ -346,8 +347,8 @@ export class Pool extends EventTarget {
 
   /** @param {unknown} e */
   #submitError(e) {
-    if (e === 'closed') return new PoolClosedError();
-    if (e instanceof PoolClosedError) return e;
+    if (e === Refusal.Closed) return new PoolClosedError();
+    if (e instanceof PoolClosedError || e instanceof TypeError || e instanceof RangeError) return e;
     if (e instanceof Error && e.name === 'DataCloneError') return new DataCloneError(e.message);
     return e instanceof Error ? new TypeError(e.message) : e;
   }
@@ -750,13 +751,13 @@ export class Pool extends EventTarget {
     const tag = this.#tagFor(kind, onProgress);
     try {
       // Jobs in the backlog wait for room first.
-      if (!this.#backlog.isEmpty() || (this.#handle.capacity() > 0 && !this.#hasRoom())) throw 'full';
+      if (!this.#backlog.isEmpty() || (this.#handle.capacity() > 0 && !this.#hasRoom())) throw Refusal.Full;
       id = this.#accepted(this.#handle.trySubmit(kind, input, limits.timeoutMs, false, tag, limits.hardTimeoutMs));
       if (limits.hardTimeoutMs !== undefined) this.#supervise();
       this.#tagged(tag, id);
     } catch (e) {
       this.#progress.delete(tag);
-      if (e === 'full') {
+      if (e === Refusal.Full) {
         this.dispatchEvent(new Event('full'));
         throw new QueueFullError(kind);
       }
