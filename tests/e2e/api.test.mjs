@@ -530,7 +530,7 @@ test('stats().saturationSeries: 1 while both workers sleep, 0 once they are done
   assert.ok(r.later.saturation > 0 && r.later.saturation < r.idle.saturation, JSON.stringify(r));
 });
 
-test('exactly once: 100,000 jobs with failures and cancellations from the page', async () => {
+test('exactly once: 100,000 jobs with failures, 1,000 panics and cancellations from the page; the pool keeps its workers', async () => {
   const r = await inPage(async ({ Pool }) => {
     const N = 100_000;
     const pool = await Pool.create({ workers: 2, queue: 256 });
@@ -538,6 +538,7 @@ test('exactly once: 100,000 jobs with failures and cancellations from the page',
     let dup = 0;
     let ok = 0;
     let failed = 0;
+    let panicked = 0;
     let canceled = 0;
     const consume = (async () => {
       for await (const res of pool.results()) {
@@ -545,31 +546,39 @@ test('exactly once: 100,000 jobs with failures and cancellations from the page',
         seen[res.id] = 1;
         if (res.ok) ok += 1;
         else if (res.error.name === 'AbortError') canceled += 1;
+        else if (res.error.name === 'PanicError') panicked += 1;
         else failed += 1;
       }
     })();
     const aborters = [];
     for (let i = 1; i <= N; i++) {
       const ctl = i % 101 === 0 ? new AbortController() : undefined;
-      const kind = i % 97 === 0 ? 'fail' : 'echo';
-      const id = await pool.submit(kind, i, ctl ? { signal: ctl.signal } : undefined);
+      // Every 100th job panics (1,000 in all; none of them is aborted).
+      const kind = i % 100 === 0 ? 'panic' : i % 97 === 0 ? 'fail' : 'echo';
+      const input = kind === 'panic' ? { message: `panic ${i}` } : i;
+      const id = await pool.submit(kind, input, ctl ? { signal: ctl.signal } : undefined);
       if (ctl) aborters.push(() => ctl.abort());
       if (id !== i) throw new Error(`ids are issued in order: ${id} != ${i}`);
       if (i % 5000 === 0) aborters.splice(0).forEach((a) => a());
     }
     aborters.forEach((a) => a());
+    const live = pool.stats().workers;
     pool.close();
     await consume;
     let missing = 0;
     for (let i = 1; i <= N; i++) if (!seen[i]) missing += 1;
-    return { dup, missing, ok, failed, canceled, total: ok + failed + canceled, stats: pool.stats() };
+    const stats = pool.stats();
+    return { dup, missing, ok, failed, panicked, canceled, total: ok + failed + panicked + canceled, stats, workers: pool.workers, live };
   });
   assert.equal(r.dup, 0, 'no id got two results');
   assert.equal(r.missing, 0, 'every id got a result');
   assert.equal(r.total, 100_000);
   assert.ok(r.failed > 900, `failures ${r.failed}`);
+  assert.equal(r.panicked, 1000, 'every 100th job panicked');
   assert.equal(r.stats.submitted, 100_000);
   assert.equal(r.stats.succeeded, r.ok);
+  assert.equal(r.stats.panicked, 1000);
+  assert.deepEqual([r.workers, r.live], [2, 2], 'the panics cost no worker');
 });
 
 test('results carry startedAt and endedAt on the page clock; running() lists busy workers; stats have buckets', async () => {
