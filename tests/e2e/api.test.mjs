@@ -581,6 +581,36 @@ test('exactly once: 100,000 jobs with failures, 1,000 panics and cancellations f
   assert.deepEqual([r.workers, r.live], [2, 2], 'the panics cost no worker');
 });
 
+test('transfer: listed ArrayBuffers are detached once the input is copied in, as postMessage does; a bad list is refused', async () => {
+  const r = await inPage(async ({ Pool }) => {
+    const pool = await Pool.create({ workers: 1, queue: 1 });
+    const bytes = new Uint8Array([1, 2, 3]);
+    const echoed = await pool.run('echo', bytes, { transfer: [bytes.buffer] });
+    const big = new Float64Array(1000).fill(0.5);
+    const id = pool.trySubmit('echo', big, { transfer: [big.buffer] });
+    const errs = [];
+    for (const transfer of ['x', [new Uint8Array(2)], [bytes.buffer], (() => { const b = new ArrayBuffer(4); return [b, b]; })()]) {
+      try {
+        await pool.run('echo', 1, { transfer });
+        errs.push('accepted');
+      } catch (e) {
+        errs.push(`${e.name}: ${e.message}`);
+      }
+    }
+    await pool.drain();
+    return { echoed: [...echoed], detached: [bytes.buffer.detached, bytes.byteLength, big.buffer.detached], id: typeof id, errs };
+  });
+  assert.deepEqual(r.echoed, [1, 2, 3]);
+  assert.deepEqual(r.detached, [true, 0, true]);
+  assert.equal(r.id, 'number');
+  assert.deepEqual(r.errs, [
+    'TypeError: option "transfer" must be an array of ArrayBuffers, got "x"',
+    'TypeError: option "transfer": item 0 must be an ArrayBuffer, got [object Uint8Array]',
+    'DataCloneError: option "transfer": ArrayBuffer 0 is detached',
+    'DataCloneError: option "transfer": ArrayBuffer 1 is listed twice',
+  ]);
+});
+
 test('results carry startedAt and endedAt on the page clock; running() lists busy workers; stats have buckets', async () => {
   const r = await inPage(async ({ Pool }) => {
     const pool = await Pool.create({ workers: 2, queue: 4 });

@@ -226,6 +226,12 @@ export interface JobOptions {
   timeoutMs?: number | undefined;
   /** Hard limit of this job, in ms (see the pool's `hardTimeoutMs`). */
   hardTimeoutMs?: number | undefined;
+  /**
+   * ArrayBuffers to detach once the input has been copied into the shared
+   * memory, as postMessage's transfer list does. The workers read only the
+   * shared memory, so this frees the page's copy at once; it saves no copy.
+   */
+  transfer?: ArrayBuffer[] | undefined;
   /** Called on the page with each value the job reports while it runs (also a `progress` event). */
   onProgress?: ((value: unknown) => void) | undefined;
 }

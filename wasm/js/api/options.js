@@ -5,6 +5,7 @@
 // come from the module (wasm/src/options.rs), so they need `initialize()`.
 
 import { optionRulesOf } from './module.js';
+import { DataCloneError } from './errors.js';
 
 /**
  * @typedef {object} RetryOptions
@@ -41,6 +42,9 @@ import { optionRulesOf } from './module.js';
  * @property {number} [hardTimeoutMs] hard limit of this job (see the pool's `hardTimeoutMs`)
  * @property {(value: unknown) => void} [onProgress] called on the page with each value the
  *   job's handler reports (`info.progress(value)`)
+ * @property {ArrayBuffer[]} [transfer] ArrayBuffers to detach once the input has been copied into
+ *   the shared memory, as postMessage's transfer list does (the workers read only the shared
+ *   memory, so this frees the page's copy at once; it saves no copy)
  *
  * @typedef {object} JobResult
  * @property {number} id
@@ -213,6 +217,7 @@ const NO_JOB_OPTIONS = Object.freeze({
   timeoutMs: undefined,
   hardTimeoutMs: undefined,
   onProgress: undefined,
+  transfer: undefined,
 });
 
 /** @param {JobOptions | undefined} opts */
@@ -236,11 +241,43 @@ export function jobOptions(opts) {
     signal,
     timeoutMs: num(o, 'job', 'timeoutMs'),
     hardTimeoutMs: num(o, 'job', 'hardTimeoutMs'),
+    transfer: transferList(o.transfer),
     onProgress: /** @type {((value: unknown) => void) | undefined} */ (onProgress),
   };
 }
 
-const JOB_OPTIONS = ['signal', 'timeoutMs', 'hardTimeoutMs', 'onProgress'];
+const JOB_OPTIONS = ['signal', 'timeoutMs', 'hardTimeoutMs', 'onProgress', 'transfer'];
+
+/**
+ * Checks option `transfer`: ArrayBuffers, each once, none detached or
+ * shared (as postMessage requires of its transfer list).
+ * @param {unknown} t
+ * @returns {ArrayBuffer[] | undefined}
+ */
+function transferList(t) {
+  if (t === undefined) return undefined;
+  if (!Array.isArray(t)) throw new TypeError(`option "transfer" must be an array of ArrayBuffers, got ${shown(t)}`);
+  const seen = new Set();
+  t.forEach((b, i) => {
+    if (!(b instanceof ArrayBuffer)) {
+      throw new TypeError(`option "transfer": item ${i} must be an ArrayBuffer, got ${Object.prototype.toString.call(b)}`);
+    }
+    if (b.detached) throw new DataCloneError(`option "transfer": ArrayBuffer ${i} is detached`);
+    if (seen.has(b)) throw new DataCloneError(`option "transfer": ArrayBuffer ${i} is listed twice`);
+    seen.add(b);
+  });
+  return /** @type {ArrayBuffer[]} */ (t);
+}
+
+/**
+ * Detaches the buffers of a job's `transfer` list once its input has been
+ * copied into the shared memory, as postMessage detaches what it moves: the
+ * page's copy is freed at once, and using it again fails as it would there.
+ * @param {ArrayBuffer[] | undefined} list
+ */
+export function detach(list) {
+  if (list) for (const b of list) if (!b.detached) b.transfer(0);
+}
 
 /**
  * Checks a job's kind before it crosses into the module.

@@ -15,7 +15,7 @@ import {
   initialize,
   optionRulesOf,
 } from './module.js';
-import { config, loadHandlers, jobOptions, checkKind, object, num, known, shown } from './options.js';
+import { config, loadHandlers, jobOptions, checkKind, object, num, known, shown, detach } from './options.js';
 import { AbortError, DataCloneError, QueueFullError, PoolClosedError, toError } from './errors.js';
 import { Fifo } from './fifo.js';
 
@@ -65,8 +65,8 @@ function sleep(ms) {
 const AWAITED = Symbol.for('brigade.awaited');
 
 /**
- * A job's time limits, as its options give them.
- * @typedef {{ timeoutMs: number | undefined, hardTimeoutMs: number | undefined }} Limits
+ * A job's options that travel with it: its time limits and its transfer list.
+ * @typedef {{ timeoutMs: number | undefined, hardTimeoutMs: number | undefined, transfer: ArrayBuffer[] | undefined }} Limits
  */
 
 /**
@@ -567,6 +567,7 @@ export class Pool extends EventTarget {
         let id;
         try {
           id = this.#accepted(this.#handle.trySubmit(kind, input, limits.timeoutMs, awaited, tag, limits.hardTimeoutMs));
+          detach(limits.transfer);
         } catch (e) {
           this.#progress.delete(tag);
           throw this.#submitError(trapError(e));
@@ -653,6 +654,7 @@ export class Pool extends EventTarget {
               }
             }
             this.#accepted(id);
+            detach(b.limits.transfer);
             this.#tagged(b.tag, id);
             if (b.dropped) {
               // Its signal aborted while the pool took it: it ends there
@@ -753,6 +755,7 @@ export class Pool extends EventTarget {
       // Jobs in the backlog wait for room first.
       if (!this.#backlog.isEmpty() || (this.#handle.capacity() > 0 && !this.#hasRoom())) throw Refusal.Full;
       id = this.#accepted(this.#handle.trySubmit(kind, input, limits.timeoutMs, false, tag, limits.hardTimeoutMs));
+      detach(limits.transfer);
       if (limits.hardTimeoutMs !== undefined) this.#supervise();
       this.#tagged(tag, id);
     } catch (e) {
