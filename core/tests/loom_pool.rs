@@ -8,14 +8,32 @@
 use brigade::pool::{CancelReason, Failure, Spawner, Worker};
 use brigade::{Context, Group, Pool};
 
-/// Starts pool workers as loom threads.
+/// Starts pool workers as loom threads, with a stack of 256 KiB: a worker's
+/// frames (its slot's record, a job's run) outgrow loom's small default.
 struct LoomSpawner;
 
 impl Spawner for LoomSpawner {
     fn spawn(&self, worker: Worker) -> std::io::Result<()> {
-        loom::thread::spawn(move || worker.run());
+        loom::thread::Builder::new()
+            .stack_size(256 << 10)
+            .spawn(move || worker.run())?;
         Ok(())
     }
+}
+
+/// `loom::model` with the body on a thread of 256 KiB of stack: building a
+/// pool (its workers' slots) outgrows the model's small main stack.
+fn model(body: impl Fn() + Send + Sync + 'static) {
+    let body = std::sync::Arc::new(body);
+    loom::model(move || {
+        let body = body.clone();
+        loom::thread::Builder::new()
+            .stack_size(256 << 10)
+            .spawn(move || body())
+            .unwrap()
+            .join()
+            .unwrap();
+    });
 }
 
 fn pool() -> Pool<u32, u32, ()> {
@@ -29,7 +47,7 @@ fn pool() -> Pool<u32, u32, ()> {
 
 #[test]
 fn smoke() {
-    loom::model(|| {
+    model(|| {
         let pool = pool();
         pool.submit(1).unwrap();
         pool.close();
@@ -40,7 +58,7 @@ fn smoke() {
 
 #[test]
 fn submit_then_close_delivers_every_outcome_and_ends_results() {
-    loom::model(|| {
+    model(|| {
         let pool = pool();
         pool.submit(1).unwrap();
         pool.submit(2).unwrap(); // may wait for the worker to take job 1
@@ -54,7 +72,7 @@ fn submit_then_close_delivers_every_outcome_and_ends_results() {
 
 #[test]
 fn abort_racing_the_worker_still_gives_one_outcome_per_job() {
-    loom::model(|| {
+    model(|| {
         let pool = std::sync::Arc::new(pool());
         pool.submit(1).unwrap();
         let p = pool.clone();

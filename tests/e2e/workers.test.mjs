@@ -140,7 +140,7 @@ test('a Web Worker terminated from outside: its job ends with WorkerLostError, t
   // its heap objects held, and the allocator's fragmentation (small
   // allocations split a freed stack before the next worker's stack is
   // allocated). Were the stacks not freed, it would be over 2 MiB a worker.
-  console.log(`memory grown per lost Web Worker: ${Math.round(r.grownPerKill / 1024)} KiB (20 losses)`);
+  console.log(`memory grown per lost Web Worker: ${Math.round(r.grownPerKill / 1024)} KiB (20 losses); slowest detection ${Math.round(r.slowest)} ms`);
   assert.ok(r.grownPerKill < 1.5 * 1024 * 1024, `memory grew ${r.grownPerKill} bytes per lost worker`);
 });
 
