@@ -10,14 +10,15 @@
 //!
 //! The gate is one word in shared memory with three states:
 //! - `INSIDE`: the worker runs the pool's code (its loop, a job's Rust part)
-//!   or allocates. Not killable.
+//!   or reports progress. Not killable.
 //! - `KILLABLE`: the worker is outside that code: between polls of its loop,
 //!   running a JavaScript handler or waiting in its event loop.
 //! - `DOOMED`: the page has claimed the right to terminate it.
 //!
 //! The worker moves `KILLABLE → INSIDE` with a compare-and-swap before it
-//! enters guarded code ([`enter`] on every allocation and progress report,
-//! [`Inside`] around every poll of the worker's loop), and stores `KILLABLE`
+//! enters guarded code ([`poll_inside`] around every poll of the worker's
+//! loop, where all of the pool's code runs, and [`enter`] for a progress
+//! report, which the handler's JavaScript makes), and stores `KILLABLE`
 //! when it leaves. The page moves `KILLABLE → DOOMED` with a compare-and-swap
 //! ([`Gate::doom`]) and only then terminates the Web Worker. The two
 //! compare-and-swaps on one word decide: either the page dooms the worker
@@ -27,12 +28,18 @@
 //! stuck in a JavaScript loop is outside, so it can always be terminated;
 //! a Rust kernel runs inside, and is stopped through its context instead.
 //!
+//! Not gated: the async executor's own bookkeeping when a promise the
+//! worker awaits settles, which runs between polls and may allocate. The
+//! allocator is not gated because it runs before a new thread's
+//! thread-local storage exists, where the gate could not be looked up; a
+//! kill landing inside such an allocation would leave the allocator's lock
+//! held.
+//!
 //! # Memory ordering
 //! Every access to the word is `SeqCst` on one location, so its
 //! modification order is the only order that matters: the compare-and-swaps
 //! cannot both succeed from `KILLABLE`.
 
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::sync::atomic::Ordering::{Relaxed, SeqCst};
 use std::sync::atomic::{AtomicI32, AtomicU64};
@@ -140,7 +147,7 @@ impl Drop for Guard {
 
 /// Goes inside this thread's gate for as long as the guard lives: before
 /// taking any lock of the shared memory from code a killable worker may run
-/// (an allocation, a progress report). Nested calls are free.
+/// (a progress report). Nested calls are free.
 pub fn enter() -> Guard {
     Guard(current().filter(|g| g.go_inside()))
 }
@@ -178,38 +185,3 @@ impl Drop for Disarm {
         }
     }
 }
-
-/// The global allocator: the system allocator (dlmalloc behind one lock),
-/// entered through the gate, so that no worker is terminated holding its lock.
-pub struct GatedAlloc;
-
-// SAFETY: every call is forwarded to `System` unchanged.
-unsafe impl GlobalAlloc for GatedAlloc {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let _inside = enter();
-        // SAFETY: the caller's contract, passed on unchanged.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        let _inside = enter();
-        // SAFETY: the caller's contract, passed on unchanged.
-        unsafe { System.alloc_zeroed(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        let _inside = enter();
-        // SAFETY: the caller's contract, passed on unchanged.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        let _inside = enter();
-        // SAFETY: the caller's contract, passed on unchanged.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
-#[cfg(target_arch = "wasm32")]
-#[global_allocator]
-static ALLOC: GatedAlloc = GatedAlloc;
