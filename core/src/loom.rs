@@ -6,7 +6,7 @@
 //!   `memory.atomic.wait` on the page's main thread (where the browser traps) and
 //!   wait normally on Web Workers;
 //! - everywhere else, the standard library's (except for the channel state's
-//!   lock, which is `parking_lot`'s natively: `chan/hchan.rs` says why).
+//!   lock, which is `parking_lot`'s natively: `chan/flavors/locked.rs` says why).
 //!
 //! Poisoning is ignored on purpose: every critical section in the engine leaves its
 //! state consistent before it can panic (it only moves values between queues), and a

@@ -1,6 +1,6 @@
 //! Black-box tests of the bounded (buffered) flavor. Small buffers run on the
-//! locked hand-off engine and larger ones on the lock-free ring
-//! (`core/src/chan/flavor.rs`); tests that wait run at a capacity of each.
+//! locked engine and larger ones on the lock-free ring
+//! (`core/src/chan/flavors/mod.rs`); tests that wait run at a capacity of each.
 
 use std::thread;
 use std::time::{Duration, Instant};

@@ -63,8 +63,8 @@ fn close_races_a_send_and_never_loses_the_value() {
 }
 
 /// A channel of capacity `cap`, or unbounded for `None`. Capacity 1 runs on
-/// the hand-off engine, 4 on the lock-free ring, unbounded on the lock-free
-/// list (`chan/flavor.rs`).
+/// the locked engine, 4 on the lock-free ring, unbounded on the lock-free
+/// list (`chan/flavors/mod.rs`).
 fn channel<T>(cap: Option<usize>) -> (chan::Sender<T>, chan::Receiver<T>) {
     cap.map_or_else(chan::unbounded, chan::bounded)
 }
@@ -135,8 +135,8 @@ fn select_send_pairs_with_a_plain_receive_on_rendezvous() {
     });
 }
 
-// The lock-free ring (capacity 4 and up, `chan/flavor.rs`) wakes a blocked
-// peer without handing it the value (`chan/array.rs`): the woken one tries
+// The lock-free ring (capacity 4 and up, `chan/flavors/mod.rs`) wakes a blocked
+// peer without handing it the value (`chan/flavors/array.rs`): the woken one tries
 // again and may lose the race. These check that such a wake-up is never lost.
 
 #[test]
@@ -244,7 +244,7 @@ fn the_last_receiver_drops_what_is_buffered_exactly_once() {
     }
 }
 
-// The unbounded list (`chan/list.rs`) keeps values in blocks, two slots each
+// The unbounded list (`chan/flavors/list.rs`) keeps values in blocks, two slots each
 // under loom: these cross from one block to the next while others race.
 
 #[test]

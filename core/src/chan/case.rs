@@ -3,11 +3,9 @@
 
 use crate::loom::{lock, Arc, Mutex};
 
-use super::array::Version;
-use super::flavor::{Channel, Side};
-use super::hchan::{Slot, TryRecv, TrySend, Waiter};
-use super::signal::Signal;
-use super::waiting::Case;
+use super::flavors::{Channel, Side, Slot, TryRecv, TrySend, Version, Waiter};
+use super::wait::blocking::Case;
+use super::wait::signal::Signal;
 
 /// A send of one value on one channel.
 pub(crate) struct SendCase<'a, T> {

@@ -47,17 +47,12 @@
 //!
 //! [`Context`]: crate::Context
 
-mod array;
 mod case;
 mod error;
-mod flavor;
-mod hchan;
-mod list;
+mod flavors;
 mod select;
-mod signal;
 mod time;
-mod waiters;
-mod waiting;
+mod wait;
 
 use std::fmt;
 use std::future::Future;
@@ -69,9 +64,8 @@ use crate::loom::Arc;
 use crate::runtime::{Duration, Instant};
 
 use case::{RecvCase, SendCase};
-use flavor::Channel;
-use hchan::{TryRecv, TrySend};
-use waiting::{block_on, Ended, Limit, Registration};
+use flavors::{Channel, TryRecv, TrySend};
+use wait::blocking::{self, Ended, Limit, Registration};
 
 pub use error::{
     RecvError, RecvTimeoutError, SendError, SendTimeoutError, TryRecvError, TrySendError,
@@ -153,7 +147,7 @@ impl<T> Sender<T> {
             Err(TrySendError::Full(v)) => v,
         };
         let mut c = SendCase::new(&self.chan, v);
-        match block_on(&mut [&mut c], Limit::Forever) {
+        match blocking::wait(&mut [&mut c], Limit::Forever) {
             Ended::Case(_) => c
                 .result
                 .take()
@@ -191,7 +185,7 @@ impl<T> Sender<T> {
     /// As [`send_timeout`](Self::send_timeout).
     pub fn send_deadline(&self, v: T, deadline: Instant) -> Result<(), SendTimeoutError<T>> {
         let mut c = SendCase::new(&self.chan, v);
-        match block_on(&mut [&mut c], Limit::Until(deadline)) {
+        match blocking::wait(&mut [&mut c], Limit::Until(deadline)) {
             Ended::Case(_) => c
                 .result
                 .take()
@@ -211,7 +205,7 @@ impl<T> Sender<T> {
     pub fn send_ctx(&self, v: T, ctx: &Context) -> Result<(), SendTimeoutError<T>> {
         let mut c = SendCase::new(&self.chan, v);
         let mut done = RecvCase::new(&ctx.done().chan);
-        match block_on(&mut [&mut c, &mut done], Limit::Forever) {
+        match blocking::wait(&mut [&mut c, &mut done], Limit::Forever) {
             Ended::Case(0) => c
                 .result
                 .take()
@@ -287,7 +281,7 @@ impl<T> Receiver<T> {
             Err(TryRecvError::Empty) => {}
         }
         let mut c = RecvCase::new(&self.chan);
-        match block_on(&mut [&mut c], Limit::Forever) {
+        match blocking::wait(&mut [&mut c], Limit::Forever) {
             Ended::Case(_) => c
                 .result
                 .take()
@@ -323,7 +317,7 @@ impl<T> Receiver<T> {
     /// As [`recv_timeout`](Self::recv_timeout).
     pub fn recv_deadline(&self, deadline: Instant) -> Result<T, RecvTimeoutError> {
         let mut c = RecvCase::new(&self.chan);
-        match block_on(&mut [&mut c], Limit::Until(deadline)) {
+        match blocking::wait(&mut [&mut c], Limit::Until(deadline)) {
             Ended::Case(_) => c
                 .result
                 .take()
@@ -341,7 +335,7 @@ impl<T> Receiver<T> {
     pub fn recv_ctx(&self, ctx: &Context) -> Result<T, RecvTimeoutError> {
         let mut c = RecvCase::new(&self.chan);
         let mut done = RecvCase::new(&ctx.done().chan);
-        match block_on(&mut [&mut c, &mut done], Limit::Forever) {
+        match blocking::wait(&mut [&mut c, &mut done], Limit::Forever) {
             Ended::Case(0) => c
                 .result
                 .take()
@@ -471,7 +465,7 @@ impl<T> Future for SendFuture<'_, T> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
-        match waiting::poll(&mut [&mut this.case], &mut this.reg, cx) {
+        match blocking::poll(&mut [&mut this.case], &mut this.reg, cx) {
             Poll::Ready(_) => Poll::Ready(
                 this.case
                     .result
@@ -489,7 +483,7 @@ impl<T> SendFuture<'_, T> {
     /// close this future has not reported yet). `None` once it was sent or
     /// once the future returned its outcome.
     pub(crate) fn withdraw(&mut self) -> Option<T> {
-        waiting::cancel(&mut [&mut self.case], &mut self.reg);
+        blocking::cancel(&mut [&mut self.case], &mut self.reg);
         match self.case.result.take() {
             Some(Err(v)) => Some(v),
             _ => self.case.value.take(),
@@ -499,7 +493,7 @@ impl<T> SendFuture<'_, T> {
 
 impl<T> Drop for SendFuture<'_, T> {
     fn drop(&mut self) {
-        waiting::cancel(&mut [&mut self.case], &mut self.reg);
+        blocking::cancel(&mut [&mut self.case], &mut self.reg);
     }
 }
 
@@ -517,7 +511,7 @@ impl<T> Future for RecvFuture<'_, T> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
-        match waiting::poll(&mut [&mut this.case], &mut this.reg, cx) {
+        match blocking::poll(&mut [&mut this.case], &mut this.reg, cx) {
             Poll::Ready(_) => Poll::Ready(
                 this.case
                     .result
@@ -532,7 +526,7 @@ impl<T> Future for RecvFuture<'_, T> {
 
 impl<T> Drop for RecvFuture<'_, T> {
     fn drop(&mut self) {
-        waiting::cancel(&mut [&mut self.case], &mut self.reg);
+        blocking::cancel(&mut [&mut self.case], &mut self.reg);
     }
 }
 

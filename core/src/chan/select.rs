@@ -1,5 +1,5 @@
 //! `select`: wait on several sends and receives at once; the public face of
-//! `waiting.rs`. The [`select!`](crate::select) macro is sugar over [`Select`].
+//! `wait/blocking.rs`. The [`select!`](crate::select) macro is sugar over [`Select`].
 
 use std::cell::RefCell;
 use std::future::Future;
@@ -10,7 +10,7 @@ use std::task::{Context as TaskContext, Poll};
 use crate::runtime::{Duration, Instant, WouldBlockOnMainThread};
 
 use super::case::{RecvCase, SendCase};
-use super::waiting::{self, block_on, Case, Ended, Limit, Registration};
+use super::wait::blocking::{self, Case, Ended, Limit, Registration};
 use super::{Receiver, RecvError, SendError, Sender};
 
 /// Waits on several channel operations and completes exactly one of them.
@@ -95,10 +95,14 @@ impl<T> Case for RecvArm<'_, T> {
     fn unchanged(&self) -> bool {
         self.case.unchanged()
     }
-    fn register(&mut self, me: &crate::loom::Arc<super::signal::Signal>, index: usize) -> bool {
+    fn register(
+        &mut self,
+        me: &crate::loom::Arc<super::wait::signal::Signal>,
+        index: usize,
+    ) -> bool {
         self.case.register(me, index)
     }
-    fn unregister(&mut self, me: &crate::loom::Arc<super::signal::Signal>, claimed: bool) {
+    fn unregister(&mut self, me: &crate::loom::Arc<super::wait::signal::Signal>, claimed: bool) {
         self.case.unregister(me, claimed);
     }
     fn collect(&mut self) -> bool {
@@ -145,10 +149,14 @@ impl<T> Case for SendArm<'_, T> {
     fn unchanged(&self) -> bool {
         self.case.unchanged()
     }
-    fn register(&mut self, me: &crate::loom::Arc<super::signal::Signal>, index: usize) -> bool {
+    fn register(
+        &mut self,
+        me: &crate::loom::Arc<super::wait::signal::Signal>,
+        index: usize,
+    ) -> bool {
         self.case.register(me, index)
     }
-    fn unregister(&mut self, me: &crate::loom::Arc<super::signal::Signal>, claimed: bool) {
+    fn unregister(&mut self, me: &crate::loom::Arc<super::wait::signal::Signal>, claimed: bool) {
         self.case.unregister(me, claimed);
     }
     fn collect(&mut self) -> bool {
@@ -199,7 +207,7 @@ impl<'a> Select<'a> {
 
     fn run(&mut self, limit: Limit) -> Ended {
         let mut refs: Vec<&mut dyn Case> = self.cases.iter_mut().map(|c| &mut **c as _).collect();
-        block_on(&mut refs, limit)
+        blocking::wait(&mut refs, limit)
     }
 
     /// Waits until one case completes and returns its index.
@@ -275,7 +283,7 @@ impl Future for SelectFuture<'_, '_> {
         let this = self.get_mut();
         let mut refs: Vec<&mut dyn Case> =
             this.sel.cases.iter_mut().map(|c| &mut **c as _).collect();
-        waiting::poll(&mut refs, &mut this.reg, cx)
+        blocking::poll(&mut refs, &mut this.reg, cx)
     }
 }
 
@@ -283,7 +291,7 @@ impl Drop for SelectFuture<'_, '_> {
     fn drop(&mut self) {
         let mut refs: Vec<&mut dyn Case> =
             self.sel.cases.iter_mut().map(|c| &mut **c as _).collect();
-        waiting::cancel(&mut refs, &mut self.reg);
+        blocking::cancel(&mut refs, &mut self.reg);
     }
 }
 
@@ -295,10 +303,10 @@ pub mod internal {
     use crate::runtime::Duration;
 
     use super::super::case::{RecvCase, SendCase};
-    use super::super::waiting::{block_on_arms, Ended, Limit};
+    use super::super::wait::blocking::{wait_arms, Ended, Limit};
     use super::{Receiver, RecvError, SendError, Sender};
 
-    pub use super::super::waiting::Arm;
+    pub use super::super::wait::blocking::Arm;
 
     pub struct Recv<'a, T>(RecvCase<'a, T>);
 
@@ -336,14 +344,14 @@ pub mod internal {
 
     #[track_caller]
     pub fn wait(arms: &mut [Arm<'_>]) -> usize {
-        match block_on_arms(arms, Limit::Forever) {
+        match wait_arms(arms, Limit::Forever) {
             Ended::Case(i) => i,
             _ => panic!("select! would block on a thread that must not block: add a default arm or use Select::wait_async"),
         }
     }
 
     pub fn try_wait(arms: &mut [Arm<'_>]) -> Option<usize> {
-        match block_on_arms(arms, Limit::NoWait) {
+        match wait_arms(arms, Limit::NoWait) {
             Ended::Case(i) => Some(i),
             _ => None,
         }
@@ -351,7 +359,7 @@ pub mod internal {
 
     #[track_caller]
     pub fn wait_timeout(arms: &mut [Arm<'_>], timeout: Duration) -> Option<usize> {
-        match block_on_arms(arms, Limit::Until(crate::runtime::Instant::now() + timeout)) {
+        match wait_arms(arms, Limit::Until(crate::runtime::Instant::now() + timeout)) {
             Ended::Case(i) => Some(i),
             Ended::TimedOut => None,
             Ended::WouldBlock => panic!("select! would block on a thread that must not block: use default instead of a timeout, or Select::wait_async"),

@@ -30,7 +30,7 @@
 //!    the last receiver, dropped.
 //!
 //! # Not losing wake-ups
-//! As `waiters.rs` describes: the positions a waiting receiver reads are
+//! As `wait/waiters.rs` describes: the positions a waiting receiver reads are
 //! `head` and `tail`, and `close` is a `fetch_or` of the flag on `tail`.
 
 use std::marker::PhantomData;
@@ -42,8 +42,8 @@ use crossbeam_utils::CachePadded;
 use crate::loom::{AtomicPtr, AtomicUsize, Ordering, UnsafeCell};
 
 use super::array::Version;
-use super::hchan::TryRecv;
-use super::waiters::{backoff, contended, Waiters};
+use super::locked::TryRecv;
+use crate::chan::wait::waiters::{backoff, contended, Waiters};
 
 /// Positions per block, its gate included. Small under loom, so that models
 /// with a handful of values cross from one block to the next.

@@ -53,7 +53,7 @@ pub(crate) trait Case {
     fn unregister(&mut self, me: &Arc<Signal>, claimed: bool);
     /// After a peer claimed this case: moves the result out of the slot and
     /// returns `true`, or returns `false` if the peer only woke it because it
-    /// may be ready now (the lock-free flavour, `array.rs`): then it must be
+    /// may be ready now (the lock-free flavour, `flavors/array.rs`): then it must be
     /// tried again.
     fn collect(&mut self) -> bool;
     /// After a future was dropped although a peer completed this case: put a
@@ -179,17 +179,17 @@ fn unregister<C: CaseRef>(
 }
 
 /// Runs the wait loop on the calling thread.
-pub(crate) fn block_on(cases: &mut [&mut dyn Case], limit: Limit) -> Ended {
+pub(crate) fn wait(cases: &mut [&mut dyn Case], limit: Limit) -> Ended {
     run(cases, limit)
 }
 
-/// [`block_on`] for the arms of a `select!`.
-pub(crate) fn block_on_arms(arms: &mut [Arm<'_>], limit: Limit) -> Ended {
+/// [`wait`] for the arms of a `select!`.
+pub(crate) fn wait_arms(arms: &mut [Arm<'_>], limit: Limit) -> Ended {
     run(arms, limit)
 }
 
-/// How many times a plain `send` or `recv` on a lock-free engine (`array.rs`,
-/// `list.rs`) that found its channel full or empty gives up its CPU and
+/// How many times a plain `send` or `recv` on a lock-free engine (`flavors/array.rs`,
+/// `flavors/list.rs`) that found its channel full or empty gives up its CPU and
 /// tries again before it registers a waiter (step 3). Unregistered, it costs
 /// its peers nothing: they find no one to wake, where a registered waiter
 /// costs each of them a lock and a completion, and the waiter an allocation

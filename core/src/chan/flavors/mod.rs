@@ -3,7 +3,7 @@
 //! - **buffered, `ARRAY_MIN..=ARRAY_MAX`**: [`Array`], a ring of cells claimed
 //!   with a compare-and-swap, no lock on the way of a value;
 //! - **unbounded**: [`List`], a chain of blocks of slots claimed the same way;
-//! - **everything else**: [`Chan`], Go's `hchan` (one lock, a growable buffer
+//! - **everything else**: [`Locked`], Go's `hchan` (one lock, a growable buffer
 //!   and wait queues that hand values to blocked peers directly). A rendezvous
 //!   is nothing but such hand-offs; below `ARRAY_MIN` nearly every message
 //!   meets a blocked peer, and a direct hand-off costs one wake-up where the
@@ -14,14 +14,19 @@
 
 use crate::loom::{Arc, AtomicUsize, Ordering};
 
-use super::array::{Array, Version};
-use super::hchan::{Chan, TryRecv, TrySend};
-use super::list::List;
-use super::signal::Signal;
-use super::waiters::Waiters;
+mod array;
+mod list;
+mod locked;
+
+pub(crate) use array::{Array, Version};
+pub(crate) use list::List;
+pub(crate) use locked::{Locked, Slot, TryRecv, TrySend, Waiter};
+
+use super::wait::signal::Signal;
+use super::wait::waiters::Waiters;
 
 /// The smallest buffer that runs on the ring. Measured on 2 cores, ms per
-/// 20,000 messages, hand-off engine against ring: capacity 1 `spsc` 9–11
+/// 20,000 messages, locked engine against ring: capacity 1 `spsc` 9–11
 /// against 25–32 and `mpmc` 26–31 against 126–193; capacity 2 mixed (`spsc`
 /// 10.7 against 6.5–7.4, `mpmc` 16.6–17.7 against 20–31); capacity 4 `spsc`
 /// 4.4–4.8 against 2.2–2.5 and `mpmc` 15.7–19.9 against 8.4–8.9.
@@ -37,7 +42,7 @@ const ARRAY_MAX: usize = 1 << 16;
 // on the smaller variant.
 #[allow(clippy::large_enum_variant)]
 pub(crate) enum Channel<T> {
-    Locked(Chan<T>),
+    Locked(Locked<T>),
     Array(Array<T>),
     List(List<T>),
 }
@@ -54,7 +59,7 @@ impl<T> Channel<T> {
         if (ARRAY_MIN..=ARRAY_MAX).contains(&cap) {
             Channel::Array(Array::new(cap))
         } else {
-            Channel::Locked(Chan::new(cap))
+            Channel::Locked(Locked::new(cap))
         }
     }
 
@@ -174,7 +179,7 @@ impl<T> Channel<T> {
     }
 
     /// A value that changes whenever a case on this channel may have become
-    /// ready (see `waiting::run`).
+    /// ready (see `wait::blocking`).
     pub(crate) fn version(&self) -> Version {
         match self {
             Channel::Locked(c) => (c.version(), 0),

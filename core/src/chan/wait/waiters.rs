@@ -1,4 +1,4 @@
-//! What the lock-free engines (`array.rs`, `list.rs`) share: the list of
+//! What the lock-free engines (`flavors/array.rs`, `flavors/list.rs`) share: the list of
 //! blocked operations on one side of a channel, and how a thread waits for a
 //! peer that is half-way through a cell.
 //!
@@ -148,7 +148,7 @@ impl Waiters {
             claimed
         };
         // Woken after the lock is released. It was taken off the list above,
-        // so it does not take this lock to unregister (`waiting.rs`, step 4).
+        // so it does not take this lock to unregister (`blocking.rs`, step 4).
         if let Some(s) = claimed {
             s.complete();
         }

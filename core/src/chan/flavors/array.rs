@@ -25,7 +25,7 @@
 //!    position it was written at and the head has not yet passed it.
 //!
 //! # Not losing wake-ups
-//! As `waiters.rs` describes: the positions a waiter reads to check readiness
+//! As `wait/waiters.rs` describes: the positions a waiter reads to check readiness
 //! are `head` and `tail`, and `close` is a `fetch_or` of the mark on `tail`.
 
 use std::mem::MaybeUninit;
@@ -34,8 +34,8 @@ use crossbeam_utils::CachePadded;
 
 use crate::loom::{AtomicUsize, Ordering, UnsafeCell};
 
-use super::hchan::{TryRecv, TrySend};
-use super::waiters::{backoff, contended, Waiters};
+use super::locked::{TryRecv, TrySend};
+use crate::chan::wait::waiters::{backoff, contended, Waiters};
 
 /// A snapshot of a channel's positions: equal snapshots at two reads mean no
 /// value went in or out and the channel did not close in between.

@@ -1,4 +1,4 @@
-//! The channel engine: one lock around a ring buffer and two wait queues.
+//! The locked engine: one lock around a ring buffer and two wait queues.
 //!
 //! This follows Go's `runtime/chan.go` (`hchan`): a buffer of at most `cap`
 //! values, a queue of blocked receivers and one of blocked senders, and the rule
@@ -10,7 +10,7 @@
 //!
 //! Waiters are [`Signal`]s shared by all cases of one blocked operation, so a
 //! `select` can wait on several channels and be completed by exactly one of them
-//! (see `signal.rs`). An operation only ever *performs* a transfer while it is not
+//! (see `wait/signal.rs`). An operation only ever *performs* a transfer while it is not
 //! registered anywhere (crossbeam-channel's discipline): a select that finds a case
 //! ready while registering aborts its own signal and starts over, so it can never
 //! be completed twice.
@@ -33,7 +33,7 @@
 //!
 //! # Deadlock safety
 //! Each call takes exactly one channel lock, then possibly a slot lock. A
-//! signal's lock is taken after the channel lock is released (`signal.rs`
+//! signal's lock is taken after the channel lock is released (`wait/signal.rs`
 //! gives the order). No call holds two channel locks.
 
 use std::collections::VecDeque;
@@ -55,7 +55,7 @@ fn lock_state<T>(m: &StateMutex<T>) -> StateGuard<'_, T> {
 #[cfg(any(loom, target_arch = "wasm32"))]
 use lock as lock_state;
 
-use super::signal::Signal;
+use crate::chan::wait::signal::Signal;
 
 /// Where a blocked operation's value sits while it waits: the value to send, or
 /// the place a peer drops the received value into.
@@ -77,7 +77,7 @@ pub(crate) struct State<T> {
     /// Counts the changes that can make a send or a receive ready (a value
     /// in or out, a waiter queued, close): unchanged between two reads means
     /// no case on this channel became ready in between (see
-    /// `waiting::block_on`).
+    /// `wait::blocking::wait`).
     pub(crate) version: u64,
     /// Waiters claimed and served under this lock, woken once it is released.
     wake: Wakes,
@@ -142,9 +142,9 @@ impl<T> Drop for Guard<'_, T> {
     }
 }
 
-pub(crate) struct Chan<T> {
+pub(crate) struct Locked<T> {
     state: StateMutex<State<T>>,
-    /// Capacity (unbounded channels run on `list.rs`).
+    /// Capacity (unbounded channels run on `flavors/list.rs`).
     pub(crate) cap: usize,
 }
 
@@ -174,9 +174,9 @@ impl<T> State<T> {
     }
 }
 
-impl<T> Chan<T> {
+impl<T> Locked<T> {
     pub(crate) fn new(cap: usize) -> Self {
-        Chan {
+        Locked {
             state: StateMutex::new(State {
                 buf: VecDeque::with_capacity(cap.min(1024)),
                 closed: false,

@@ -14,7 +14,7 @@
 //! 2. Only the party that moved `state` out of `WAITING` to a case calls
 //!    [`Signal::complete`], once, after the slot transfer, which it did under
 //!    the lock of the channel whose queue held the entry (the completion itself
-//!    waits until that lock is released: `hchan.rs`).
+//!    waits until that lock is released: `flavors/locked.rs`).
 //! 3. The owner reads the slot only after it observed `done`.
 //!
 //! # Memory ordering
