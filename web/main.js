@@ -330,7 +330,7 @@ async function start() {
     rec.end();
     await sc.finish?.(run.ctx);
   })()
-    // A cancelled run's pending calls reject with the cancel's reason.
+    // A canceled run's pending calls reject with the cancel's reason.
     .catch((e) => {
       if (!(ctl.signal.aborted && e === ctl.signal.reason)) showError(`${e.name}: ${e.message}`);
     })

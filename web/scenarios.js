@@ -104,7 +104,7 @@ async function producer({ pool, signal, rec }, count, rate, job) {
     try {
       await pool.submit(kind, input, { signal });
     } catch (e) {
-      // Cancelled while it waited for room: the job was never queued.
+      // Canceled while it waited for room: the job was never queued.
       if (signal.aborted) break;
       throw e;
     }

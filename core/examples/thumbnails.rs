@@ -23,9 +23,9 @@
 //!   the summary can name what failed and why.
 //! - **Cancellation.** The first Ctrl-C calls [`Pool::abort`]: intake stops (the
 //!   submitter's next `submit` fails), queued jobs end [`Failure::Canceled`]
-//!   without running, and running jobs see their [`Context`] cancelled. The
+//!   without running, and running jobs see their [`Context`] canceled. The
 //!   handler checks [`Context::is_done`] after the slow decode and before
-//!   writing, so a cancelled job leaves no file behind, and a job already
+//!   writing, so a canceled job leaves no file behind, and a job already
 //!   writing finishes and counts as done. A second Ctrl-C exits at once.
 //!
 //! The exit status is 0 when every image was resized, 1 when some failed, and
@@ -136,7 +136,7 @@ fn run(args: Args) -> Result<ExitCode, Box<dyn Error>> {
     };
 
     // The handler runs on the workers: decode, shrink, write. It gets the job
-    // by reference and the job's context, cancelled by `abort`.
+    // by reference and the job's context, canceled by `abort`.
     let handler_out = out_dir.clone();
     let pool = Pool::builder()
         .workers(args.workers)
@@ -312,7 +312,7 @@ impl Tally {
 
 /// Writes a thumbnail of `path` into `out_dir`, no side longer than
 /// `max_side`, keeping the aspect ratio and the format; returns its size in
-/// bytes. Stops before writing once `ctx` is cancelled.
+/// bytes. Stops before writing once `ctx` is canceled.
 fn thumbnail(path: &Path, out_dir: &Path, max_side: u32, ctx: &Context) -> Result<u64, String> {
     let img = image::open(path).map_err(|e| e.to_string())?;
     if ctx.is_done() {

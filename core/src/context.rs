@@ -1,18 +1,18 @@
 //! Go's `context`: a cancellation signal with an optional deadline that flows
 //! from parents to children and into every blocking call.
 //!
-//! A context's [`done`](Context::done) channel is closed when it is cancelled, so
+//! A context's [`done`](Context::done) channel is closed when it is canceled, so
 //! it can sit in a [`select!`](crate::select) next to other operations, exactly as
 //! `<-ctx.Done()` does in Go.
 //!
 //! # Invariants
 //! 1. `err` is set at most once; `done` closes in the same critical section.
 //! 2. A child is registered with its parent under the parent's lock, and only if
-//!    the parent is not cancelled yet; otherwise it starts cancelled with the
-//!    parent's error. So no child outlives its parent's cancellation uncancelled.
+//!    the parent is not canceled yet; otherwise it starts canceled with the
+//!    parent's error. So no child outlives its parent's cancellation uncanceled.
 //!
 //! # Deadlock safety
-//! Cancelling takes a context's lock, detaches its children, releases the lock,
+//! Canceling takes a context's lock, detaches its children, releases the lock,
 //! then cancels the children: no two context locks are ever held at once.
 
 use std::fmt;
@@ -53,7 +53,7 @@ struct State {
 struct Inner {
     done: Receiver<()>,
     deadline: Option<Instant>,
-    /// `false` for `background()`: it can never be cancelled, so its children
+    /// `false` for `background()`: it can never be canceled, so its children
     /// need not register with it (and creating them takes no shared lock).
     cancellable: bool,
     /// Set once `state.err` is: lets `err` and `is_done` answer "live", the
@@ -74,7 +74,7 @@ struct Inner {
 /// let (ctx, cancel) = Context::with_cancel(&Context::background());
 /// let (_tx, rx) = chan::bounded::<u32>(0);
 /// std::thread::spawn(move || cancel.cancel());
-/// assert!(rx.recv_ctx(&ctx).is_err()); // returns when cancelled
+/// assert!(rx.recv_ctx(&ctx).is_err()); // returns when canceled
 /// assert_eq!(ctx.err(), Some(ContextError::Canceled));
 /// ```
 #[derive(Clone)]
@@ -129,7 +129,7 @@ fn cancel(inner: &Arc<Inner>, err: ContextError) {
 }
 
 impl Context {
-    /// The root context: never cancelled, no deadline.
+    /// The root context: never canceled, no deadline.
     pub fn background() -> Context {
         Context {
             inner: Arc::new(Inner {
@@ -192,12 +192,12 @@ impl Context {
         )
     }
 
-    /// A child that is cancelled by its [`CancelFunc`] or with its parent.
+    /// A child that is canceled by its [`CancelFunc`] or with its parent.
     pub fn with_cancel(parent: &Context) -> (Context, CancelFunc) {
         Context::child(parent, None)
     }
 
-    /// A child that is also cancelled, with [`ContextError::DeadlineExceeded`], at
+    /// A child that is also canceled, with [`ContextError::DeadlineExceeded`], at
     /// `deadline` (or at its parent's deadline, if that is earlier).
     pub fn with_deadline(parent: &Context, deadline: Instant) -> (Context, CancelFunc) {
         let (ctx, cancel_fn) = Context::child(parent, Some(deadline));
@@ -226,12 +226,12 @@ impl Context {
         (ctx, cancel_fn)
     }
 
-    /// A child cancelled `timeout` from now; see [`with_deadline`](Self::with_deadline).
+    /// A child canceled `timeout` from now; see [`with_deadline`](Self::with_deadline).
     pub fn with_timeout(parent: &Context, timeout: Duration) -> (Context, CancelFunc) {
         Context::with_deadline(parent, Instant::now() + timeout)
     }
 
-    /// A channel that is closed when the context is cancelled; use it in `select!`.
+    /// A channel that is closed when the context is canceled; use it in `select!`.
     pub fn done(&self) -> &Receiver<()> {
         &self.inner.done
     }
@@ -244,7 +244,7 @@ impl Context {
         lock(&self.inner.state).err
     }
 
-    /// Whether the context has been cancelled or passed its deadline.
+    /// Whether the context has been canceled or passed its deadline.
     pub fn is_done(&self) -> bool {
         self.err().is_some()
     }
@@ -277,7 +277,7 @@ impl Context {
     }
 
     /// Waits asynchronously until the context is done; resolves to why.
-    pub async fn cancelled(&self) -> ContextError {
+    pub async fn canceled(&self) -> ContextError {
         let _ = self.inner.done.recv_async().await;
         self.err().unwrap_or(ContextError::Canceled)
     }

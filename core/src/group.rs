@@ -3,7 +3,7 @@
 //!
 //! A [`WaitGroup`] counts the tasks; a bounded channel of capacity `limit` is
 //! the semaphore (Go's own idiom: `sem <- struct{}{}` to enter); the group's
-//! [`Context`] is cancelled by the first failure (or panic) and once `wait`
+//! [`Context`] is canceled by the first failure (or panic) and once `wait`
 //! returns, as in Go. A panicking task is caught, cancels the group, and the
 //! panic is resumed in `wait` (as in sourcegraph/conc), so it is never lost.
 //!
@@ -41,7 +41,7 @@ struct Inner<E> {
 ///         if i == 2 {
 ///             return Err(format!("task {i} failed"));
 ///         }
-///         // Siblings see the group's context cancelled by the failure.
+///         // Siblings see the group's context canceled by the failure.
 ///         let _ = ctx.done().recv_timeout(std::time::Duration::from_millis(50));
 ///         Ok(())
 ///     });
@@ -64,7 +64,7 @@ impl<E: Send + 'static> Group<E> {
         Self::with_context(&Context::background())
     }
 
-    /// A group whose context is a child of `parent` (cancelling `parent` cancels
+    /// A group whose context is a child of `parent` (canceling `parent` cancels
     /// the group's tasks' context too).
     pub fn with_context(parent: &Context) -> Self {
         let (ctx, cancel) = Context::with_cancel(parent);
@@ -98,7 +98,7 @@ impl<E: Send + 'static> Group<E> {
         self
     }
 
-    /// The group's context: cancelled by the first error, or when `wait` returns.
+    /// The group's context: canceled by the first error, or when `wait` returns.
     pub fn context(&self) -> &Context {
         &self.inner.ctx
     }

@@ -14,7 +14,7 @@
 //!
 //! # Map of the crate
 //! - [`chan`]: channels (bounded, rendezvous, unbounded), [`select!`], timers.
-//! - [`WaitGroup`], [`Context`]: waiting for tasks, cancelling them.
+//! - [`WaitGroup`], [`Context`]: waiting for tasks, canceling them.
 //! - [`Pool`]: a bounded worker pool that reports one [`Outcome`] per job, with
 //!   retries ([`Retry`]), rate limits ([`RateLimit`]), timeouts and metrics.
 //! - [`Group`], [`ResultGroup`]: Go's errgroup.

@@ -3,7 +3,7 @@
 //!
 //! One helper thread keeps an ordered map of deadlines and sleeps on a
 //! condition variable until the earliest (Go's runtime keeps per-P heaps for
-//! the same job). Timers can be cancelled (a job that finishes before its
+//! the same job). Timers can be canceled (a job that finishes before its
 //! timeout drops its timer at once), so the map is ordered by
 //! `(deadline, sequence)` and removal is `O(log n)`.
 //!
@@ -14,7 +14,7 @@
 //! very job it should time out.
 //!
 //! # Invariants
-//! Each scheduled callback runs at most once (exactly once unless cancelled),
+//! Each scheduled callback runs at most once (exactly once unless canceled),
 //! on the timer thread, outside the service's lock, at or after its deadline.
 
 use std::collections::BTreeMap;

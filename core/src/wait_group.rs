@@ -54,7 +54,7 @@ pub struct WaitGroup {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum WaitError {
-    /// The context was cancelled or passed its deadline.
+    /// The context was canceled or passed its deadline.
     Canceled(ContextError),
     /// It would have to wait, and this thread must not block.
     WouldBlockOnMainThread,

@@ -1075,7 +1075,7 @@ fn test_child_finishes_first() {
     assert_eq!(
         parent.err(),
         None,
-        "cancelling a child leaves the parent alone"
+        "canceling a child leaves the parent alone"
     );
 }
 

@@ -56,7 +56,7 @@ fn wait_cancels_the_context_even_without_errors() {
     g.wait().unwrap();
     assert!(
         g.context().is_done(),
-        "as Go's errgroup: the context is cancelled once Wait returns"
+        "as Go's errgroup: the context is canceled once Wait returns"
     );
 }
 
@@ -106,10 +106,10 @@ fn the_parent_context_cancels_the_group() {
     let g: Group<&str> = Group::with_context(&parent);
     g.go(|ctx| {
         let _ = ctx.done().recv();
-        Err("cancelled by the parent")
+        Err("canceled by the parent")
     });
     cancel.cancel();
-    assert_eq!(g.wait(), Err("cancelled by the parent"));
+    assert_eq!(g.wait(), Err("canceled by the parent"));
 }
 
 #[test]

@@ -93,7 +93,7 @@ fn group_first_error_cancels_the_sibling() {
         let g: Group<&str> = Group::new();
         g.go(|_| Err("boom"));
         g.go(|ctx| {
-            // Either the error already cancelled the group, or it will.
+            // Either the error already canceled the group, or it will.
             let _ = ctx.done().recv();
             Ok(())
         });

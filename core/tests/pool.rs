@@ -278,7 +278,7 @@ fn cancel_by_id_queued_and_running() {
     assert!(!pool.cancel(queued), "a queued job is marked, not running");
     assert!(
         pool.cancel(running),
-        "a running job is cancelled through its context"
+        "a running job is canceled through its context"
     );
     assert!(!pool.cancel(999), "unknown ids are ignored");
     pool.close();
@@ -419,9 +419,9 @@ fn shutdown_cancels_what_is_left_with_outcomes() {
         .workers(1)
         .queue(20)
         .build(|_: &u32, ctx: &Context| {
-            // Never done before it is cancelled: the queue cannot drain.
+            // Never done before it is canceled: the queue cannot drain.
             let _ = ctx.done().recv();
-            Err::<u32, _>("cancelled".to_string())
+            Err::<u32, _>("canceled".to_string())
         })
         .unwrap();
     for n in 0..10 {
@@ -930,7 +930,7 @@ fn dropping_the_pool_is_graceful_and_does_not_block() {
 }
 
 #[test]
-fn a_cancelled_job_does_not_leave_its_context_to_the_next() {
+fn a_canceled_job_does_not_leave_its_context_to_the_next() {
     let (open, gate) = chan::bounded::<()>(0);
     let gate = Arc::new(Mutex::new(Some(gate)));
     let pool = Pool::builder()
@@ -1103,7 +1103,7 @@ fn async_handlers_retry_with_backoff() {
 }
 
 #[test]
-fn rate_limit_wait_blocks_until_a_token_and_gives_it_back_when_cancelled() {
+fn rate_limit_wait_blocks_until_a_token_and_gives_it_back_when_canceled() {
     // 200 ms between tokens: far more than any scheduling delay below.
     let limit = RateLimit::per_second(5.0).burst(1);
     let bg = Context::background();
@@ -1113,7 +1113,7 @@ fn rate_limit_wait_blocks_until_a_token_and_gives_it_back_when_cancelled() {
     let t1 = Instant::now();
     assert!(t1 - t0 >= Duration::from_millis(150));
 
-    // Cancelled while waiting: the reserved token goes back.
+    // Canceled while waiting: the reserved token goes back.
     let (ctx, cancel) = Context::with_cancel(&bg);
     let canceller = thread::spawn(move || {
         thread::sleep(Duration::from_millis(5));
@@ -1127,11 +1127,11 @@ fn rate_limit_wait_blocks_until_a_token_and_gives_it_back_when_cancelled() {
     );
     canceller.join().unwrap();
     // Given back, that token is due about 200 ms after t1; kept by the
-    // cancelled wait, the next one would not come before 400 ms.
+    // canceled wait, the next one would not come before 400 ms.
     thread::sleep((t1 + Duration::from_millis(300)).saturating_duration_since(Instant::now()));
     assert!(
         limit.try_acquire(),
-        "the token of the cancelled wait was given back"
+        "the token of the canceled wait was given back"
     );
 
     // A thread that must not block gets an error instead of a wait.

@@ -94,10 +94,10 @@ fn a_million_jobs_each_get_exactly_one_outcome() {
         }
         let targeted = submitter.join().unwrap();
         // How many cancels land depends on how deep the queue is when they
-        // are made (scheduling); which jobs end cancelled does not.
+        // are made (scheduling); which jobs end canceled does not.
         assert!(
             canceled_ids.iter().all(|id| targeted.contains(id)),
-            "only the jobs cancelled by id end Canceled"
+            "only the jobs canceled by id end Canceled"
         );
         assert!(seen[1..].iter().all(|&s| s), "every job got an outcome");
         let m = pool.metrics();

@@ -686,7 +686,7 @@ test('a job whose signal aborts while it waits for room rejects at once with the
   assert.equal(r.outcome, 'rejected: changed my mind');
   assert.equal(r.seen.includes('late'), false, 'it never ran');
   // The pool may already have been taking it when the signal aborted; then
-  // it ends there cancelled, before it starts.
+  // it ends there canceled, before it starts.
   assert.equal(r.s.succeeded + r.s.canceled, r.s.submitted);
   assert.equal(r.s.succeeded, 2);
 });

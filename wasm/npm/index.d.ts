@@ -207,7 +207,7 @@ export interface PoolOptions {
    * An ES module whose function exports are job handlers: a URL (absolute, or
    * relative to the page) or the module's source text. Every worker imports it;
    * a job whose kind names an export runs `handler(input, { signal })` there,
-   * sync or async. `signal` aborts when the job times out or is cancelled.
+   * sync or async. `signal` aborts when the job times out or is canceled.
    */
   handlers?: string | URL | undefined;
   /**
@@ -220,7 +220,7 @@ export interface PoolOptions {
 }
 
 export interface JobOptions {
-  /** Cancels the job: a queued one never runs, a running one has its context cancelled. */
+  /** Cancels the job: a queued one never runs, a running one has its context canceled. */
   signal?: AbortSignal | undefined;
   /** Run-time limit of this job, in ms. */
   timeoutMs?: number | undefined;
@@ -523,7 +523,7 @@ export class TimeoutError extends Error {
 }
 
 /**
- * A job was cancelled by the pool (closed by terminate(), or a group's
+ * A job was canceled by the pool (closed by terminate(), or a group's
  * failure). A job whose own AbortSignal aborted rejects with the signal's
  * reason instead, as fetch does.
  */

@@ -332,13 +332,13 @@ pub enum Refusal {
 }
 
 /// A cancel switch for one job: the job runs under its context, so
-/// cancelling it ends the job before it starts even while its submission is
+/// canceling it ends the job before it starts even while its submission is
 /// still on its way into the queue (where `Pool::cancel` by id cannot reach
 /// it yet). `js/api/pool.js` gives one to a job that waits for room and has
 /// an AbortSignal.
 #[wasm_bindgen]
 pub struct JobCancel {
-    // A panic in a binding call cannot leave a context half-cancelled: its
+    // A panic in a binding call cannot leave a context half-canceled: its
     // state changes under its lock.
     ctx: AssertUnwindSafe<Context>,
     cancel: AssertUnwindSafe<CancelFunc>,
@@ -346,7 +346,7 @@ pub struct JobCancel {
 
 #[wasm_bindgen]
 impl JobCancel {
-    /// A switch not yet cancelled.
+    /// A switch not yet canceled.
     #[wasm_bindgen(constructor)]
     #[allow(clippy::new_without_default)]
     pub fn new() -> JobCancel {
@@ -691,7 +691,7 @@ impl PoolHandle {
         })))
     }
 
-    /// Cancels job `id` (queued: it never runs; running: its context is cancelled).
+    /// Cancels job `id` (queued: it never runs; running: its context is canceled).
     pub fn cancel(&self, id: f64) -> bool {
         self.inner.cancel(id as u64)
     }
@@ -792,7 +792,7 @@ impl PoolHandle {
     }
 
     /// Cancels everything now: queued jobs end canceled, running ones see
-    /// their context cancelled.
+    /// their context canceled.
     pub fn abort(&self) {
         self.inner.abort();
     }

@@ -119,7 +119,7 @@ pub const KINDS: [&str; 10] = [
 /// Runs `job` on the current thread.
 ///
 /// # Errors
-/// A message naming the problem: an unknown kind, a bad input, a cancelled
+/// A message naming the problem: an unknown kind, a bad input, a canceled
 /// context, or the `fail` kind's own message.
 ///
 /// # Panics

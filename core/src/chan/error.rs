@@ -33,7 +33,7 @@ pub enum SendTimeoutError<T> {
     Closed(T),
     /// The send would have to wait, and this thread must not block.
     WouldBlockOnMainThread(T),
-    /// The `Context` given to the call was cancelled or passed its deadline.
+    /// The `Context` given to the call was canceled or passed its deadline.
     Canceled(T),
 }
 
@@ -67,7 +67,7 @@ pub enum RecvTimeoutError {
     Closed,
     /// The receive would have to wait, and this thread must not block.
     WouldBlockOnMainThread,
-    /// The `Context` given to the call was cancelled or passed its deadline.
+    /// The `Context` given to the call was canceled or passed its deadline.
     Canceled,
 }
 

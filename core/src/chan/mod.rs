@@ -198,7 +198,7 @@ impl<T> Sender<T> {
         }
     }
 
-    /// Sends `v`, waiting until there is room or `ctx` is cancelled.
+    /// Sends `v`, waiting until there is room or `ctx` is canceled.
     ///
     /// # Errors
     /// [`SendTimeoutError::Canceled`], `Closed` or `WouldBlockOnMainThread`, each with `v`.
@@ -328,7 +328,7 @@ impl<T> Receiver<T> {
         }
     }
 
-    /// Receives a value, waiting until one comes or `ctx` is cancelled.
+    /// Receives a value, waiting until one comes or `ctx` is canceled.
     ///
     /// # Errors
     /// [`RecvTimeoutError::Canceled`], `Closed` or `WouldBlockOnMainThread`.

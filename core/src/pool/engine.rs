@@ -15,14 +15,14 @@
 //!    the worker that ran the job, in its record, or else in the shared
 //!    counters.
 //! 3. A running job's [`CancelFunc`] is published in its worker's slot before
-//!    the worker re-checks the cancelled set, and `Pool::cancel` records the id
+//!    the worker re-checks the canceled set, and `Pool::cancel` records the id
 //!    before looking at the slots: one of the two always sees the other.
 //!
 //! # Deadlock safety
 //! Locks are never nested, except:
-//! - slot → context (cancelling a job's context while holding its slot), and
+//! - slot → context (canceling a job's context while holding its slot), and
 //!   contexts never take slot locks;
-//! - slots → retired and slots → slot → retired (a snapshot and a worker's
+//! - slots → exited and slots → slot → exited (a snapshot and a worker's
 //!   exit): both hold the slots lock first, so they never meet half-way.
 
 use std::collections::HashSet;
@@ -94,7 +94,7 @@ struct Run<'a, J, O, E> {
     ctx: Context,
     cancel: CancelFunc,
     /// The context was made for this job alone (its own deadline or parent),
-    /// so it is cancelled at the end rather than kept for the next job.
+    /// so it is canceled at the end rather than kept for the next job.
     fresh: bool,
     #[cfg(feature = "tracing")]
     span: tracing::span::EnteredSpan,
@@ -208,17 +208,18 @@ pub(crate) struct Shared<J, O, E> {
     pub(crate) on_panic: Option<PanicHook>,
     pub(crate) aborted: AtomicBool,
     pub(crate) closed: AtomicBool,
-    /// Ids cancelled by `Pool::cancel` that have not been delivered yet.
-    pub(crate) cancelled: Mutex<HashSet<JobId>>,
-    pub(crate) any_cancelled: AtomicUsize,
+    /// Ids canceled by `Pool::cancel` that have not been delivered yet.
+    pub(crate) canceled: Mutex<HashSet<JobId>>,
+    /// How many ids `canceled` holds: read without its lock on every job.
+    pub(crate) canceled_count: AtomicUsize,
     pub(crate) slots: Mutex<Vec<Arc<Slot<J, O, E>>>>,
     /// What the workers that have exited measured.
-    pub(crate) retired: Mutex<Record>,
+    pub(crate) exited: Mutex<Record>,
     /// The width of a window of the saturation series.
     pub(crate) window: Duration,
     pub(crate) live: AtomicUsize,
     /// Workers asked to retire by `Pool::resize` and not retired yet.
-    pub(crate) retire: AtomicUsize,
+    pub(crate) retirements_due: AtomicUsize,
     /// One count per running worker, for `Pool::join` and `shutdown`.
     pub(crate) running: WaitGroup,
     pub(crate) started: Stamp,
@@ -441,7 +442,7 @@ impl<J, O, E> Shared<J, O, E> {
                 cancel.cancel(); // releases the job's timer
             }
             state.record.alive_for(slot.born, now);
-            lock(&self.retired).merge(&state.record);
+            lock(&self.exited).merge(&state.record);
             // The dead thread holds the slot for ever: keep it small.
             state.record.shrink();
             spare
@@ -475,10 +476,10 @@ impl<J, O, E> Shared<J, O, E> {
             // A job that ran was counted in its worker's record.
             self.counters.ended(ended(&outcome.result));
         }
-        if self.any_cancelled.load(Ordering::Acquire) > 0 {
-            let mut set = lock(&self.cancelled);
+        if self.canceled_count.load(Ordering::Acquire) > 0 {
+            let mut set = lock(&self.canceled);
             if set.remove(&outcome.id) {
-                self.any_cancelled.fetch_sub(1, Ordering::AcqRel);
+                self.canceled_count.fetch_sub(1, Ordering::AcqRel);
             }
         }
         // Neither send can wait: a handle holds one slot for its one outcome,
@@ -489,8 +490,8 @@ impl<J, O, E> Shared<J, O, E> {
         }
     }
 
-    pub(crate) fn is_cancelled(&self, id: JobId) -> bool {
-        self.any_cancelled.load(Ordering::Acquire) > 0 && lock(&self.cancelled).contains(&id)
+    pub(crate) fn is_canceled(&self, id: JobId) -> bool {
+        self.canceled_count.load(Ordering::Acquire) > 0 && lock(&self.canceled).contains(&id)
     }
 
     fn pool_done(&self) -> bool {
@@ -603,7 +604,7 @@ impl<J, O, E> Shared<J, O, E> {
         if self.pool_done() {
             return never(task, Failure::Canceled(CancelReason::Pool));
         }
-        if self.is_cancelled(task.id) {
+        if self.is_canceled(task.id) {
             return never(task, Failure::Canceled(CancelReason::Job));
         }
         if let Some(err) = task.ctx().and_then(Context::err) {
@@ -648,7 +649,7 @@ impl<J, O, E> Shared<J, O, E> {
                 state.spare = spare;
             }
         }
-        if self.is_cancelled(task.id) || self.pool_done() {
+        if self.is_canceled(task.id) || self.pool_done() {
             cancel.cancel(); // a cancel(id) or abort that raced the start
         }
         #[cfg(feature = "tracing")]
@@ -798,7 +799,7 @@ impl<J, O, E> Shared<J, O, E> {
 
     /// Calls the handler once, containing panics. An async handler's future is
     /// raced against the job's context: if the context ends first, the future
-    /// is dropped (cancelled at its current await point).
+    /// is dropped (canceled at its current await point).
     async fn call(&self, job: &J, ctx: &Context) -> Call<O, E> {
         match &self.handler {
             Handler::Blocking(h) => call_blocking(h, job, ctx),
@@ -830,7 +831,7 @@ impl<J, O, E> Shared<J, O, E> {
     pub(crate) fn worker_exit(&self, slot: &Arc<Slot<J, O, E>>) {
         {
             // Under the slots lock, as a snapshot reads them: the worker's
-            // record moves to `retired` unseen, never counted twice or missed.
+            // record moves to `exited` unseen, never counted twice or missed.
             let now = self.uptime();
             let mut slots = lock(&self.slots);
             if slot.lost.load(Ordering::Acquire) {
@@ -839,7 +840,7 @@ impl<J, O, E> Shared<J, O, E> {
             slots.retain(|s| !Arc::ptr_eq(s, slot));
             let mut state = lock(&slot.state);
             state.record.alive_for(slot.born, now);
-            lock(&self.retired).merge(&state.record);
+            lock(&self.exited).merge(&state.record);
         }
         self.left();
     }
@@ -856,7 +857,7 @@ impl<J, O, E> Shared<J, O, E> {
 
     /// Takes one pending retirement, if any.
     pub(crate) fn take_retirement(&self) -> bool {
-        self.retire
+        self.retirements_due
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| n.checked_sub(1))
             .is_ok()
     }
@@ -900,7 +901,7 @@ impl<J, O, E> Shared<J, O, E> {
         let now = {
             let slots = lock(&self.slots);
             let now = self.uptime();
-            all.merge(&lock(&self.retired));
+            all.merge(&lock(&self.exited));
             for slot in slots.iter() {
                 let state = lock(&slot.state);
                 all.merge(&state.record);

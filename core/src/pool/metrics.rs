@@ -8,7 +8,7 @@
 //! recording is uncontended and no counter is shared between workers; a
 //! snapshot merges all records and adds the time of jobs still running. The
 //! [`Counters`] shared by the whole pool count what no worker ran (submissions,
-//! jobs cancelled in the queue) and the rare events (retries, rate-limit
+//! jobs canceled in the queue) and the rare events (retries, rate-limit
 //! waits).
 //!
 //! Both exporters, [`Metrics::to_prometheus`] and (feature `prometheus`)
@@ -193,7 +193,7 @@ impl Record {
 
     /// Frees the histograms' storage (they become empty ones of the
     /// smallest size): for the slot of a lost worker, which its dead thread
-    /// keeps for ever after its figures moved to the pool's retired record.
+    /// keeps for ever after its figures moved to the pool's `exited` record.
     pub(crate) fn shrink(&mut self) {
         let h = || Histogram::new(1).expect("valid histogram precision");
         self.wait = h();
@@ -344,7 +344,7 @@ pub struct Metrics {
     pub succeeded: u64,
     /// Jobs whose handler returned an error (after retries).
     pub failed: u64,
-    /// Jobs cancelled before or while running.
+    /// Jobs canceled before or while running.
     pub canceled: u64,
     /// Jobs that ran out of time, queued or running.
     pub timed_out: u64,

@@ -31,7 +31,7 @@
 //!   channel closes after the last outcome.
 //! - [`shutdown`](Pool::shutdown): close, wait up to a deadline for the queue to
 //!   drain, then cancel what is left (queued jobs get `Canceled` outcomes,
-//!   running ones see their context cancelled).
+//!   running ones see their context canceled).
 //! - [`abort`](Pool::abort): cancel everything now.
 //! - Dropping the pool closes it and returns at once; queued jobs still run.
 //!
@@ -402,13 +402,13 @@ impl<E> Builder<E> {
             on_panic: self.on_panic,
             aborted: AtomicBool::new(false),
             closed: AtomicBool::new(false),
-            cancelled: Mutex::new(HashSet::new()),
-            any_cancelled: AtomicUsize::new(0),
+            canceled: Mutex::new(HashSet::new()),
+            canceled_count: AtomicUsize::new(0),
             slots: Mutex::new(Vec::new()),
-            retired: Mutex::new(Record::new(self.saturation_window)),
+            exited: Mutex::new(Record::new(self.saturation_window)),
             window: self.saturation_window,
             live: AtomicUsize::new(0),
-            retire: AtomicUsize::new(0),
+            retirements_due: AtomicUsize::new(0),
             running: WaitGroup::new(),
             started: Stamp::now(),
             keep,
@@ -455,7 +455,7 @@ pub struct ShutdownReport {
     pub drained: bool,
     /// Jobs that ended `Canceled` because the deadline passed.
     pub canceled: u64,
-    /// Workers still running a job that ignores its cancelled context.
+    /// Workers still running a job that ignores its canceled context.
     pub workers_left: usize,
 }
 
@@ -587,7 +587,7 @@ where
         let lost = self.shared.lose(index, loss);
         if lost.is_err() {
             if started.is_ok() {
-                self.shared.retire.fetch_add(1, Ordering::AcqRel);
+                self.shared.retirements_due.fetch_add(1, Ordering::AcqRel);
                 let _ = self.control.try_send(()); // one worker too many now
             }
             return Err(LoseError::NoWorker(index));
@@ -747,14 +747,14 @@ where
     }
 
     /// Cancels job `id`: if it is queued, it ends `Canceled` without running; if
-    /// it is running, its context is cancelled (the handler should notice).
-    /// Returns whether a running job was cancelled now.
+    /// it is running, its context is canceled (the handler should notice).
+    /// Returns whether a running job was canceled now.
     pub fn cancel(&self, id: JobId) -> bool {
         if id == 0 || id >= self.next_id.load(Ordering::Relaxed) {
             return false;
         }
-        if lock(&self.shared.cancelled).insert(id) {
-            self.shared.any_cancelled.fetch_add(1, Ordering::AcqRel);
+        if lock(&self.shared.canceled).insert(id) {
+            self.shared.canceled_count.fetch_add(1, Ordering::AcqRel);
         }
         self.shared.cancel_running(|running| running == id) > 0
     }
@@ -772,7 +772,7 @@ where
     }
 
     /// Cancels everything now: intake stops, queued jobs end `Canceled` without
-    /// running, running jobs see their context cancelled.
+    /// running, running jobs see their context canceled.
     pub fn abort(&self) {
         self.shared.aborted.store(true, Ordering::Release);
         self.close();
@@ -829,7 +829,9 @@ where
             self.grow(n - current)?;
         } else {
             let mut target = lock(&self.target);
-            self.shared.retire.fetch_add(current - n, Ordering::AcqRel);
+            self.shared
+                .retirements_due
+                .fetch_add(current - n, Ordering::AcqRel);
             for _ in n..current {
                 let _ = self.control.try_send(()); // wakes idle workers to retire
             }

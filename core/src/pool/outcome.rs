@@ -21,11 +21,11 @@ pub enum Phase {
     Running,
 }
 
-/// Why a job was cancelled.
+/// Why a job was canceled.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CancelReason {
-    /// `Pool::cancel(id)`, or the context given at submission was cancelled.
+    /// `Pool::cancel(id)`, or the context given at submission was canceled.
     Job,
     /// The pool was aborted (`abort`, or `shutdown` past its deadline).
     Pool,
@@ -39,7 +39,7 @@ pub enum Failure<E> {
     Error(E),
     /// The handler panicked with this message; the pool kept serving.
     Panicked(String),
-    /// The job was cancelled before or while it ran.
+    /// The job was canceled before or while it ran.
     Canceled(CancelReason),
     /// The job ran out of time.
     TimedOut(Phase),

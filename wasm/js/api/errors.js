@@ -82,7 +82,7 @@ export class TimeoutError extends JobFailure {
 }
 
 /**
- * A job was cancelled by the pool (closed by terminate(), or a group's
+ * A job was canceled by the pool (closed by terminate(), or a group's
  * failure). A job whose own AbortSignal aborted rejects with the signal's
  * reason instead, as fetch does.
  */

@@ -37,7 +37,7 @@ import { DataCloneError } from './errors.js';
  *   sync or async. The page imports it once too, to check it and list its exports.
  *
  * @typedef {object} JobOptions
- * @property {AbortSignal} [signal] cancels the job (queued: never runs; running: its context is cancelled)
+ * @property {AbortSignal} [signal] cancels the job (queued: never runs; running: its context is canceled)
  * @property {number} [timeoutMs] run-time limit of this job
  * @property {number} [hardTimeoutMs] hard limit of this job (see the pool's `hardTimeoutMs`)
  * @property {(value: unknown) => void} [onProgress] called on the page with each value the

@@ -658,7 +658,7 @@ export class Pool extends EventTarget {
             this.#tagged(b.tag, id);
             if (b.dropped) {
               // Its signal aborted while the pool took it: it ends there
-              // cancelled (its record is dropped or goes to results()).
+              // canceled (its record is dropped or goes to results()).
               if (b.awaited) this.#abandoned.add(id);
               guarded(() => this.#handle.cancel(id));
             } else {
@@ -852,7 +852,7 @@ export class Pool extends EventTarget {
 
   /**
    * Cancels a submitted job by id: a queued one never runs, a running one has
-   * its context cancelled. Returns whether it was running.
+   * its context canceled. Returns whether it was running.
    * @param {number} id
    */
   cancel(id) {
@@ -943,8 +943,8 @@ export class Pool extends EventTarget {
               failed = true;
               first = e;
               // The siblings reject with this (their signal's reason), as
-              // cancelled jobs, not with the failure itself.
-              controller.abort(new AbortError('cancelled by the first failure in its group', { cause: e }));
+              // canceled jobs, not with the failure itself.
+              controller.abort(new AbortError('canceled by the first failure in its group', { cause: e }));
             }
             throw e;
           } finally {

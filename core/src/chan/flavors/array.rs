@@ -39,7 +39,21 @@ use crate::chan::wait::waiters::{backoff, contended, Waiters};
 
 /// A snapshot of a channel's positions: equal snapshots at two reads mean no
 /// value went in or out and the channel did not close in between.
-pub(crate) type Version = (u64, u64);
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Version {
+    head: u64,
+    tail: u64,
+}
+
+impl Version {
+    /// What an attempt that completed reports: nothing it saw matters, as
+    /// only an attempt that found the channel not ready is retried.
+    pub(crate) const DONE: Version = Version { head: 0, tail: 0 };
+
+    pub(crate) fn new(head: u64, tail: u64) -> Self {
+        Version { head, tail }
+    }
+}
 
 struct Cell<T> {
     stamp: AtomicUsize,
@@ -115,7 +129,7 @@ impl<T> Array<T> {
         let mut tail = self.tail.load(Ordering::Relaxed);
         loop {
             if tail & self.mark != 0 {
-                return Err((TrySend::Closed(v), (0, 0)));
+                return Err((TrySend::Closed(v), Version::DONE));
             }
             let cell = &self.cells[tail & (self.mark - 1)];
             let stamp = cell.stamp.load(Ordering::Acquire);
@@ -145,7 +159,7 @@ impl<T> Array<T> {
                     // receiver has claimed it and is taking it out right now.
                     let head = self.head.load(Ordering::SeqCst);
                     if head.wrapping_add(self.one_lap) == tail {
-                        return Err((TrySend::Full(v), (head as u64, tail as u64)));
+                        return Err((TrySend::Full(v), Version::new(head as u64, tail as u64)));
                     }
                 }
                 // Otherwise another sender or a receiver is mid-way: catch up.
@@ -196,7 +210,7 @@ impl<T> Array<T> {
                         } else {
                             TryRecv::Empty
                         };
-                        return Err((empty, (head as u64, tail as u64)));
+                        return Err((empty, Version::new(head as u64, tail as u64)));
                     }
                 }
                 // Otherwise another receiver or a sender is mid-way: catch up.
@@ -210,7 +224,7 @@ impl<T> Array<T> {
     pub(crate) fn version(&self) -> Version {
         let head = self.head.load(Ordering::SeqCst);
         let tail = self.tail.load(Ordering::SeqCst);
-        (head as u64, tail as u64)
+        Version::new(head as u64, tail as u64)
     }
 
     /// Whether a send would not find the channel full (or would find it closed).

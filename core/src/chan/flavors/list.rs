@@ -325,7 +325,7 @@ impl<T> List<T> {
                 // Whether a value is ahead is known only from the tail.
                 let tail = self.tail.index.load(Ordering::SeqCst);
                 if head >> SHIFT == tail >> SHIFT {
-                    let seen = (head as u64, tail as u64);
+                    let seen = Version::new(head as u64, tail as u64);
                     return if tail & FLAG != 0 {
                         Err((TryRecv::Closed, seen))
                     } else {
@@ -389,7 +389,7 @@ impl<T> List<T> {
     pub(crate) fn version(&self) -> Version {
         let head = self.head.index.load(Ordering::SeqCst);
         let tail = self.tail.index.load(Ordering::SeqCst);
-        (head as u64, tail as u64)
+        Version::new(head as u64, tail as u64)
     }
 
     /// Whether a receive would find a value (or the channel closed).

@@ -142,15 +142,15 @@ impl<T> Channel<T> {
         match self {
             Channel::Locked(c) => {
                 let mut st = c.lock();
-                (c.try_send(&mut st, v), (st.version, 0))
+                (c.try_send(&mut st, v), Version::new(st.version, 0))
             }
             Channel::Array(a) => match a.try_send(v) {
-                Ok(()) => (TrySend::Sent, (0, 0)),
+                Ok(()) => (TrySend::Sent, Version::DONE),
                 Err(failed) => failed,
             },
             Channel::List(l) => match l.try_send(v) {
-                Ok(()) => (TrySend::Sent, (0, 0)),
-                Err(v) => (TrySend::Closed(v), (0, 0)),
+                Ok(()) => (TrySend::Sent, Version::DONE),
+                Err(v) => (TrySend::Closed(v), Version::DONE),
             },
         }
     }
@@ -165,14 +165,14 @@ impl<T> Channel<T> {
         match self {
             Channel::Locked(c) => {
                 let mut st = c.lock();
-                (c.try_recv(&mut st), (st.version, 0))
+                (c.try_recv(&mut st), Version::new(st.version, 0))
             }
             Channel::Array(a) => match a.try_recv() {
-                Ok(v) => (TryRecv::Received(v), (0, 0)),
+                Ok(v) => (TryRecv::Received(v), Version::DONE),
                 Err(failed) => failed,
             },
             Channel::List(l) => match l.try_recv() {
-                Ok(v) => (TryRecv::Received(v), (0, 0)),
+                Ok(v) => (TryRecv::Received(v), Version::DONE),
                 Err(failed) => failed,
             },
         }
@@ -182,7 +182,7 @@ impl<T> Channel<T> {
     /// ready (see `wait::blocking`).
     pub(crate) fn version(&self) -> Version {
         match self {
-            Channel::Locked(c) => (c.version(), 0),
+            Channel::Locked(c) => Version::new(c.version(), 0),
             Channel::Array(a) => a.version(),
             Channel::List(l) => l.version(),
         }
