@@ -73,7 +73,7 @@ extern "C" {
 }
 
 /// What a Web Worker runs: built on the main thread, started on the worker.
-pub type Task = Box<dyn FnOnce() -> Pin<Box<dyn Future<Output = ()>>> + Send + 'static>;
+pub type ThreadMain = Box<dyn FnOnce() -> Pin<Box<dyn Future<Output = ()>>> + Send + 'static>;
 
 /// The glue URL workers import, if not the package's own `brigade_wasm.js`.
 static OWN_GLUE: OnceLock<String> = OnceLock::new();
@@ -87,8 +87,8 @@ pub fn use_own_glue() {
     OWN_GLUE.get_or_init(|| GLUE_URL.with(String::clone));
 }
 
-fn registry() -> &'static Mutex<HashMap<u32, Task>> {
-    static REGISTRY: OnceLock<Mutex<HashMap<u32, Task>>> = OnceLock::new();
+fn registry() -> &'static Mutex<HashMap<u32, ThreadMain>> {
+    static REGISTRY: OnceLock<Mutex<HashMap<u32, ThreadMain>>> = OnceLock::new();
     REGISTRY.get_or_init(|| Mutex::new(HashMap::new()))
 }
 
@@ -141,11 +141,11 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 ///
 /// # Errors
 /// The browser refused to create the Web Worker.
-pub fn spawn(name: &str, task: Task) -> std::io::Result<()> {
+pub fn spawn(name: &str, task: ThreadMain) -> std::io::Result<()> {
     spawn_as(NEXT_TOKEN.fetch_add(1, Ordering::Relaxed), name, task)
 }
 
-fn spawn_as(token: u32, name: &str, task: Task) -> std::io::Result<()> {
+fn spawn_as(token: u32, name: &str, task: ThreadMain) -> std::io::Result<()> {
     registry()
         .lock()
         .unwrap_or_else(|e| e.into_inner())
@@ -303,7 +303,7 @@ impl Spawner for WebWorkerSpawner {
         );
         let workers = Arc::clone(&self.workers);
         let blocking = self.blocking;
-        let task: Task = Box::new(move || {
+        let task: ThreadMain = Box::new(move || {
             gate::install(&gate);
             let inner: Pin<Box<dyn Future<Output = ()>>> = if blocking {
                 Box::pin(async move { worker.run() })

@@ -65,7 +65,7 @@ use crate::runtime::{Duration, Instant};
 
 use case::{RecvCase, SendCase};
 use flavors::{Channel, TryRecv, TrySend};
-use wait::blocking::{self, Ended, Limit, Registration};
+use wait::blocking::{self, Limit, Registration, WaitEnd};
 
 pub use error::{
     RecvError, RecvTimeoutError, SendError, SendTimeoutError, TryRecvError, TrySendError,
@@ -148,7 +148,7 @@ impl<T> Sender<T> {
         };
         let mut c = SendCase::new(&self.chan, v);
         match blocking::wait(&mut [&mut c], Limit::Forever) {
-            Ended::Case(_) => c
+            WaitEnd::Case(_) => c
                 .result
                 .take()
                 .expect("completed")
@@ -186,13 +186,13 @@ impl<T> Sender<T> {
     pub fn send_deadline(&self, v: T, deadline: Instant) -> Result<(), SendTimeoutError<T>> {
         let mut c = SendCase::new(&self.chan, v);
         match blocking::wait(&mut [&mut c], Limit::Until(deadline)) {
-            Ended::Case(_) => c
+            WaitEnd::Case(_) => c
                 .result
                 .take()
                 .expect("completed")
                 .map_err(SendTimeoutError::Closed),
-            Ended::TimedOut => Err(SendTimeoutError::Timeout(c.value.take().expect("not sent"))),
-            Ended::WouldBlock => Err(SendTimeoutError::WouldBlockOnMainThread(
+            WaitEnd::TimedOut => Err(SendTimeoutError::Timeout(c.value.take().expect("not sent"))),
+            WaitEnd::WouldBlock => Err(SendTimeoutError::WouldBlockOnMainThread(
                 c.value.take().expect("not sent"),
             )),
         }
@@ -206,12 +206,12 @@ impl<T> Sender<T> {
         let mut c = SendCase::new(&self.chan, v);
         let mut done = RecvCase::new(&ctx.done().chan);
         match blocking::wait(&mut [&mut c, &mut done], Limit::Forever) {
-            Ended::Case(0) => c
+            WaitEnd::Case(0) => c
                 .result
                 .take()
                 .expect("completed")
                 .map_err(SendTimeoutError::Closed),
-            Ended::Case(_) => Err(SendTimeoutError::Canceled(
+            WaitEnd::Case(_) => Err(SendTimeoutError::Canceled(
                 c.value.take().expect("not sent"),
             )),
             _ => Err(SendTimeoutError::WouldBlockOnMainThread(
@@ -282,7 +282,7 @@ impl<T> Receiver<T> {
         }
         let mut c = RecvCase::new(&self.chan);
         match blocking::wait(&mut [&mut c], Limit::Forever) {
-            Ended::Case(_) => c
+            WaitEnd::Case(_) => c
                 .result
                 .take()
                 .expect("completed")
@@ -318,13 +318,13 @@ impl<T> Receiver<T> {
     pub fn recv_deadline(&self, deadline: Instant) -> Result<T, RecvTimeoutError> {
         let mut c = RecvCase::new(&self.chan);
         match blocking::wait(&mut [&mut c], Limit::Until(deadline)) {
-            Ended::Case(_) => c
+            WaitEnd::Case(_) => c
                 .result
                 .take()
                 .expect("completed")
                 .map_err(|()| RecvTimeoutError::Closed),
-            Ended::TimedOut => Err(RecvTimeoutError::Timeout),
-            Ended::WouldBlock => Err(RecvTimeoutError::WouldBlockOnMainThread),
+            WaitEnd::TimedOut => Err(RecvTimeoutError::Timeout),
+            WaitEnd::WouldBlock => Err(RecvTimeoutError::WouldBlockOnMainThread),
         }
     }
 
@@ -336,12 +336,12 @@ impl<T> Receiver<T> {
         let mut c = RecvCase::new(&self.chan);
         let mut done = RecvCase::new(&ctx.done().chan);
         match blocking::wait(&mut [&mut c, &mut done], Limit::Forever) {
-            Ended::Case(0) => c
+            WaitEnd::Case(0) => c
                 .result
                 .take()
                 .expect("completed")
                 .map_err(|()| RecvTimeoutError::Closed),
-            Ended::Case(_) => Err(RecvTimeoutError::Canceled),
+            WaitEnd::Case(_) => Err(RecvTimeoutError::Canceled),
             _ => Err(RecvTimeoutError::WouldBlockOnMainThread),
         }
     }

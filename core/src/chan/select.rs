@@ -10,7 +10,7 @@ use std::task::{Context as TaskContext, Poll};
 use crate::runtime::{Duration, Instant, WouldBlockOnMainThread};
 
 use super::case::{RecvCase, SendCase};
-use super::wait::blocking::{self, Case, Ended, Limit, Registration};
+use super::wait::blocking::{self, Case, Limit, Registration, WaitEnd};
 use super::{Receiver, RecvError, SendError, Sender};
 
 /// Waits on several channel operations and completes exactly one of them.
@@ -205,7 +205,7 @@ impl<'a> Select<'a> {
         Selected { index, out }
     }
 
-    fn run(&mut self, limit: Limit) -> Ended {
+    fn run(&mut self, limit: Limit) -> WaitEnd {
         let mut refs: Vec<&mut dyn Case> = self.cases.iter_mut().map(|c| &mut **c as _).collect();
         blocking::wait(&mut refs, limit)
     }
@@ -218,7 +218,7 @@ impl<'a> Select<'a> {
     /// [`WouldBlockOnMainThread`] if nothing is ready and this thread must not block.
     pub fn wait(&mut self) -> Result<usize, WouldBlockOnMainThread> {
         match self.run(Limit::Forever) {
-            Ended::Case(i) => Ok(i),
+            WaitEnd::Case(i) => Ok(i),
             _ => Err(WouldBlockOnMainThread),
         }
     }
@@ -226,7 +226,7 @@ impl<'a> Select<'a> {
     /// Completes a case that is ready now, if any (a select with a `default`).
     pub fn try_wait(&mut self) -> Option<usize> {
         match self.run(Limit::NoWait) {
-            Ended::Case(i) => Some(i),
+            WaitEnd::Case(i) => Some(i),
             _ => None,
         }
     }
@@ -251,9 +251,9 @@ impl<'a> Select<'a> {
         deadline: Instant,
     ) -> Result<Option<usize>, WouldBlockOnMainThread> {
         match self.run(Limit::Until(deadline)) {
-            Ended::Case(i) => Ok(Some(i)),
-            Ended::TimedOut => Ok(None),
-            Ended::WouldBlock => Err(WouldBlockOnMainThread),
+            WaitEnd::Case(i) => Ok(Some(i)),
+            WaitEnd::TimedOut => Ok(None),
+            WaitEnd::WouldBlock => Err(WouldBlockOnMainThread),
         }
     }
 
@@ -303,18 +303,18 @@ pub mod internal {
     use crate::runtime::Duration;
 
     use super::super::case::{RecvCase, SendCase};
-    use super::super::wait::blocking::{wait_arms, Ended, Limit};
+    use super::super::wait::blocking::{wait_arms, Limit, WaitEnd};
     use super::{Receiver, RecvError, SendError, Sender};
 
     pub use super::super::wait::blocking::Arm;
 
-    pub struct Recv<'a, T>(RecvCase<'a, T>);
+    pub struct RecvOp<'a, T>(RecvCase<'a, T>);
 
-    pub fn recv<T>(rx: &Receiver<T>) -> Recv<'_, T> {
-        Recv(RecvCase::new(&rx.chan))
+    pub fn recv<T>(rx: &Receiver<T>) -> RecvOp<'_, T> {
+        RecvOp(RecvCase::new(&rx.chan))
     }
 
-    impl<T> Recv<'_, T> {
+    impl<T> RecvOp<'_, T> {
         pub fn arm(&mut self) -> Arm<'_> {
             Arm(&mut self.0)
         }
@@ -325,13 +325,13 @@ pub mod internal {
         }
     }
 
-    pub struct Send<'a, T>(SendCase<'a, T>);
+    pub struct SendOp<'a, T>(SendCase<'a, T>);
 
-    pub fn send<T>(tx: &Sender<T>, v: T) -> Send<'_, T> {
-        Send(SendCase::new(&tx.chan, v))
+    pub fn send<T>(tx: &Sender<T>, v: T) -> SendOp<'_, T> {
+        SendOp(SendCase::new(&tx.chan, v))
     }
 
-    impl<T> Send<'_, T> {
+    impl<T> SendOp<'_, T> {
         pub fn arm(&mut self) -> Arm<'_> {
             Arm(&mut self.0)
         }
@@ -345,14 +345,14 @@ pub mod internal {
     #[track_caller]
     pub fn wait(arms: &mut [Arm<'_>]) -> usize {
         match wait_arms(arms, Limit::Forever) {
-            Ended::Case(i) => i,
+            WaitEnd::Case(i) => i,
             _ => panic!("select! would block on a thread that must not block: add a default arm or use Select::wait_async"),
         }
     }
 
     pub fn try_wait(arms: &mut [Arm<'_>]) -> Option<usize> {
         match wait_arms(arms, Limit::NoWait) {
-            Ended::Case(i) => Some(i),
+            WaitEnd::Case(i) => Some(i),
             _ => None,
         }
     }
@@ -360,9 +360,9 @@ pub mod internal {
     #[track_caller]
     pub fn wait_timeout(arms: &mut [Arm<'_>], timeout: Duration) -> Option<usize> {
         match wait_arms(arms, Limit::Until(crate::runtime::Instant::now() + timeout)) {
-            Ended::Case(i) => Some(i),
-            Ended::TimedOut => None,
-            Ended::WouldBlock => panic!("select! would block on a thread that must not block: use default instead of a timeout, or Select::wait_async"),
+            WaitEnd::Case(i) => Some(i),
+            WaitEnd::TimedOut => None,
+            WaitEnd::WouldBlock => panic!("select! would block on a thread that must not block: use default instead of a timeout, or Select::wait_async"),
         }
     }
 }

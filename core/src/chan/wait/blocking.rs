@@ -78,7 +78,7 @@ pub(crate) enum Limit {
 
 /// How a blocking wait ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Ended {
+pub(crate) enum WaitEnd {
     /// This case completed; its result is stored in it.
     Case(usize),
     /// Nothing was ready and the limit passed (or there was a `default`).
@@ -179,12 +179,12 @@ fn unregister<C: CaseRef>(
 }
 
 /// Runs the wait loop on the calling thread.
-pub(crate) fn wait(cases: &mut [&mut dyn Case], limit: Limit) -> Ended {
+pub(crate) fn wait(cases: &mut [&mut dyn Case], limit: Limit) -> WaitEnd {
     run(cases, limit)
 }
 
 /// [`wait`] for the arms of a `select!`.
-pub(crate) fn wait_arms(arms: &mut [Arm<'_>], limit: Limit) -> Ended {
+pub(crate) fn wait_arms(arms: &mut [Arm<'_>], limit: Limit) -> WaitEnd {
     run(arms, limit)
 }
 
@@ -204,14 +204,14 @@ pub(crate) fn wait_arms(arms: &mut [Arm<'_>], limit: Limit) -> Ended {
 #[cfg(not(any(loom, target_arch = "wasm32")))]
 const POLLS: usize = 4;
 
-fn run<C: CaseRef>(cases: &mut [C], limit: Limit) -> Ended {
+fn run<C: CaseRef>(cases: &mut [C], limit: Limit) -> WaitEnd {
     #[cfg(not(any(loom, target_arch = "wasm32")))]
     let mut polled = 0;
     loop {
         let order = Order::new(cases.len());
         let order = order.as_slice();
         if let Some(i) = pass1(cases, order) {
-            return Ended::Case(i);
+            return WaitEnd::Case(i);
         }
         let deadline = match limit {
             // Nothing is ready only if nothing was at one instant: if no
@@ -219,15 +219,15 @@ fn run<C: CaseRef>(cases: &mut [C], limit: Limit) -> Ended {
             // every case is as it was found (Go locks every channel at once
             // for this; a second look costs less). Otherwise try again.
             Limit::NoWait if order.iter().all(|&i| cases[i].case().unchanged()) => {
-                return Ended::TimedOut
+                return WaitEnd::TimedOut
             }
             Limit::NoWait => continue,
-            Limit::Until(d) if Instant::now() >= d => return Ended::TimedOut,
+            Limit::Until(d) if Instant::now() >= d => return WaitEnd::TimedOut,
             Limit::Until(d) => Some(d),
             Limit::Forever => None,
         };
         if !can_block() {
-            return Ended::WouldBlock;
+            return WaitEnd::WouldBlock;
         }
         #[cfg(not(any(loom, target_arch = "wasm32")))]
         if polled < POLLS && cases.len() == 1 && cases[0].case().lock_free() {
@@ -249,7 +249,7 @@ fn run<C: CaseRef>(cases: &mut [C], limit: Limit) -> Ended {
         if !me.wait(deadline) {
             if me.try_abort() {
                 unregister(cases, registered, &me, None);
-                return Ended::TimedOut;
+                return WaitEnd::TimedOut;
             }
             // A peer claimed us just now; it completes the signal shortly.
             me.wait(None);
@@ -259,7 +259,7 @@ fn run<C: CaseRef>(cases: &mut [C], limit: Limit) -> Ended {
         // Woken only: the case that woke us goes first; if someone else took
         // what it was woken for, start over (a passed deadline ends it there).
         if cases[i].case().collect() || cases[i].case().attempt() {
-            return Ended::Case(i);
+            return WaitEnd::Case(i);
         }
     }
 }
