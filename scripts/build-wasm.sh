@@ -11,5 +11,8 @@ cd "$root/wasm"
 wasm-pack --quiet build --target web --mode no-install --no-opt --no-pack \
   --out-dir "$out" --out-name brigade_wasm
 cp js/index.js "$out/index.js"
+# For static hosts without header control: the service worker that adds the
+# isolation headers, and the helper that registers it.
+cp js/sw.js js/isolate.js "$out/"
 rm -rf "$out/api"
 cp -r js/api "$out/api"

@@ -2,7 +2,7 @@
 # `make package`: builds the npm package brigade-wasm into dist/brigade-wasm:
 # the wasm-pack output (--target web), the JavaScript API (wasm/js/), its
 # TypeScript declarations and README (wasm/npm/), the playground's service worker
-# for static hosts (web/sw.js, web/isolate.js), and a package.json whose `files`
+# for static hosts (sw.js, isolate.js, from wasm/js/), and a package.json whose `files`
 # lists the worker snippets, which wasm-pack's own package.json omits. License
 # and repository come from the workspace Cargo.toml.
 #
@@ -17,7 +17,6 @@ rm -rf "$out"
 "$root/scripts/build-wasm.sh" "$out"
 rm -f "$out/.gitignore"
 cp "$root/wasm/npm/index.d.ts" "$root/wasm/npm/isolate.d.ts" "$root/wasm/npm/README.md" "$out/"
-cp "$root/web/sw.js" "$root/web/isolate.js" "$out/"
 version=$(sed -n 's/^version = "\(.*\)"/\1/p' "$root/wasm/Cargo.toml" | head -1)
 # A key of [workspace.package] in the root Cargo.toml.
 workspace_key() {

@@ -18,6 +18,8 @@ for f in "$root"/web/*; do
   esac
 done
 "$root/scripts/build-wasm.sh" "$out/pkg"
+# The service worker's scope is the folder it is served from: next to the page.
+cp "$out/pkg/sw.js" "$out/sw.js"
 "$root/scripts/vendor.sh" "$out/vendor"
 # wasm-pack's own files, which a host would serve for nothing.
 rm -f "$out/pkg/.gitignore" "$out/pkg/package.json" "$out/pkg/README.md"

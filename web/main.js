@@ -3,7 +3,7 @@
 // real pool, and the frame loop that redraws the live views. Only the public
 // API of brigade-wasm (./pkg/index.js) is used.
 import { Pool } from './pkg/index.js';
-import { ensureIsolated } from './isolate.js';
+import { ensureIsolated } from './pkg/isolate.js';
 import { SCENARIOS } from './scenarios.js';
 import { RunRecord, OUTCOMES } from './record.js';
 import { Lanes, describe } from './lanes.js';
