@@ -23,7 +23,8 @@ use crate::bell::Bell;
 use crate::bootstrap::{install_runtime, WebWorkerSpawner, Workers};
 use crate::data::{CloneError, Data};
 use crate::handlers::Handlers;
-use crate::kinds::{self, Fault, Job};
+use crate::job::{self, Fault, Job};
+use crate::kinds;
 use crate::progress::Progress;
 
 type Inner = brigade::Pool<Job, Data, Fault>;
@@ -559,7 +560,7 @@ impl PoolHandle {
         let (progress, progress_rx) = Progress::channel(Arc::clone(&bell));
         let mut kinds: HashSet<&'static str> = kinds::KINDS.iter().copied().collect();
         if let Some(h) = &c.handlers {
-            kinds.extend(h.names.iter().map(|n| kinds::intern(n)));
+            kinds.extend(h.names.iter().map(|n| job::intern(n)));
         }
         let handlers = c
             .handlers

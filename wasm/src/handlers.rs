@@ -19,7 +19,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
 use crate::data::Data;
-use crate::kinds::{Fault, Job};
+use crate::job::{Fault, Job};
 use crate::progress::Progress;
 
 #[wasm_bindgen(module = "/js/worker.js")]

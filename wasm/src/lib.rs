@@ -4,7 +4,8 @@
 //! This crate is a thin binding layer over `brigade` (the `core` crate): it
 //! starts Web Workers ([`bootstrap`]), converts jobs and results between
 //! JavaScript and Rust ([`api`]), implements the built-in job kinds
-//! ([`kinds`]), calls JavaScript handler modules on the workers ([`handlers`]),
+//! ([`kinds`]; the job and fault types they share are in [`job`]), calls
+//! JavaScript handler modules on the workers ([`handlers`]),
 //! and offers kernels a rayon pool on Web Workers of its own ([`parallel`]).
 //! The queue, the workers' loop and every policy are `core`'s: the pool is
 //! built with `core`'s async handler path, so a worker awaits a JavaScript
@@ -78,6 +79,7 @@ pub mod data;
 pub mod gate;
 #[cfg(target_arch = "wasm32")]
 pub mod handlers;
+pub mod job;
 pub mod kinds;
 pub mod options;
 pub mod parallel;
