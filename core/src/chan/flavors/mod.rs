@@ -10,7 +10,7 @@
 //!   ring's "wake, then try again" costs more; a very large buffer grows as it
 //!   fills, which a ring allocated up front cannot.
 //!
-//! `README.md` in this folder has the measurements behind the split.
+//! `EXPERIMENTS.md` in this folder has the measurements behind the split.
 
 use crate::loom::{Arc, AtomicUsize, Ordering};
 
@@ -25,11 +25,9 @@ pub(crate) use locked::{Locked, Slot, TryRecv, TrySend, Waiter};
 use super::wait::signal::Signal;
 use super::wait::waiters::Waiters;
 
-/// The smallest buffer that runs on the ring. Measured on 2 cores, ms per
-/// 20,000 messages, locked engine against ring: capacity 1 `spsc` 9–11
-/// against 25–32 and `mpmc` 26–31 against 126–193; capacity 2 mixed (`spsc`
-/// 10.7 against 6.5–7.4, `mpmc` 16.6–17.7 against 20–31); capacity 4 `spsc`
-/// 4.4–4.8 against 2.2–2.5 and `mpmc` 15.7–19.9 against 8.4–8.9.
+/// The smallest buffer that runs on the ring: below it, nearly every message
+/// meets a blocked peer and the locked engine's direct hand-off wins
+/// (`EXPERIMENTS.md`, "The ring against the locked engine").
 const ARRAY_MIN: usize = 4;
 
 /// The largest buffer allocated up front as a ring (values and a stamp each).

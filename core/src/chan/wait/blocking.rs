@@ -188,19 +188,11 @@ pub(crate) fn wait_arms(arms: &mut [Arm<'_>], limit: Limit) -> WaitEnd {
     run(arms, limit)
 }
 
-/// How many times a plain `send` or `recv` on a lock-free engine (`flavors/array.rs`,
-/// `flavors/list.rs`) that found its channel full or empty gives up its CPU and
-/// tries again before it registers a waiter (step 3). Unregistered, it costs
-/// its peers nothing: they find no one to wake, where a registered waiter
-/// costs each of them a lock and a completion, and the waiter an allocation
-/// and a wake-up. The locked engine hands a registered waiter its value
-/// directly (a rendezvous has no other way; polling there at capacity 1
-/// measured 2 to 4 times slower, `README.md`), and a `select` tries every
-/// case on each pass, so neither polls. A/B in one sitting on 2 cores, ms per 20,000 messages, 3
-/// runs each (`core/benches/channels.rs`), 0 → 4 polls: `spsc`/64
-/// 0.85–0.90 → 0.63–0.83, `mpsc`/64 1.18–1.40 → 0.92–1.16, `mpmc`/64 and
-/// the unbounded rows within their noise; `pool/brigade` 6 alternated runs
-/// 159–202 → 164–172 ms per 1,000,000 jobs. 2 and 8 did about as well as 4.
+/// How many times a plain `send` or `recv` on a lock-free engine that found
+/// its channel full or empty yields and tries again before it registers a
+/// waiter (step 3): unregistered, it costs its peers nothing. The locked
+/// engine and `select` do not poll (`EXPERIMENTS.md`, "Polls before
+/// registering").
 #[cfg(not(any(loom, target_arch = "wasm32")))]
 const POLLS: usize = 4;
 

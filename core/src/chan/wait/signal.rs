@@ -35,44 +35,14 @@ use crate::runtime::Instant;
 use crate::runtime::Stamp;
 
 /// How many times a blocking wait gives up its CPU (`yield_now`) before it
-/// parks, after the short spin of [`SPIN`]. A peer that completes the signal
-/// meanwhile needs no futex wake, and the owner no sleep. Unlike a longer
-/// spin, yielding hands the core to the thread the owner waits for where
-/// there is one, so it does not slow the select stress tests
-/// (`core/tests/golang.rs` runs as fast with 3 or 10).
-///
-/// Where the owner has a core to itself, a yield returns at once and the loop
-/// is a short spin of system calls (about 0.9 µs each on the 2-core host of
-/// `bench/results/channels.md`). There a park and its wake cost 22 µs, and
-/// `spsc` (2 threads, 2 cores) at capacities 0, 1 and 64 ran 5 to 20 times
-/// faster with 10 yields than with 3 (A/B of the `channels` bench, 3
-/// alternations, and the table at 10679d6: `spsc`/1 123–164 → 6.8 ms per
-/// 20,000 messages, `spsc`/64 5.0–9.1 → 0.9–1.0 ms). The cost is where
-/// threads outnumber cores: on the pool bench (4 threads) 10 yields read
-/// about 15% slower in an A/B (median of 8 runs 165 → 195 ns per job; a
-/// yield that finds no other thread to run keeps the core looking busy). 30
-/// yields gained little more on `spsc`. An earlier host, with 5.5 µs wakes, had the pool at 505 ns per job with no
-/// yield, 315 with 1, 303 with 3 and 327 with 8.
+/// parks, after the spin of [`SPIN`]: a peer that completes the signal
+/// meanwhile needs no futex wake (`EXPERIMENTS.md`, "How many yields").
 #[cfg(not(any(loom, target_arch = "wasm32")))]
 const YIELDS: usize = 10;
 /// How long a blocking wait watches its signal, spinning, before the yields
-/// of [`YIELDS`]: about what one idle `sched_yield` costs on the host of
-/// `bench/results/channels.md` (0.4 to 0.9 µs). A peer that claims the signal
-/// meanwhile ends the wait without a system call; one that does not costs
-/// the owner at most this much of its core. Bounded by time, not by a count
-/// of `pause` instructions, whose cost varies by a factor of ten between
-/// processors (27 ns each on that host's AMD EPYC).
-///
-/// A/B in one sitting on 2 cores, `core/benches/channels.rs`, brigade's
-/// rows, median of 3 alternated runs, ms per 20,000 messages, no spin →
-/// 500 ns: `spsc`/0 13.4 → 9.4, `spsc`/1 9.9 → 6.5, `mpsc`/0 24.7 → 18.8,
-/// `mpsc`/1 23.3 → 17.0, `mpmc`/0 35.3 → 22.3, `mpmc`/1 23.8 → 16.6,
-/// `select`/0 27.7 → 21.1, `select`/1 17.1 → 14.1 (a second A/B of the
-/// `select` rows alone, 5 runs, found no gain there: 26.8 → 29.1 and 17.3 →
-/// 17.5); the rows at capacity 64 within their noise. `pool/brigade` (`core/benches/pool.rs`, 10 alternated
-/// runs) 203 → 200 ms per 1,000,000 jobs, and `core/tests/golang.rs` took
-/// the same time. A separate sweep (`README.md`) found 300 to 800 ns about
-/// equal, longer windows losing what shorter ones gained on `mpsc`.
+/// of [`YIELDS`]: about what one idle `sched_yield` costs, bounded by time
+/// rather than by a count of `pause` instructions, whose cost varies tenfold
+/// between processors (`EXPERIMENTS.md`, "The fifth try").
 #[cfg(not(any(loom, target_arch = "wasm32")))]
 const SPIN: std::time::Duration = std::time::Duration::from_nanos(500);
 const WAITING: usize = 0;

@@ -61,14 +61,8 @@ fn spin(step: &mut u32, cap: u32) {
 
 /// Backs off after losing the compare-and-swap on a position to another
 /// thread of the same side: spins, twice as long each time up to 64 `pause`
-/// instructions, and keeps the core (the winner is running: it just won).
-/// Retrying at once, as before, kept the position's cache line bouncing
-/// between the losers: on 2 cores, A/B in one sitting, ms per 20,000
-/// messages, 3 runs each (`core/benches/channels.rs`), `mpsc`/unbounded
-/// 0.71–0.84 → 0.50–0.56 and `mpmc`/unbounded 0.92–1.15 → 0.57–0.68 (both
-/// now level with crossbeam-channel, which backs off the same way), the rows
-/// at capacity 64 within their noise; `pool/brigade` (`core/benches/pool.rs`,
-/// 6 alternated runs) 174–232 → 160–184 ms per 1,000,000 jobs, faster in all 6.
+/// instructions, and keeps the core (the winner is running: it just won), as
+/// crossbeam-channel does (`EXPERIMENTS.md`, "Backing off after a lost race").
 pub(crate) fn contended(step: &mut u32) {
     #[cfg(loom)]
     {
