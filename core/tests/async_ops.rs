@@ -18,7 +18,7 @@ fn poll_once<F: Future + Unpin>(f: &mut F) -> Poll<F::Output> {
 }
 
 #[test]
-fn smoke() {
+fn send_async_then_recv_async_on_one_thread() {
     let (tx, rx) = chan::bounded(1);
     block_on(tx.send_async(5)).unwrap();
     assert_eq!(block_on(rx.recv_async()), Ok(5));

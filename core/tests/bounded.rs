@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use brigade::chan::{self, RecvTimeoutError, SendTimeoutError, TryRecvError, TrySendError};
 
 #[test]
-fn smoke() {
+fn a_buffered_value_comes_out_once() {
     let (tx, rx) = chan::bounded(1);
     tx.send(7).unwrap();
     assert_eq!(rx.try_recv(), Ok(7));

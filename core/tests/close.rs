@@ -8,7 +8,7 @@ use std::time::Duration;
 use brigade::chan::{self, RecvError, SendError, SendTimeoutError, TryRecvError, TrySendError};
 
 #[test]
-fn smoke() {
+fn recv_on_a_closed_empty_channel_says_closed() {
     let (tx, rx) = chan::bounded::<i32>(1);
     assert!(tx.close());
     assert_eq!(rx.recv(), Err(RecvError::Closed));

@@ -32,7 +32,7 @@ impl Subscriber for SpanCounter {
 }
 
 #[test]
-fn smoke() {
+fn each_job_makes_a_span_and_outcome_counters_and_a_run_histogram() {
     let spans = Arc::new(AtomicUsize::new(0));
     tracing::subscriber::set_global_default(SpanCounter(spans.clone())).unwrap();
     let recorder = DebuggingRecorder::new();

@@ -9,7 +9,7 @@ use brigade::chan::{self, RecvTimeoutError};
 use brigade::{Context, ContextError, Group, ResultGroup};
 
 #[test]
-fn smoke() {
+fn a_group_of_one_successful_task_waits_ok() {
     let g: Group<String> = Group::new();
     g.go(|_| Ok(()));
     assert_eq!(g.wait(), Ok(()));

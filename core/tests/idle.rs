@@ -56,19 +56,15 @@ fn check(what: &str, used: Duration) {
     );
 }
 
-/// Every engine: rendezvous and small buffers (the locked engine), a buffer
-/// of 64 (the ring), unbounded (the list).
+/// One channel of each engine (`chan::ENGINES`).
 fn channels() -> Vec<(&'static str, Sender<u64>, Receiver<u64>)> {
-    let (t0, r0) = chan::bounded(0);
-    let (t1, r1) = chan::bounded(1);
-    let (t64, r64) = chan::bounded(64);
-    let (tu, ru) = chan::unbounded();
-    vec![
-        ("capacity 0", t0, r0),
-        ("capacity 1", t1, r1),
-        ("capacity 64", t64, r64),
-        ("unbounded", tu, ru),
-    ]
+    chan::ENGINES
+        .iter()
+        .map(|&(name, cap)| {
+            let (tx, rx) = chan::with_capacity(cap);
+            (name, tx, rx)
+        })
+        .collect()
 }
 
 #[test]

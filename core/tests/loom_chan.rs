@@ -9,7 +9,7 @@ use brigade::chan::{self, RecvError, Select, SendError, TryRecvError};
 use loom::thread;
 
 #[test]
-fn smoke() {
+fn a_buffered_send_reaches_a_blocked_receiver() {
     loom::model(|| {
         let (tx, rx) = chan::bounded(1);
         let h = thread::spawn(move || tx.send(1).unwrap());

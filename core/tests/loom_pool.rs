@@ -46,7 +46,7 @@ fn pool() -> Pool<u32, u32, ()> {
 }
 
 #[test]
-fn smoke() {
+fn one_job_submitted_then_closed_gives_one_outcome() {
     model(|| {
         let pool = pool();
         pool.submit(1).unwrap();

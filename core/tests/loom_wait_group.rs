@@ -7,7 +7,7 @@ use brigade::WaitGroup;
 use loom::thread;
 
 #[test]
-fn smoke() {
+fn wait_returns_after_the_other_thread_is_done() {
     loom::model(|| {
         let wg = WaitGroup::new();
         wg.add(1);

@@ -19,7 +19,7 @@ fn as_main_thread<R: Send + 'static>(f: impl FnOnce() -> R + Send + 'static) -> 
 }
 
 #[test]
-fn smoke() {
+fn a_blocking_recv_on_the_main_thread_fails_fast() {
     assert!(runtime::can_block(), "native threads may block by default");
     let r = as_main_thread(|| chan::bounded::<u8>(0).1.recv());
     assert_eq!(r, Err(RecvError::WouldBlockOnMainThread));

@@ -47,7 +47,7 @@ fn wait_until(what: &str, mut f: impl FnMut() -> bool) {
 }
 
 #[test]
-fn smoke() {
+fn a_submitted_job_comes_out_with_its_id_input_value_and_worker() {
     let pool = Pool::builder()
         .workers(2)
         .build(|n: &u32, _: &Context| Ok::<_, ()>(n + 1))

@@ -25,7 +25,7 @@ fn sample_names(text: &str) -> BTreeSet<String> {
 }
 
 #[test]
-fn smoke() {
+fn the_collector_reports_the_pool_at_each_scrape() {
     let pool = Pool::builder()
         .workers(2)
         .build(|n: &u32, _: &Context| {

@@ -8,7 +8,7 @@ use std::time::Duration;
 use brigade::chan::{self, SendTimeoutError, TryRecvError, TrySendError};
 
 #[test]
-fn smoke() {
+fn an_unbuffered_send_meets_a_receiver() {
     let (tx, rx) = chan::bounded(0);
     let h = thread::spawn(move || tx.send(1).unwrap());
     assert_eq!(rx.recv(), Ok(1));

@@ -8,7 +8,7 @@ use brigade::chan::{self, RecvError, Select};
 use brigade::select;
 
 #[test]
-fn smoke() {
+fn select_takes_the_one_ready_case() {
     let (tx, rx) = chan::bounded(1);
     tx.send(1).unwrap();
     let v = select! { recv(rx) -> v => v.unwrap(), };

@@ -36,7 +36,7 @@ fn allocations_in(f: impl FnOnce()) -> usize {
 }
 
 #[test]
-fn smoke() {
+fn select_with_a_ready_case_or_a_default_allocates_nothing() {
     let (a_tx, a_rx) = chan::bounded::<u64>(4);
     let (b_tx, b_rx) = chan::bounded::<u64>(4);
     let (c_tx, _c_rx) = chan::bounded::<u64>(4);

@@ -7,7 +7,7 @@ use std::thread;
 use brigade::chan::{self, RecvError, TrySendError};
 
 #[test]
-fn smoke() {
+fn a_sent_value_is_received() {
     let (tx, rx) = chan::unbounded();
     tx.send("x").unwrap();
     assert_eq!(rx.recv(), Ok("x"));

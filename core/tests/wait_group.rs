@@ -8,7 +8,7 @@ use brigade::chan::RecvError;
 use brigade::{select, Context, ContextError, WaitError, WaitGroup};
 
 #[test]
-fn smoke() {
+fn a_new_group_waits_for_nothing() {
     let wg = WaitGroup::new();
     wg.wait().unwrap();
     assert_eq!(wg.count(), 0);

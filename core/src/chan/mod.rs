@@ -75,6 +75,24 @@ pub use select::internal as __select;
 pub use select::{Select, Selected};
 pub use time::{after, never, tick};
 
+/// A capacity for each engine a channel can run on, named: the locked
+/// engine at capacity 0 (a rendezvous) and just below the ring's smallest
+/// buffer, the ring at its smallest, and the list (`None`: unbounded). For
+/// tests that must cover every engine; [`with_capacity`] makes the channel.
+#[doc(hidden)]
+pub const ENGINES: [(&str, Option<usize>); 4] = [
+    ("locked, rendezvous", Some(0)),
+    ("locked, buffered", Some(flavors::ARRAY_MIN - 1)),
+    ("ring", Some(flavors::ARRAY_MIN)),
+    ("list", None),
+];
+
+/// A channel of capacity `cap`, unbounded if `None` (see [`ENGINES`]).
+#[doc(hidden)]
+pub fn with_capacity<T>(cap: Option<usize>) -> (Sender<T>, Receiver<T>) {
+    cap.map_or_else(unbounded, bounded)
+}
+
 /// Creates a channel that buffers up to `cap` values; `cap == 0` is a rendezvous.
 ///
 /// # Examples
@@ -590,23 +608,17 @@ mod tests {
     use std::thread;
     use std::time::{Duration, Instant};
 
-    use super::{bounded, unbounded, Receiver, RecvError, Select, Sender};
+    use super::{Receiver, RecvError, Select, Sender};
 
-    /// One channel of each engine: rendezvous and capacity 1 (the locked
-    /// engine), capacity 4 (the ring) and unbounded (the list).
+    /// One channel of each engine ([`ENGINES`]).
     fn each_engine() -> Vec<(&'static str, Sender<u32>, Receiver<u32>)> {
-        let mut chans = Vec::new();
-        for cap in [0, 1, 4] {
-            let (tx, rx) = bounded(cap);
-            chans.push((
-                ["rendezvous", "capacity 1", "capacity 4"][cap.min(2)],
-                tx,
-                rx,
-            ));
-        }
-        let (tx, rx) = unbounded();
-        chans.push(("unbounded", tx, rx));
-        chans
+        super::ENGINES
+            .iter()
+            .map(|&(name, cap)| {
+                let (tx, rx) = super::with_capacity(cap);
+                (name, tx, rx)
+            })
+            .collect()
     }
 
     /// Waits until `n` blocked operations are queued on the channel of `rx`.
@@ -648,10 +660,9 @@ mod tests {
     #[test]
     fn a_completed_send_leaves_no_waiter() {
         for (what, tx, rx) in each_engine() {
-            if what == "unbounded" {
-                continue; // its sends never wait
-            }
-            let cap = tx.capacity().unwrap_or(0);
+            let Some(cap) = tx.capacity() else {
+                continue; // unbounded: its sends never wait
+            };
             for v in 0..cap {
                 tx.send(v as u32).unwrap();
             }

@@ -28,7 +28,7 @@ use super::wait::waiters::Waiters;
 /// The smallest buffer that runs on the ring: below it, nearly every message
 /// meets a blocked peer and the locked engine's direct hand-off wins
 /// (`EXPERIMENTS.md`, "The ring against the locked engine").
-const ARRAY_MIN: usize = 4;
+pub(crate) const ARRAY_MIN: usize = 4;
 
 /// The largest buffer allocated up front as a ring (values and a stamp each).
 /// Larger bounds are rare and mostly "effectively unbounded"; they grow as
