@@ -44,6 +44,16 @@ export function workerGone(token) {
 }
 
 /**
+ * Frees a gone thread's thread-local storage and stack in the shared memory
+ * (bootstrap.rs, reapWorker).
+ * @param {{ __wbindgen_thread_destroy: (tls: number, stack: number, size: number) => void }} exports
+ * @param {number} tls @param {number} stack
+ */
+export function destroyThread(exports, tls, stack) {
+  exports.__wbindgen_thread_destroy(tls, stack, 0);
+}
+
+/**
  * @param {WebAssembly.Module} module
  * @param {WebAssembly.Memory} memory
  * @param {string} glue URL of the glue module to import instead of the package's, or ""

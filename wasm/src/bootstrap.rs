@@ -49,6 +49,11 @@ extern "C" {
     /// Resolves once the Web Worker started with `token` is gone.
     #[wasm_bindgen(js_name = workerGone)]
     fn worker_gone(token: u32) -> js_sys::Promise;
+
+    /// Frees a gone thread's thread-local storage and stack (wasm-bindgen's
+    /// `__wbindgen_thread_destroy` with that thread's addresses).
+    #[wasm_bindgen(js_name = destroyThread)]
+    fn destroy_thread(exports: &JsValue, tls: u32, stack: u32);
 }
 
 /// Terminates the Web Worker `token` from outside, with no regard for its
@@ -100,15 +105,6 @@ static NEXT_TOKEN: AtomicU32 = AtomicU32::new(1);
 fn thread_memory() -> &'static Mutex<HashMap<u32, (u32, u32)>> {
     static MEMORY: OnceLock<Mutex<HashMap<u32, (u32, u32)>>> = OnceLock::new();
     MEMORY.get_or_init(|| Mutex::new(HashMap::new()))
-}
-
-#[wasm_bindgen(inline_js = "
-export function destroyThread(exports, tls, stack) {
-  exports.__wbindgen_thread_destroy(tls, stack, 0);
-}")]
-extern "C" {
-    #[wasm_bindgen(js_name = destroyThread)]
-    fn destroy_thread(exports: &JsValue, tls: u32, stack: u32);
 }
 
 /// Frees what the gone Web Worker `token` held in the shared memory (its
