@@ -615,6 +615,26 @@ impl PoolHandle {
             .ok_or_else(|| js_sys::TypeError::new(&format!("unknown job kind {kind:?}")).into())
     }
 
+    /// The job `trySubmit` and `submit` queue: its kind checked against the
+    /// pool's, its input converted, its limits worked out.
+    fn job(
+        &self,
+        kind: &str,
+        input: &JsValue,
+        (timeout_ms, hard_ms): (Option<f64>, Option<f64>),
+        awaited: Option<bool>,
+        tag: Option<f64>,
+    ) -> Result<PoolJob<Job, Fault>, JsValue> {
+        let limits = self.limits(timeout_ms, hard_ms);
+        job(
+            self.kind(kind)?,
+            input,
+            limits,
+            awaited.unwrap_or(false),
+            tag,
+        )
+    }
+
     /// A job's limits: its context's own timeout (`None` where the pool's
     /// applies), the smaller of its timeout and its hard limit; and its hard
     /// limit, the pool's where it has none.
@@ -641,14 +661,7 @@ impl PoolHandle {
         tag: Option<f64>,
         hard_ms: Option<f64>,
     ) -> Result<f64, JsValue> {
-        let limits = self.limits(timeout_ms, hard_ms);
-        let job = job(
-            self.kind(kind)?,
-            &input,
-            limits,
-            awaited.unwrap_or(false),
-            tag,
-        )?;
+        let job = self.job(kind, &input, (timeout_ms, hard_ms), awaited, tag)?;
         match self.inner.try_submit(job) {
             Ok(id) => Ok(id as f64),
             Err(TrySendError::Full(_)) => Err(Refusal::Full.into()),
@@ -672,14 +685,7 @@ impl PoolHandle {
         tag: Option<f64>,
         hard_ms: Option<f64>,
     ) -> Result<js_sys::Promise, JsValue> {
-        let limits = self.limits(timeout_ms, hard_ms);
-        let mut job = job(
-            self.kind(kind)?,
-            &input,
-            limits,
-            awaited.unwrap_or(false),
-            tag,
-        )?;
+        let mut job = self.job(kind, &input, (timeout_ms, hard_ms), awaited, tag)?;
         if let Some(c) = cancel {
             job = job.context(&c.ctx.0);
         }
