@@ -2,27 +2,16 @@
 // The JavaScript API in headless Chromium, call by call. Each test runs its
 // scenario inside the page (page.evaluate) against the package built into
 // web/pkg, served with the isolation headers by scripts/serve.py.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { serve, launch, inPackagePage } from './harness.mjs';
+import { inPackagePage, browserAndServer } from './harness.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-/** @type {Awaited<ReturnType<typeof launch>>} */
-let chrome;
-/** @type {Awaited<ReturnType<typeof serve>>} */
-let server;
-before(async () => {
-  chrome = await launch();
-  server = await serve(['--dir', root]);
-});
-after(async () => {
-  server?.stop();
-  await chrome?.close();
-});
+const session = browserAndServer(['--dir', root]);
 
 /**
  * Runs `scenario` in a fresh page with the package loaded as `brigade`; fails
@@ -33,7 +22,7 @@ after(async () => {
  * @returns {Promise<T>}
  */
 function inPage(scenario, options) {
-  return inPackagePage(chrome.browser, server.url, scenario, options);
+  return inPackagePage(session.browser, session.url, scenario, options);
 }
 
 test('bad options reject with TypeError or RangeError naming the option', async () => {

@@ -24,11 +24,11 @@
 // semantics); never a trap; no page error, console error or warning. After
 // the storm every promise has settled, each live pool's `workers` is what its
 // last successful resize() set, and a fresh pool still squares 7.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { serve, launch, openPage } from './harness.mjs';
+import { openPage, browserAndServer } from './harness.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -55,18 +55,7 @@ function fuzzSeed() {
   return n;
 }
 
-/** @type {Awaited<ReturnType<typeof launch>>} */
-let chrome;
-/** @type {Awaited<ReturnType<typeof serve>>} */
-let server;
-before(async () => {
-  chrome = await launch();
-  server = await serve(['--dir', root]);
-});
-after(async () => {
-  server?.stop();
-  await chrome?.close();
-});
+const session = browserAndServer(['--dir', root]);
 
 /**
  * Runs in the page (Playwright sends its source, so it refers to nothing
@@ -1157,9 +1146,9 @@ test(`fuzz: ${TOTAL.toLocaleString('en')} random calls over every entry point se
   const seed = fuzzSeed();
   t.diagnostic(`seed ${seed} (replay: BRIGADE_FUZZ_SEED=${seed} node --test tests/e2e/fuzz.test.mjs)`);
   const t0 = performance.now();
-  const { page, errors } = await openPage(chrome.browser, undefined, { warnings: true });
+  const { page, errors } = await openPage(session.browser, undefined, { warnings: true });
   try {
-    await page.goto(`${server.url}tests/pages/blank.html`);
+    await page.goto(`${session.url}tests/pages/blank.html`);
     await page.evaluate(installFuzzer, { seed });
     let calls = 0;
     let steps = 0;

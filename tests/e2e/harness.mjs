@@ -1,6 +1,7 @@
 // @ts-check
 // Shared pieces of the browser tests: the project's server and headless Chromium.
 import assert from 'node:assert/strict';
+import { before, after } from 'node:test';
 import { spawn } from 'node:child_process';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -102,4 +103,35 @@ export async function inPackagePage(browser, base, scenario, { allow } = {}) {
   } finally {
     await page.close();
   }
+}
+
+/**
+ * Starts headless Chromium and the project's server before the calling
+ * file's tests (node:test hooks) and stops both after them.
+ * @param {string[]} [serveArgs] for serve()
+ * @returns {{ readonly browser: import('playwright-core').Browser, readonly url: string }}
+ */
+export function browserAndServer(serveArgs = []) {
+  /** @type {Awaited<ReturnType<typeof launch>> | undefined} */
+  let chrome;
+  /** @type {Awaited<ReturnType<typeof serve>> | undefined} */
+  let server;
+  before(async () => {
+    chrome = await launch();
+    server = await serve(serveArgs);
+  });
+  after(async () => {
+    server?.stop();
+    await chrome?.close();
+  });
+  return {
+    get browser() {
+      if (!chrome) throw new Error('the browser starts in the before() hook');
+      return chrome.browser;
+    },
+    get url() {
+      if (!server) throw new Error('the server starts in the before() hook');
+      return server.url;
+    },
+  };
 }

@@ -4,26 +4,15 @@
 // job ends with exactly one outcome, the pool keeps its size, the shared
 // memory the dead thread held is freed, terminate() ends every worker, and
 // running out of shared memory ends a job, not the module.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { serve, launch, inPackagePage } from './harness.mjs';
+import { inPackagePage, browserAndServer } from './harness.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-/** @type {Awaited<ReturnType<typeof launch>>} */
-let chrome;
-/** @type {Awaited<ReturnType<typeof serve>>} */
-let server;
-before(async () => {
-  chrome = await launch();
-  server = await serve(['--dir', root]);
-});
-after(async () => {
-  server?.stop();
-  await chrome?.close();
-});
+const session = browserAndServer(['--dir', root]);
 
 /**
  * Runs `scenario` in a fresh page; `STUCK_SOURCE` in it is the handlers
@@ -32,7 +21,7 @@ after(async () => {
  */
 function inPage(scenario) {
   const src = scenario.toString().replaceAll('STUCK_SOURCE', JSON.stringify(STUCK));
-  return inPackagePage(chrome.browser, server.url, /** @type {any} */ ({ toString: () => src }));
+  return inPackagePage(session.browser, session.url, /** @type {any} */ ({ toString: () => src }));
 }
 
 /** Handlers that never give their worker back. */
