@@ -27,8 +27,11 @@ pub use std::time::Duration;
 /// The pool's clock for job times (read three times per job: at submission,
 /// start and end). Natively the CPU's time-stamp counter through `quanta`,
 /// calibrated against the OS clock (and the OS clock itself where the counter
-/// is not invariant): a reading costs about half of an [`Instant`]'s. In the
-/// browser, [`Instant`].
+/// is not invariant): a reading costs about half of an [`Instant`]'s. The
+/// first reading in a process calibrates it, spinning until the estimate
+/// settles (under a millisecond when the machine is quiet, up to 200 ms), so
+/// only pools read it, first when one is built; channels use [`Instant`]. In
+/// the browser, [`Instant`].
 #[cfg(not(target_arch = "wasm32"))]
 pub(crate) use quanta::Instant as Stamp;
 /// The pool's clock for job times; see the native definition.

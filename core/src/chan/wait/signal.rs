@@ -31,8 +31,6 @@ use std::task::Waker;
 
 use crate::loom::{lock, AtomicUsize, Condvar, Mutex, Ordering};
 use crate::runtime::Instant;
-#[cfg(not(any(loom, target_arch = "wasm32")))]
-use crate::runtime::Stamp;
 
 /// How many times a blocking wait gives up its CPU (`yield_now`) before it
 /// parks, after the spin of [`SPIN`]: a peer that completes the signal
@@ -188,9 +186,14 @@ impl Signal {
     /// Spins for up to `limit`, watching for a peer to claim and complete
     /// this signal; returns whether it did. The state is an atomic read, so
     /// the spin takes no lock until a peer has claimed the signal.
+    ///
+    /// The clock is the OS's (a vDSO read, about 30 ns), not the pool's
+    /// calibrated counter: that one's first reading in a process calibrates
+    /// it, spinning for up to 200 ms, which a channel's first wait must not
+    /// pay.
     #[cfg(not(any(loom, target_arch = "wasm32")))]
     fn spin_until_done_for(&self, limit: std::time::Duration) -> bool {
-        let start = Stamp::now();
+        let start = Instant::now();
         loop {
             if !self.is_waiting() && lock(&self.parked).done {
                 return true;
@@ -198,7 +201,7 @@ impl Signal {
             for _ in 0..4 {
                 std::hint::spin_loop();
             }
-            if Stamp::now().duration_since(start) >= limit {
+            if start.elapsed() >= limit {
                 return false;
             }
         }
