@@ -299,6 +299,70 @@ fn cancel_by_id_queued_and_running() {
 }
 
 #[test]
+fn canceling_ended_jobs_leaves_nothing_behind() {
+    let (open, pool) = gated_pool(2, 1024);
+    drop(open); // every job ends at once
+    let ended: Vec<_> = (0..100).map(|n| pool.submit(n).unwrap()).collect();
+    for _ in &ended {
+        pool.results().recv().unwrap();
+    }
+    // Idle pool: the ids go at once.
+    for &id in &ended {
+        assert!(!pool.cancel(id));
+    }
+    assert_eq!(pool.pending_cancels(), 0, "ended ids stay in the canceled set");
+
+    // Busy pool: the ids wait for the pool's next idle moment.
+    let (open, gate) = chan::bounded::<()>(0);
+    let blocker = {
+        let pool = Pool::builder()
+            .workers(2)
+            .queue(1024)
+            .build(move |n: &u32, _: &Context| {
+                if *n == u32::MAX {
+                    let _ = gate.recv();
+                }
+                Ok::<u32, String>(*n)
+            })
+            .unwrap();
+        pool
+    };
+    let ended: Vec<_> = (0..100).map(|n| blocker.submit(n).unwrap()).collect();
+    for _ in &ended {
+        blocker.results().recv().unwrap();
+    }
+    let held = blocker.submit(u32::MAX).unwrap();
+    wait_until("the held job runs", || blocker.metrics().busy == 1);
+    for &id in &ended {
+        assert!(!blocker.cancel(id));
+    }
+    assert_eq!(blocker.pending_cancels(), ended.len());
+    // A million jobs submitted after the cancels: none of them is canceled,
+    // and the ids go once the pool is idle.
+    const JOBS: u32 = 1_000_000;
+    let drain = {
+        let results = blocker.results().clone();
+        thread::spawn(move || {
+            let mut ok = 0;
+            for _ in 0..JOBS {
+                let o = results.recv().unwrap();
+                assert!(o.result.is_ok(), "job {} ended {:?}", o.id, o.result);
+                ok += 1;
+            }
+            ok
+        })
+    };
+    for n in 0..JOBS {
+        blocker.submit(n).unwrap();
+    }
+    assert_eq!(drain.join().unwrap(), JOBS);
+    drop(open);
+    let last = blocker.results().recv().unwrap();
+    assert_eq!((last.id, last.result), (held, Ok(u32::MAX)));
+    wait_until("the canceled set is empty", || blocker.pending_cancels() == 0);
+}
+
+#[test]
 fn cancel_by_id_reaches_the_running_job_after_its_worker_changed_context() {
     // One worker: job 1 runs on the worker's own context, job 2 on one made
     // for it (it has a timeout of its own), job 3 on the worker's again. The

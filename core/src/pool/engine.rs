@@ -17,6 +17,10 @@
 //! 3. A running job's [`CancelFunc`] is published in its worker's slot before
 //!    the worker re-checks the canceled set, and `Pool::cancel` records the id
 //!    before looking at the slots: one of the two always sees the other.
+//! 4. An id stays in the canceled set until its outcome is delivered, or, if
+//!    its job had ended before it was canceled, until the pool is next seen
+//!    with no accepted job in flight (`purge_canceled`). A job whose id is
+//!    above every canceled id skips the set's lock.
 //!
 //! # Deadlock safety
 //! Locks are never nested, except:
@@ -29,7 +33,7 @@ use std::collections::HashSet;
 use std::future::{poll_fn, Future};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::task::Poll;
 
@@ -208,10 +212,16 @@ pub(crate) struct Shared<J, O, E> {
     pub(crate) on_panic: Option<PanicHook>,
     pub(crate) aborted: AtomicBool,
     pub(crate) closed: AtomicBool,
-    /// Ids canceled by `Pool::cancel` that have not been delivered yet.
+    /// Ids canceled by `Pool::cancel` whose outcome has not been delivered.
     pub(crate) canceled: Mutex<HashSet<JobId>>,
     /// How many ids `canceled` holds: read without its lock on every job.
     pub(crate) canceled_count: AtomicUsize,
+    /// The largest id ever put in `canceled`: a job with a larger id was
+    /// submitted after the last cancel and skips the lock.
+    pub(crate) canceled_max: AtomicU64,
+    /// Raised by every insertion into `canceled`, so a purge can tell that
+    /// none raced its check ([`Shared::purge_canceled`]).
+    pub(crate) canceled_inserts: AtomicU64,
     pub(crate) slots: Mutex<Vec<Arc<Slot<J, O, E>>>>,
     /// What the workers that have exited measured.
     pub(crate) exited: Mutex<Record>,
@@ -476,7 +486,7 @@ impl<J, O, E> Shared<J, O, E> {
             // A job that ran was counted in its worker's record.
             self.counters.ended(ended(&outcome.result));
         }
-        if self.canceled_count.load(Ordering::Acquire) > 0 {
+        if self.may_be_canceled(outcome.id) {
             let mut set = lock(&self.canceled);
             if set.remove(&outcome.id) {
                 self.canceled_count.fetch_sub(1, Ordering::AcqRel);
@@ -490,8 +500,63 @@ impl<J, O, E> Shared<J, O, E> {
         }
     }
 
+    /// Whether `id` could be in `canceled`, read without its lock.
+    fn may_be_canceled(&self, id: JobId) -> bool {
+        self.canceled_count.load(Ordering::Acquire) > 0
+            && id <= self.canceled_max.load(Ordering::Acquire)
+    }
+
     pub(crate) fn is_canceled(&self, id: JobId) -> bool {
-        self.canceled_count.load(Ordering::Acquire) > 0 && lock(&self.canceled).contains(&id)
+        self.may_be_canceled(id) && lock(&self.canceled).contains(&id)
+    }
+
+    /// Records `id` as canceled (`Pool::cancel`), for the worker that takes
+    /// it from the queue and for the delivery of its outcome, which removes it.
+    pub(crate) fn mark_canceled(&self, id: JobId) {
+        let mut set = lock(&self.canceled);
+        self.canceled_inserts.fetch_add(1, Ordering::AcqRel);
+        if set.insert(id) {
+            self.canceled_max.fetch_max(id, Ordering::AcqRel);
+            self.canceled_count.fetch_add(1, Ordering::AcqRel);
+        }
+    }
+
+    /// Empties `canceled` if no accepted job is in flight: then every id in
+    /// it belongs to a job that ended before it was canceled, and would stay
+    /// for ever, since no delivery is left to remove it. Called by `cancel`
+    /// and by a worker that found the queue empty, so such ids go at the
+    /// pool's next idle moment.
+    pub(crate) fn purge_canceled(&self) {
+        if self.canceled_count.load(Ordering::Acquire) == 0 {
+            return;
+        }
+        let inserts = self.canceled_inserts.load(Ordering::Acquire);
+        if !self.settled() {
+            return;
+        }
+        let mut set = lock(&self.canceled);
+        // An id canceled since `settled` looked may be a job submitted since.
+        if self.canceled_inserts.load(Ordering::Acquire) == inserts {
+            set.clear();
+            self.canceled_count.store(0, Ordering::Release);
+        }
+    }
+
+    /// Whether every job accepted so far has ended. The outcome counts are
+    /// read before `submitted`, and a job is counted as submitted before it
+    /// can end: so equal counts mean the jobs that had ended when the counts
+    /// were read are all the jobs accepted by the time `submitted` was.
+    fn settled(&self) -> bool {
+        let ran: u64 = {
+            let slots = lock(&self.slots);
+            let mut n = lock(&self.exited).ended().total();
+            for slot in slots.iter() {
+                n += lock(&slot.state).record.ended().total();
+            }
+            n
+        };
+        let ended = ran + self.counters.tally().total();
+        ended == self.counters.submitted.load(Ordering::Acquire)
     }
 
     fn pool_done(&self) -> bool {

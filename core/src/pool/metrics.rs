@@ -65,6 +65,11 @@ impl Tally {
         self.0[e as usize]
     }
 
+    /// Every job counted, however it ended.
+    pub(crate) fn total(&self) -> u64 {
+        self.0.iter().sum()
+    }
+
     fn add(&mut self, other: &Tally) {
         for (a, b) in self.0.iter_mut().zip(other.0) {
             *a += b;
@@ -86,13 +91,15 @@ impl Counters {
         c.fetch_add(1, Ordering::Relaxed);
     }
 
+    /// Release, and Acquire in [`Counters::tally`]: whoever reads the count
+    /// also sees the job's `submitted` raise, which came before its end.
     pub(crate) fn ended(&self, e: Ended) {
-        Counters::bump(&self.ended[e as usize]);
+        self.ended[e as usize].fetch_add(1, Ordering::Release);
     }
 
     pub(crate) fn tally(&self) -> Tally {
         Tally(std::array::from_fn(|i| {
-            self.ended[i].load(Ordering::Relaxed)
+            self.ended[i].load(Ordering::Acquire)
         }))
     }
 }

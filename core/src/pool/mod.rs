@@ -404,6 +404,8 @@ impl<E> Builder<E> {
             closed: AtomicBool::new(false),
             canceled: Mutex::new(HashSet::new()),
             canceled_count: AtomicUsize::new(0),
+            canceled_max: AtomicU64::new(0),
+            canceled_inserts: AtomicU64::new(0),
             slots: Mutex::new(Vec::new()),
             exited: Mutex::new(Record::new(self.saturation_window)),
             window: self.saturation_window,
@@ -753,10 +755,20 @@ where
         if id == 0 || id >= self.next_id.load(Ordering::Relaxed) {
             return false;
         }
-        if lock(&self.shared.canceled).insert(id) {
-            self.shared.canceled_count.fetch_add(1, Ordering::AcqRel);
-        }
-        self.shared.cancel_running(|running| running == id) > 0
+        self.shared.mark_canceled(id);
+        let running = self.shared.cancel_running(|running| running == id) > 0;
+        // An id whose job already ended stays in the set only until the pool
+        // is next idle; if it is idle now, it goes now.
+        self.shared.purge_canceled();
+        running
+    }
+
+    /// How many canceled ids the pool still holds for jobs that have not
+    /// ended. For tests: ids of jobs that had already ended when canceled
+    /// must not stay.
+    #[doc(hidden)]
+    pub fn pending_cancels(&self) -> usize {
+        lock(&self.shared.canceled).len()
     }
 
     /// The outcomes of jobs submitted with `submit*`, in completion order. The

@@ -69,6 +69,7 @@ where
         let mut reuse = None;
         loop {
             let next = self.next_now().unwrap_or_else(|| {
+                self.shared.purge_canceled();
                 select! {
                     recv(self.shared.jobs) -> t => t.map_or(Next::Stop, Next::Task),
                     recv(self.control) -> _ => Next::Wake,
@@ -100,6 +101,7 @@ where
                 let next = match self.next_now() {
                     Some(n) => n,
                     None => {
+                        self.shared.purge_canceled();
                         let mut sel = Select::new();
                         let job = sel.recv(&self.shared.jobs);
                         let _wake = sel.recv(&self.control);
