@@ -37,6 +37,8 @@ mod wait_group;
 pub use context::{CancelFunc, Context, ContextError};
 pub use group::{Group, ResultGroup};
 pub use pool::{Failure, JobHandle, Outcome, Pool};
+#[doc(hidden)]
+pub use rand::os_random_u64 as __os_random_u64;
 pub use rate_limit::{RateLimit, RateLimitError};
 pub use retry::{Retry, RetryBudget};
 pub use wait_group::{WaitError, WaitGroup};

@@ -1,17 +1,38 @@
 //! Cheap per-thread randomness for select's poll order and backoff jitter.
 //!
-//! `fastrand`'s generator, seeded per thread from a global counter mixed with the
-//! clock, so no entropy source is needed (there is none on `wasm32` without JS).
+//! `fastrand`'s generator, one per thread, seeded from the OS (`getrandom`;
+//! `crypto.getRandomValues` in the browser): two processes, or two page
+//! loads, started at the same instant draw different jitter, so a fleet
+//! retrying one failure does not retry in lock-step.
 
 use std::cell::Cell;
 
+/// A random `u64` from the OS, or `None` if it refused. Public for the
+/// browser tests, which check that `crypto.getRandomValues` works on the
+/// shared memory of this build.
+#[doc(hidden)]
+pub fn os_random_u64() -> Option<u64> {
+    getrandom::u64().ok()
+}
+
 #[cfg(not(loom))]
 fn next_seed() -> u64 {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static SEEDS: AtomicU64 = AtomicU64::new(0x2545_f491_4f6c_dd1d);
-    let n = SEEDS.fetch_add(0x9e37_79b9_7f4a_7c15, Ordering::Relaxed);
-    let t = crate::runtime::Instant::now().elapsed().as_nanos() as u64;
-    n ^ t.rotate_left(17)
+    // Should the OS refuse (it does not on any target brigade supports), a
+    // per-process counter mixed with the wall clock still differs between
+    // threads and, but for the same nanosecond, between processes.
+    os_random_u64().unwrap_or_else(|| {
+        use std::sync::atomic::{AtomicU64, Ordering};
+        static SEEDS: AtomicU64 = AtomicU64::new(0x2545_f491_4f6c_dd1d);
+        let n = SEEDS.fetch_add(0x9e37_79b9_7f4a_7c15, Ordering::Relaxed);
+        #[cfg(not(target_arch = "wasm32"))]
+        use std::time::{SystemTime, UNIX_EPOCH};
+        #[cfg(target_arch = "wasm32")]
+        use web_time::{SystemTime, UNIX_EPOCH};
+        let t = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as u64);
+        n ^ t.rotate_left(17)
+    })
 }
 
 /// Deterministic under the model checker, which must replay executions exactly.

@@ -6,16 +6,19 @@
 //! jitter", which spreads retries of many failing jobs best (Marc Brooker,
 //! "Exponential Backoff And Jitter", AWS Architecture Blog, 2015).
 //!
-//! The budget follows Finagle's `RetryBudget`: every first attempt deposits
-//! `ratio` tokens (up to a cap), every retry withdraws one, and `min_retries`
-//! tokens are there from the start. When the budget is empty, a retryable error
-//! is reported as it is instead of being retried.
+//! The budget follows Finagle's `RetryBudget` and tower's `TpsBudget`: every
+//! first attempt deposits `ratio` tokens, every retry withdraws one, and
+//! `min_retries` tokens are there in every window. Deposits and withdrawals
+//! count for one window (10 s unless [`RetryBudget::window`] says otherwise),
+//! kept as ten slots of a tenth each, so a quiet hour banks nothing for a
+//! later storm. When the budget is empty, a retryable error is reported as
+//! it is instead of being retried.
 
 use std::fmt;
 use std::sync::Arc;
 
 use crate::loom::{lock, Mutex};
-use crate::runtime::Duration;
+use crate::runtime::{Duration, Instant};
 
 /// Decides whether an error is worth another attempt.
 pub(crate) type Retryable<E> = Arc<dyn Fn(&E) -> bool + Send + Sync>;
@@ -151,21 +154,63 @@ impl<E> Retry<E> {
     }
 }
 
+/// How many slots a budget's window is kept in.
+const SLOTS: usize = 10;
+
+/// Tokens deposited minus tokens withdrawn, per slot of the window.
 struct Budget {
-    tokens: f64,
+    start: Instant,
+    /// The slot each entry counts for (`slot_of` a time) and its net
+    /// tokens; an entry left from an older slot counts for nothing.
+    slots: [(u64, f64); SLOTS],
 }
 
-/// Limits retries to a fraction of first attempts; clones share one budget.
+impl Budget {
+    /// The entry for `slot`, reset if it held an older one.
+    fn current(&mut self, slot: u64) -> &mut f64 {
+        let entry = &mut self.slots[(slot % SLOTS as u64) as usize];
+        if entry.0 != slot {
+            *entry = (slot, 0.0);
+        }
+        &mut entry.1
+    }
+
+    /// The net tokens of the window that ends in `slot`.
+    fn live(&self, slot: u64) -> f64 {
+        self.slots
+            .iter()
+            .filter(|(s, _)| *s + SLOTS as u64 > slot && *s <= slot)
+            .map(|(_, net)| net)
+            .sum()
+    }
+}
+
+/// Limits retries to a fraction of first attempts over a sliding window;
+/// clones share one budget.
+///
+/// # Examples
+/// ```
+/// use brigade::RetryBudget;
+/// use std::time::Duration;
+///
+/// // Retries may add 10% to the first attempts of the last minute, and 5
+/// // retries a minute are always allowed.
+/// let budget = RetryBudget::new(0.1, 5).window(Duration::from_secs(60));
+/// assert_eq!(budget.available(), 5);
+/// ```
 #[derive(Clone)]
 pub struct RetryBudget {
     ratio: f64,
-    cap: f64,
+    reserve: f64,
+    /// A tenth of the window.
+    slot: Duration,
     state: Arc<Mutex<Budget>>,
 }
 
 impl RetryBudget {
-    /// Retries may add at most `ratio` (e.g. 0.1 = 10%) to the attempts, plus
-    /// `min_retries` that are always available at the start.
+    /// Retries may add at most `ratio` (e.g. 0.1 = 10%) to the first
+    /// attempts of the window, plus `min_retries` that are always available
+    /// in each window. The window is 10 s ([`window`](Self::window)).
     ///
     /// # Panics
     /// If `ratio` is negative or not finite.
@@ -174,23 +219,46 @@ impl RetryBudget {
             ratio.is_finite() && ratio >= 0.0,
             "RetryBudget: ratio must be >= 0, got {ratio}"
         );
-        let min = f64::from(min_retries);
         RetryBudget {
             ratio,
-            cap: min.max(1.0) + 1000.0 * ratio,
-            state: Arc::new(Mutex::new(Budget { tokens: min })),
+            reserve: f64::from(min_retries),
+            slot: Duration::from_secs(1),
+            state: Arc::new(Mutex::new(Budget {
+                start: Instant::now(),
+                slots: [(0, 0.0); SLOTS],
+            })),
         }
     }
 
-    fn deposit(&self) {
-        let mut b = lock(&self.state);
-        b.tokens = (b.tokens + self.ratio).min(self.cap);
+    /// How long a deposit or a withdrawal counts (at least 10 ms; finer
+    /// than a tenth of it, time is not told apart).
+    ///
+    /// # Panics
+    /// If `window` is under 10 ms.
+    pub fn window(mut self, window: Duration) -> Self {
+        assert!(
+            window >= Duration::from_millis(10),
+            "RetryBudget: the window must be at least 10 ms, got {window:?}"
+        );
+        self.slot = window / SLOTS as u32;
+        self
     }
 
-    fn withdraw(&self) -> bool {
+    fn slot_now(&self, b: &Budget) -> u64 {
+        (b.start.elapsed().as_nanos() / self.slot.as_nanos()) as u64
+    }
+
+    pub(crate) fn deposit(&self) {
         let mut b = lock(&self.state);
-        if b.tokens >= 1.0 {
-            b.tokens -= 1.0;
+        let now = self.slot_now(&b);
+        *b.current(now) += self.ratio;
+    }
+
+    pub(crate) fn withdraw(&self) -> bool {
+        let mut b = lock(&self.state);
+        let now = self.slot_now(&b);
+        if self.reserve + b.live(now) >= 1.0 {
+            *b.current(now) -= 1.0;
             true
         } else {
             false
@@ -199,7 +267,8 @@ impl RetryBudget {
 
     /// Retries available now.
     pub fn available(&self) -> u64 {
-        lock(&self.state).tokens.max(0.0) as u64
+        let b = lock(&self.state);
+        (self.reserve + b.live(self.slot_now(&b))).max(0.0) as u64
     }
 }
 
@@ -207,7 +276,50 @@ impl fmt::Debug for RetryBudget {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RetryBudget")
             .field("ratio", &self.ratio)
+            .field("min_retries", &self.reserve)
+            .field("window", &(self.slot * SLOTS as u32))
             .field("available", &self.available())
             .finish()
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use std::thread;
+    use std::time::Duration;
+
+    use super::RetryBudget;
+
+    #[test]
+    fn deposits_expire_after_the_window() {
+        let budget = RetryBudget::new(0.5, 0).window(Duration::from_secs(1));
+        for _ in 0..10 {
+            budget.deposit();
+        }
+        assert_eq!(budget.available(), 5);
+        assert!(budget.withdraw());
+        assert_eq!(budget.available(), 4);
+        thread::sleep(Duration::from_millis(1100));
+        assert_eq!(budget.available(), 0, "a quiet spell banked retries");
+        assert!(!budget.withdraw());
+    }
+
+    #[test]
+    fn the_reserve_is_there_in_every_window() {
+        let budget = RetryBudget::new(0.0, 2).window(Duration::from_secs(1));
+        assert!(budget.withdraw() && budget.withdraw());
+        assert!(!budget.withdraw(), "two retries a window");
+        thread::sleep(Duration::from_millis(1100));
+        assert_eq!(
+            budget.available(),
+            2,
+            "the withdrawals expired with their window"
+        );
+    }
+
+    #[test]
+    #[should_panic(expected = "at least 10 ms")]
+    fn a_window_under_10_ms_is_refused() {
+        let _ = RetryBudget::new(0.1, 0).window(Duration::from_millis(5));
     }
 }

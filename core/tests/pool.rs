@@ -310,7 +310,11 @@ fn canceling_ended_jobs_leaves_nothing_behind() {
     for &id in &ended {
         assert!(!pool.cancel(id));
     }
-    assert_eq!(pool.pending_cancels(), 0, "ended ids stay in the canceled set");
+    assert_eq!(
+        pool.pending_cancels(),
+        0,
+        "ended ids stay in the canceled set"
+    );
 
     // Busy pool: the ids wait for the pool's next idle moment.
     let (open, gate) = chan::bounded::<()>(0);
@@ -359,7 +363,9 @@ fn canceling_ended_jobs_leaves_nothing_behind() {
     drop(open);
     let last = blocker.results().recv().unwrap();
     assert_eq!((last.id, last.result), (held, Ok(u32::MAX)));
-    wait_until("the canceled set is empty", || blocker.pending_cancels() == 0);
+    wait_until("the canceled set is empty", || {
+        blocker.pending_cancels() == 0
+    });
 }
 
 #[test]

@@ -197,3 +197,12 @@ async fn rayon_runs_inside_a_job_on_web_workers_of_its_own() {
     );
     assert_eq!(sum, 500_000_500_000);
 }
+
+#[wasm_bindgen_test]
+fn jitter_is_seeded_from_crypto_get_random_values() {
+    // The module's memory is shared: getrandom must copy through an
+    // unshared buffer for `crypto.getRandomValues` to accept it.
+    let a = brigade::__os_random_u64().expect("crypto.getRandomValues answers");
+    let b = brigade::__os_random_u64().expect("crypto.getRandomValues answers");
+    assert_ne!(a, b);
+}
