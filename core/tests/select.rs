@@ -195,3 +195,23 @@ fn never_is_never_chosen() {
         assert_eq!(r, 1);
     }
 }
+
+/// Go's `case <-time.After(d):` written as it reads: the channel a case
+/// names may be a temporary, which lives until the select ends.
+#[test]
+fn cases_may_name_temporary_channels() {
+    let (_tx, rx) = chan::bounded::<u32>(1);
+    let timed_out = select! {
+        recv(rx) -> _ => false,
+        recv(chan::after(Duration::from_millis(5))) -> at => { at.unwrap(); true },
+    };
+    assert!(timed_out);
+
+    let keep = chan::bounded::<u32>(1);
+    let sent = select! {
+        send(keep.0.clone(), 7) -> r => r.is_ok(),
+        recv(chan::never::<u32>()) -> _ => false,
+    };
+    assert!(sent);
+    assert_eq!(keep.1.try_recv(), Ok(7));
+}

@@ -444,12 +444,16 @@ macro_rules! select {
 
     // Each case is a local on the caller's stack (`__case`, one per arm: macro
     // hygiene keeps them apart) carrying its index as a constant expression.
+    // The channel is borrowed by a `let` of its own, so a temporary one
+    // (`recv(chan::after(d))`) lives to the end of the select.
     (@build [$($def:tt)*] [$($n:tt)*] [$($done:tt)*] (recv ($rx:expr) $res:pat => $body:block) $($rest:tt)*) => {{
-        let mut __case = $crate::chan::__select::recv(&$rx);
+        let __chan = &$rx;
+        let mut __case = $crate::chan::__select::recv(__chan);
         $crate::select!(@build [$($def)*] [$($n)* + 1] [$($done)* (__case ($($n)*) $res => $body)] $($rest)*)
     }};
     (@build [$($def:tt)*] [$($n:tt)*] [$($done:tt)*] (send ($tx:expr, $v:expr) $res:pat => $body:block) $($rest:tt)*) => {{
-        let mut __case = $crate::chan::__select::send(&$tx, $v);
+        let __chan = &$tx;
+        let mut __case = $crate::chan::__select::send(__chan, $v);
         $crate::select!(@build [$($def)*] [$($n)* + 1] [$($done)* (__case ($($n)*) $res => $body)] $($rest)*)
     }};
     (@build [] [$($n:tt)*] [$(($h:ident $i:tt $res:pat => $body:block))*]) => {{
