@@ -36,7 +36,9 @@ mod wait_group;
 
 pub use context::{CancelFunc, Context, ContextError};
 pub use group::{Group, ResultGroup};
-pub use pool::{Failure, JobHandle, Outcome, Pool};
+pub use pool::{
+    BuildError, Builder, Failure, Job, JobHandle, JobId, Outcome, Pool, ShutdownReport,
+};
 #[doc(hidden)]
 pub use rand::os_random_u64 as __os_random_u64;
 pub use rate_limit::{RateLimit, RateLimitError};

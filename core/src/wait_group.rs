@@ -14,7 +14,7 @@
 use std::fmt;
 use std::future::Future;
 
-use crate::chan::{self, Receiver, RecvError, RecvTimeoutError, Sender};
+use crate::chan::{self, Receiver, RecvCtxError, RecvError, Sender};
 use crate::loom::{lock, Arc, Mutex};
 use crate::runtime::WouldBlockOnMainThread;
 use crate::{Context, ContextError};
@@ -155,10 +155,11 @@ impl WaitGroup {
     /// [`WaitError::WouldBlockOnMainThread`].
     pub fn wait_ctx(&self, ctx: &Context) -> Result<(), WaitError> {
         match self.zero().map(|rx| rx.recv_ctx(ctx)) {
-            None | Some(Err(RecvTimeoutError::Closed)) | Some(Ok(())) => Ok(()),
-            Some(Err(RecvTimeoutError::Canceled)) => Err(WaitError::Canceled(
-                ctx.err().unwrap_or(ContextError::Canceled),
-            )),
+            None | Some(Err(RecvCtxError::Closed)) | Some(Ok(())) => Ok(()),
+            Some(Err(RecvCtxError::Canceled)) => Err(WaitError::Canceled(ContextError::Canceled)),
+            Some(Err(RecvCtxError::DeadlineExceeded)) => {
+                Err(WaitError::Canceled(ContextError::DeadlineExceeded))
+            }
             Some(Err(_)) => Err(WaitError::WouldBlockOnMainThread),
         }
     }

@@ -127,3 +127,30 @@ fn many_producers_many_consumers_at(cap: usize) {
     }
     assert!(seen.iter().all(|&s| s), "every value received");
 }
+
+#[test]
+fn ctx_bounded_waits_say_how_the_context_ended_and_hand_the_value_back() {
+    use brigade::chan::{RecvCtxError, SendCtxError};
+    use brigade::Context;
+
+    let (tx, rx) = chan::bounded::<u32>(1);
+    tx.send(1).unwrap();
+    let (ctx, cancel) = Context::with_cancel(&Context::background());
+    cancel.cancel();
+    assert_eq!(tx.send_ctx(2, &ctx), Err(SendCtxError::Canceled(2)));
+    let (ctx, _cancel) =
+        Context::with_timeout(&Context::background(), std::time::Duration::from_millis(5));
+    let err = tx.send_ctx(3, &ctx).unwrap_err();
+    assert_eq!(err, SendCtxError::DeadlineExceeded(3));
+    assert_eq!(
+        err.to_string(),
+        "context deadline exceeded while waiting to send"
+    );
+    assert_eq!(err.into_inner(), 3);
+
+    assert_eq!(rx.recv(), Ok(1));
+    assert_eq!(rx.recv_ctx(&ctx), Err(RecvCtxError::DeadlineExceeded));
+    drop(tx);
+    let (live, _cancel) = Context::with_cancel(&Context::background());
+    assert_eq!(rx.recv_ctx(&live), Err(RecvCtxError::Closed));
+}

@@ -32,8 +32,8 @@ use std::time::{Duration, Instant};
 
 use block_on::block_on;
 use brigade::chan::{
-    self, Receiver, RecvError, RecvTimeoutError, Select, SendError, Sender, TryRecvError,
-    TrySendError,
+    self, Receiver, RecvCtxError, RecvError, RecvTimeoutError, Select, SendError, Sender,
+    TryRecvError, TrySendError,
 };
 use brigade::{select, Context, ContextError, WaitGroup};
 
@@ -1129,7 +1129,7 @@ mod context_test {
         let (ctx, _) = Context::with_timeout(&Context::background(), Duration::from_millis(20));
         let (_tx, rx) = chans::<i32>(0);
         let start = Instant::now();
-        assert_eq!(rx.recv_ctx(&ctx), Err(RecvTimeoutError::Canceled));
+        assert_eq!(rx.recv_ctx(&ctx), Err(RecvCtxError::DeadlineExceeded));
         assert!(start.elapsed() >= Duration::from_millis(20));
         assert_eq!(ctx.err(), Some(ContextError::DeadlineExceeded));
     }

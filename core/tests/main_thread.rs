@@ -5,7 +5,9 @@
 
 use std::thread;
 
-use brigade::chan::{self, RecvError, RecvTimeoutError, Select, SendError, SendTimeoutError};
+use brigade::chan::{
+    self, RecvCtxError, RecvError, RecvTimeoutError, Select, SendError, SendTimeoutError,
+};
 use brigade::{runtime, Context, WaitGroup};
 
 fn as_main_thread<R: Send + 'static>(f: impl FnOnce() -> R + Send + 'static) -> R {
@@ -39,10 +41,7 @@ fn blocking_calls_that_would_wait_fail_fast() {
             Err(RecvTimeoutError::WouldBlockOnMainThread)
         );
         let (ctx, _cancel) = Context::with_cancel(&Context::background());
-        assert_eq!(
-            rx.recv_ctx(&ctx),
-            Err(RecvTimeoutError::WouldBlockOnMainThread)
-        );
+        assert_eq!(rx.recv_ctx(&ctx), Err(RecvCtxError::WouldBlockOnMainThread));
         let mut sel = Select::new();
         let _c = sel.recv(&rx);
         assert!(sel.wait().is_err());

@@ -318,19 +318,16 @@ fn canceling_ended_jobs_leaves_nothing_behind() {
 
     // Busy pool: the ids wait for the pool's next idle moment.
     let (open, gate) = chan::bounded::<()>(0);
-    let blocker = {
-        let pool = Pool::builder()
-            .workers(2)
-            .queue(1024)
-            .build(move |n: &u32, _: &Context| {
-                if *n == u32::MAX {
-                    let _ = gate.recv();
-                }
-                Ok::<u32, String>(*n)
-            })
-            .unwrap();
-        pool
-    };
+    let blocker = Pool::builder()
+        .workers(2)
+        .queue(1024)
+        .build(move |n: &u32, _: &Context| {
+            if *n == u32::MAX {
+                let _ = gate.recv();
+            }
+            Ok::<u32, String>(*n)
+        })
+        .unwrap();
     let ended: Vec<_> = (0..100).map(|n| blocker.submit(n).unwrap()).collect();
     for _ in &ended {
         blocker.results().recv().unwrap();
@@ -1216,4 +1213,32 @@ fn rate_limit_wait_blocks_until_a_token_and_gives_it_back_when_canceled() {
         on_main.join().unwrap(),
         Err(brigade::RateLimitError::WouldBlockOnMainThread)
     );
+}
+
+#[test]
+fn a_worker_that_cannot_start_fails_the_build_with_the_spawners_error_as_source() {
+    struct Refusing;
+    impl Spawner for Refusing {
+        fn spawn(&self, _: Worker) -> std::io::Result<()> {
+            Err(std::io::Error::new(
+                std::io::ErrorKind::OutOfMemory,
+                "no room for a stack",
+            ))
+        }
+    }
+    let err = Pool::builder()
+        .workers(2)
+        .spawner(Refusing)
+        .build(|n: &u32, _: &Context| Ok::<u32, ()>(*n))
+        .unwrap_err();
+    assert!(matches!(err, BuildError::Spawn(_)));
+    assert_eq!(
+        err.to_string(),
+        "could not start a worker: no room for a stack"
+    );
+    let source = std::error::Error::source(&err).expect("the spawner's error");
+    let io = source
+        .downcast_ref::<std::io::Error>()
+        .expect("an io::Error");
+    assert_eq!(io.kind(), std::io::ErrorKind::OutOfMemory);
 }

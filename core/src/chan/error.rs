@@ -33,8 +33,21 @@ pub enum SendTimeoutError<T> {
     Closed(T),
     /// The send would have to wait, and this thread must not block.
     WouldBlockOnMainThread(T),
-    /// The `Context` given to the call was canceled or passed its deadline.
+}
+
+/// A send bounded by a [`Context`](crate::Context) failed; the value is
+/// handed back. The context's two endings are Go's `ctx.Err()` values.
+#[derive(PartialEq, Eq, Clone, Copy)]
+#[non_exhaustive]
+pub enum SendCtxError<T> {
+    /// The context was canceled before there was room.
     Canceled(T),
+    /// The context's deadline passed before there was room.
+    DeadlineExceeded(T),
+    /// The channel is closed.
+    Closed(T),
+    /// The send would have to wait, and this thread must not block.
+    WouldBlockOnMainThread(T),
 }
 
 /// A blocking receive failed.
@@ -67,8 +80,20 @@ pub enum RecvTimeoutError {
     Closed,
     /// The receive would have to wait, and this thread must not block.
     WouldBlockOnMainThread,
-    /// The `Context` given to the call was canceled or passed its deadline.
+}
+
+/// A receive bounded by a [`Context`](crate::Context) failed.
+#[derive(PartialEq, Eq, Clone, Copy, Debug)]
+#[non_exhaustive]
+pub enum RecvCtxError {
+    /// The context was canceled with nothing to receive.
     Canceled,
+    /// The context's deadline passed with nothing to receive.
+    DeadlineExceeded,
+    /// The channel is closed and drained.
+    Closed,
+    /// The receive would have to wait, and this thread must not block.
+    WouldBlockOnMainThread,
 }
 
 macro_rules! value_error {
@@ -105,7 +130,12 @@ value_error!(SendTimeoutError {
     Timeout => "timed out waiting to send",
     Closed => "sending on a closed channel",
     WouldBlockOnMainThread => "send would block on a thread that must not block (use try_send or send_async)",
+});
+value_error!(SendCtxError {
     Canceled => "context canceled while waiting to send",
+    DeadlineExceeded => "context deadline exceeded while waiting to send",
+    Closed => "sending on a closed channel",
+    WouldBlockOnMainThread => "send would block on a thread that must not block (use try_send or send_async)",
 });
 
 impl<T> TrySendError<T> {
@@ -142,5 +172,10 @@ unit_error!(RecvTimeoutError {
     Timeout => "timed out waiting to receive",
     Closed => "receiving on a closed and empty channel",
     WouldBlockOnMainThread => "receive would block on a thread that must not block (use try_recv or recv_async)",
+});
+unit_error!(RecvCtxError {
     Canceled => "context canceled while waiting to receive",
+    DeadlineExceeded => "context deadline exceeded while waiting to receive",
+    Closed => "receiving on a closed and empty channel",
+    WouldBlockOnMainThread => "receive would block on a thread that must not block (use try_recv or recv_async)",
 });

@@ -59,7 +59,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context as TaskContext, Poll};
 
-use crate::context::Context;
+use crate::context::{Context, ContextError};
 use crate::loom::Arc;
 use crate::runtime::{Duration, Instant};
 
@@ -68,7 +68,8 @@ use flavors::{Channel, TryRecv, TrySend};
 use wait::blocking::{self, Limit, Registration, WaitEnd};
 
 pub use error::{
-    RecvError, RecvTimeoutError, SendError, SendTimeoutError, TryRecvError, TrySendError,
+    RecvCtxError, RecvError, RecvTimeoutError, SendCtxError, SendError, SendTimeoutError,
+    TryRecvError, TrySendError,
 };
 #[doc(hidden)]
 pub use select::internal as __select;
@@ -216,11 +217,12 @@ impl<T> Sender<T> {
         }
     }
 
-    /// Sends `v`, waiting until there is room or `ctx` is canceled.
+    /// Sends `v`, waiting until there is room or `ctx` is done.
     ///
     /// # Errors
-    /// [`SendTimeoutError::Canceled`], `Closed` or `WouldBlockOnMainThread`, each with `v`.
-    pub fn send_ctx(&self, v: T, ctx: &Context) -> Result<(), SendTimeoutError<T>> {
+    /// [`SendCtxError`] with `v`: how `ctx` ended, `Closed` or
+    /// `WouldBlockOnMainThread`.
+    pub fn send_ctx(&self, v: T, ctx: &Context) -> Result<(), SendCtxError<T>> {
         let mut c = SendCase::new(&self.chan, v);
         let mut done = RecvCase::new(&ctx.done().chan);
         match blocking::wait(&mut [&mut c, &mut done], Limit::Forever) {
@@ -228,11 +230,15 @@ impl<T> Sender<T> {
                 .result
                 .take()
                 .expect("completed")
-                .map_err(SendTimeoutError::Closed),
-            WaitEnd::Case(_) => Err(SendTimeoutError::Canceled(
-                c.value.take().expect("not sent"),
-            )),
-            _ => Err(SendTimeoutError::WouldBlockOnMainThread(
+                .map_err(SendCtxError::Closed),
+            WaitEnd::Case(_) => {
+                let v = c.value.take().expect("not sent");
+                Err(match ctx.err() {
+                    Some(ContextError::DeadlineExceeded) => SendCtxError::DeadlineExceeded(v),
+                    _ => SendCtxError::Canceled(v),
+                })
+            }
+            _ => Err(SendCtxError::WouldBlockOnMainThread(
                 c.value.take().expect("not sent"),
             )),
         }
@@ -346,11 +352,11 @@ impl<T> Receiver<T> {
         }
     }
 
-    /// Receives a value, waiting until one comes or `ctx` is canceled.
+    /// Receives a value, waiting until one comes or `ctx` is done.
     ///
     /// # Errors
-    /// [`RecvTimeoutError::Canceled`], `Closed` or `WouldBlockOnMainThread`.
-    pub fn recv_ctx(&self, ctx: &Context) -> Result<T, RecvTimeoutError> {
+    /// [`RecvCtxError`]: how `ctx` ended, `Closed` or `WouldBlockOnMainThread`.
+    pub fn recv_ctx(&self, ctx: &Context) -> Result<T, RecvCtxError> {
         let mut c = RecvCase::new(&self.chan);
         let mut done = RecvCase::new(&ctx.done().chan);
         match blocking::wait(&mut [&mut c, &mut done], Limit::Forever) {
@@ -358,9 +364,12 @@ impl<T> Receiver<T> {
                 .result
                 .take()
                 .expect("completed")
-                .map_err(|()| RecvTimeoutError::Closed),
-            WaitEnd::Case(_) => Err(RecvTimeoutError::Canceled),
-            _ => Err(RecvTimeoutError::WouldBlockOnMainThread),
+                .map_err(|()| RecvCtxError::Closed),
+            WaitEnd::Case(_) => Err(match ctx.err() {
+                Some(ContextError::DeadlineExceeded) => RecvCtxError::DeadlineExceeded,
+                _ => RecvCtxError::Canceled,
+            }),
+            _ => Err(RecvCtxError::WouldBlockOnMainThread),
         }
     }
 

@@ -56,6 +56,7 @@ use std::any::Any;
 use std::collections::HashSet;
 use std::fmt;
 use std::future::Future;
+use std::io;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 
@@ -84,8 +85,10 @@ pub const MAX_QUEUE: usize = 1 << 24;
 /// [`Builder::saturation_window`] sets one.
 pub const DEFAULT_SATURATION_WINDOW: Duration = Duration::from_secs(1);
 
-/// `build()` or `resize()` refused a parameter.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// `build()` or `resize()` refused a parameter, or a worker could not start.
+/// Two errors are equal if they are the same variant with equal fields; two
+/// `Spawn` errors, if their `io::ErrorKind`s are.
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum BuildError {
     /// `workers(0)`, or more than [`MAX_WORKERS`].
@@ -94,11 +97,26 @@ pub enum BuildError {
     Queue(usize),
     /// A zero timeout or queue-wait limit.
     ZeroDuration(&'static str),
-    /// The spawner could not start a worker.
-    Spawn(String),
+    /// The spawner could not start a worker; the error is its `source()`.
+    Spawn(Arc<io::Error>),
     /// `recover_lost_workers` named another job type than the handler's.
     KeepType,
 }
+
+impl PartialEq for BuildError {
+    fn eq(&self, other: &Self) -> bool {
+        use BuildError::*;
+        match (self, other) {
+            (Workers(a), Workers(b)) | (Queue(a), Queue(b)) => a == b,
+            (ZeroDuration(a), ZeroDuration(b)) => a == b,
+            (Spawn(a), Spawn(b)) => a.kind() == b.kind(),
+            (KeepType, KeepType) => true,
+            _ => false,
+        }
+    }
+}
+
+impl Eq for BuildError {}
 
 impl fmt::Display for BuildError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -116,19 +134,41 @@ impl fmt::Display for BuildError {
     }
 }
 
-impl std::error::Error for BuildError {}
+impl std::error::Error for BuildError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            BuildError::Spawn(e) => Some(&**e),
+            _ => None,
+        }
+    }
+}
 
-/// [`Pool::lose_worker`] could not declare a worker lost.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// [`Pool::lose_worker`] could not declare a worker lost. `Spawn` errors
+/// compare by `io::ErrorKind`.
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum LoseError {
     /// The pool was built without [`Builder::recover_lost_workers`].
     NotRecoverable,
     /// No live worker has this index.
     NoWorker(usize),
-    /// The replacement could not start; the lost worker is retired.
-    Spawn(String),
+    /// The replacement could not start; the lost worker is retired. The
+    /// error is its `source()`.
+    Spawn(Arc<io::Error>),
 }
+
+impl PartialEq for LoseError {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (LoseError::NotRecoverable, LoseError::NotRecoverable) => true,
+            (LoseError::NoWorker(a), LoseError::NoWorker(b)) => a == b,
+            (LoseError::Spawn(a), LoseError::Spawn(b)) => a.kind() == b.kind(),
+            _ => false,
+        }
+    }
+}
+
+impl Eq for LoseError {}
 
 impl fmt::Display for LoseError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -142,7 +182,14 @@ impl fmt::Display for LoseError {
     }
 }
 
-impl std::error::Error for LoseError {}
+impl std::error::Error for LoseError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            LoseError::Spawn(e) => Some(&**e),
+            _ => None,
+        }
+    }
+}
 
 /// A job with per-job settings; a plain `J` converts into one with none.
 ///
@@ -528,7 +575,7 @@ where
         if let Err(e) = self.spawner.spawn(Worker::new(index, Box::new(body))) {
             // The worker never ran: undo its registration.
             self.shared.worker_exit(&slot);
-            return Err(BuildError::Spawn(e.to_string()));
+            return Err(BuildError::Spawn(Arc::new(e)));
         }
         Ok(())
     }
@@ -594,7 +641,10 @@ where
             }
             return Err(LoseError::NoWorker(index));
         }
-        started.map_err(|e| LoseError::Spawn(e.to_string()))?;
+        started.map_err(|e| match e {
+            BuildError::Spawn(e) => LoseError::Spawn(e),
+            e => LoseError::Spawn(Arc::new(io::Error::other(e.to_string()))),
+        })?;
         Ok(lost.unwrap_or(None))
     }
 
