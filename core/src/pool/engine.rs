@@ -27,7 +27,9 @@
 //! - slot → context (canceling a job's context while holding its slot), and
 //!   contexts never take slot locks;
 //! - slots → exited and slots → slot → exited (a snapshot and a worker's
-//!   exit): both hold the slots lock first, so they never meet half-way.
+//!   exit): both hold the slots lock first, so they never meet half-way;
+//! - merged → slots → … (a snapshot holds the record it merges into
+//!   throughout): only `metrics` takes `merged`.
 
 use std::collections::HashSet;
 use std::future::{poll_fn, Future};
@@ -225,6 +227,8 @@ pub(crate) struct Shared<J, O, E> {
     pub(crate) slots: Mutex<Vec<Arc<Slot<J, O, E>>>>,
     /// What the workers that have exited measured.
     pub(crate) exited: Mutex<Record>,
+    /// Where `metrics` merges every worker's record.
+    pub(crate) merged: Mutex<Record>,
     /// The width of a window of the saturation series.
     pub(crate) window: Duration,
     pub(crate) live: AtomicUsize,
@@ -961,7 +965,10 @@ impl<J, O, E> Shared<J, O, E> {
     /// time of the workers alive and the jobs running now added in.
     pub(crate) fn metrics(&self, queued: usize, capacity: usize) -> Metrics {
         let c = &self.counters;
-        let mut all = Record::new(self.window);
+        // Merged into the same record every time: no histogram is allocated
+        // per snapshot.
+        let mut all = lock(&self.merged);
+        all.clear();
         let mut busy = 0;
         let now = {
             let slots = lock(&self.slots);

@@ -173,6 +173,14 @@ impl Windows {
     }
 }
 
+/// The longest time the histograms tell apart, in microseconds (an hour);
+/// longer ones count as an hour.
+const HIGHEST_MICROS: u64 = 3_600_000_000;
+/// Two significant figures (1% resolution, which p50/p90/p99 need no finer
+/// than): about 26 KiB per histogram, where three took about 184 KiB, and a
+/// pool keeps two per worker.
+const SIGNIFICANT_FIGURES: u8 = 2;
+
 /// What one worker measured (or, merged, a whole pool).
 pub(crate) struct Record {
     ended: Tally,
@@ -186,7 +194,10 @@ pub(crate) struct Record {
 
 impl Record {
     pub(crate) fn new(window: Duration) -> Self {
-        let h = || Histogram::new_with_bounds(1, 3_600_000_000, 3).expect("valid histogram bounds");
+        let h = || {
+            Histogram::new_with_bounds(1, HIGHEST_MICROS, SIGNIFICANT_FIGURES)
+                .expect("valid histogram bounds")
+        };
         Record {
             ended: Tally::default(),
             wait: h(),
@@ -229,6 +240,17 @@ impl Record {
         let (a, b) = (nanos(born), nanos(end));
         self.alive.add(a, b);
         self.alive_total += b.saturating_sub(a);
+    }
+
+    /// Back to what [`Record::new`] makes, keeping the histograms' storage.
+    pub(crate) fn clear(&mut self) {
+        self.ended = Tally::default();
+        self.wait.reset();
+        self.run.reset();
+        self.busy = Windows::new(Duration::from_nanos(self.busy.width));
+        self.alive = Windows::new(Duration::from_nanos(self.alive.width));
+        self.busy_total = 0;
+        self.alive_total = 0;
     }
 
     pub(crate) fn merge(&mut self, other: &Record) {
@@ -295,7 +317,7 @@ fn nanos(d: Duration) -> u64 {
 pub struct Distribution {
     /// How many samples.
     pub count: u64,
-    /// The samples added up (to the histogram's precision, 3 digits).
+    /// The samples added up (to the histogram's precision, 2 digits).
     pub sum: Duration,
     /// Median.
     pub p50: Duration,

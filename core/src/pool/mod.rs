@@ -455,6 +455,7 @@ impl<E> Builder<E> {
             canceled_inserts: AtomicU64::new(0),
             slots: Mutex::new(Vec::new()),
             exited: Mutex::new(Record::new(self.saturation_window)),
+            merged: Mutex::new(Record::new(self.saturation_window)),
             window: self.saturation_window,
             live: AtomicUsize::new(0),
             retirements_due: AtomicUsize::new(0),
