@@ -14,14 +14,18 @@ struct Counting;
 static LIVE: AtomicIsize = AtomicIsize::new(0);
 static ALLOCATED: AtomicUsize = AtomicUsize::new(0);
 
+// SAFETY: every call is passed on unchanged to the system allocator, whose
+// contract is the same; the counters only watch.
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         LIVE.fetch_add(layout.size() as isize, Ordering::Relaxed);
         ALLOCATED.fetch_add(layout.size(), Ordering::Relaxed);
+        // SAFETY: the caller's guarantees for `layout`, passed on.
         unsafe { System.alloc(layout) }
     }
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         LIVE.fetch_sub(layout.size() as isize, Ordering::Relaxed);
+        // SAFETY: `ptr` came from `System` with `layout` (alloc or realloc above).
         unsafe { System.dealloc(ptr, layout) }
     }
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
@@ -30,6 +34,7 @@ unsafe impl GlobalAlloc for Counting {
             Ordering::Relaxed,
         );
         ALLOCATED.fetch_add(new_size, Ordering::Relaxed);
+        // SAFETY: as `dealloc`, and the caller's guarantees for `new_size`.
         unsafe { System.realloc(ptr, layout, new_size) }
     }
 }
