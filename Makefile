@@ -1,7 +1,7 @@
 # The two commands of the README, and the steps they are made of.
 PORT ?= 8080
 
-.PHONY: demo test bootstrap build-wasm vendor site package
+.PHONY: demo test bootstrap build-wasm vendor site package bench
 
 ## demo: install what is missing, build the wasm package, serve web/ on $(PORT)
 demo: bootstrap build-wasm vendor
@@ -27,3 +27,8 @@ site: bootstrap
 ## package: the npm package brigade-wasm in dist/brigade-wasm
 package: bootstrap
 	scripts/package.sh
+
+## bench: install what the benchmarks need (Go too), then run them all into bench/results (not part of test)
+bench:
+	scripts/bootstrap.sh bench
+	bench/run.sh

@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
 """Draws a benchmark's ratios as an SVG chart: bench/plot.py RESULTS.json OUT.svg
 
-The benchmark scripts (channels.sh, pool.sh, browser.sh) write their medians and
-every round's figure to bench/results/<name>.json next to the markdown table,
-then call this to draw bench/results/<name>.svg from it. Nothing but the
-standard library: the chart is horizontal bars on a log scale, and Debian's
-matplotlib would bring some 60 packages (SciPy, Boost headers) for it.
+bench/report.py writes each benchmark's medians and every round's figure to
+bench/results/<name>.json next to the markdown table, and draws
+bench/results/<name>.svg from them with `chart` here; run as a script, this
+redraws a chart from its JSON. Nothing but the standard library: the chart is
+horizontal bars on a log scale, and Debian's matplotlib would bring some 60
+packages (SciPy, Boost headers) for it.
 
-The JSON, as the scripts write it:
+The JSON, as bench/report.py writes it:
 
     {
       "title": "...", "subtitle": "machine, commit, date",
@@ -159,16 +160,25 @@ def chart(data):
     return "\n".join(out) + "\n"
 
 
+def check(data):
+    """Raises ValueError where `chart` would draw nonsense or fail."""
+    for row in data["rows"]:
+        if len(row["values"]) != len(data["series"]):
+            raise ValueError(
+                f"row {row['label']!r} has {len(row['values'])} values for {len(data['series'])} series"
+            )
+        if any(v is not None and v <= 0 for v in row["values"]):
+            raise ValueError(f"row {row['label']!r} has a ratio that is not positive")
+
+
 def main():
     if len(sys.argv) != 3:
         sys.exit("usage: bench/plot.py RESULTS.json OUT.svg")
     data = json.loads(Path(sys.argv[1]).read_text())
-    for row in data["rows"]:
-        if len(row["values"]) != len(data["series"]):
-            sys.exit(f"{sys.argv[1]}: row {row['label']!r} has {len(row['values'])} values "
-                     f"for {len(data['series'])} series")
-        if any(v is not None and v <= 0 for v in row["values"]):
-            sys.exit(f"{sys.argv[1]}: row {row['label']!r} has a ratio that is not positive")
+    try:
+        check(data)
+    except ValueError as e:
+        sys.exit(f"{sys.argv[1]}: {e}")
     Path(sys.argv[2]).write_text(chart(data))
     print(f"wrote {sys.argv[2]}")
 

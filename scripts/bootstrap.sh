@@ -8,7 +8,20 @@
 #   - wasm-pack (it is always run with --mode no-install, so it never downloads)
 #   - Debian chromium and chromium-driver
 #   - npm dev dependencies from the committed package-lock.json
+#
+# `scripts/bootstrap.sh bench` (`make bench`) also installs what only the
+# benchmarks need (bench/run.sh): Debian's golang-go, for the Go side.
 set -euo pipefail
+
+with_bench=false
+case "${1:-}" in
+  "") ;;
+  bench) with_bench=true ;;
+  *)
+    echo "usage: scripts/bootstrap.sh [bench]" >&2
+    exit 2
+    ;;
+esac
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -72,6 +85,15 @@ if [ "$(cat node_modules/.brigade-lock 2>/dev/null)" != "$lock_sum" ]; then
   say "installing npm dev dependencies (npm ci)"
   npm ci --no-audit --no-fund --loglevel=error
   echo "$lock_sum" > node_modules/.brigade-lock
+fi
+
+# --- bench only: Go (Debian package) -------------------------------------------
+if $with_bench && ! command -v go >/dev/null; then
+  say "installing golang-go"
+  sudo_cmd=""
+  [ "$(id -u)" = 0 ] || sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq golang-go >/dev/null
 fi
 
 say "ready"

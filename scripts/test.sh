@@ -36,6 +36,12 @@ step() {
   # node --test (TAP summary).
   p=$((p + $(grep -aoE '^# pass [0-9]+' "$log" | awk '{s+=$3} END {print s+0}')))
   f=$((f + $(grep -aoE '^# fail [0-9]+' "$log" | awk '{s+=$3} END {print s+0}')))
+  # Python's unittest: "Ran N tests", then "OK" or "FAILED (failures=k, errors=e)".
+  local ran broke
+  ran=$(grep -aoE '^Ran [0-9]+ tests?' "$log" | awk '{s+=$2} END {print s+0}')
+  broke=$(grep -aE '^FAILED \(' "$log" | grep -aoE '(failures|errors)=[0-9]+' | cut -d= -f2 | awk '{s+=$1} END {print s+0}')
+  p=$((p + ran - broke))
+  f=$((f + broke))
   if [ "$p" -eq 0 ] && [ "$f" -eq 0 ]; then
     if [ "$rc" -eq 0 ]; then p=1; else f=1; fi
   elif [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
@@ -65,5 +71,6 @@ step "build the npm package" scripts/package.sh
 step "types: tsc over the type tests, publint, attw" scripts/check-types.sh
 step "the playground's third-party files (web/vendor)" scripts/vendor.sh web/vendor
 step "make site: the playground as a static site (dist/site)" scripts/site.sh dist/site
+step "bench report module (python unittest)" python3 -m unittest discover -s bench -p 'test_*.py' -v
 step "browser end-to-end, package and tool tests (node --test)" node --test --test-concurrency=1 tests/
 summary

@@ -2,8 +2,8 @@
 //!
 //! Every scenario moves [`MESSAGES`] `u64`s per iteration, so a time per iteration
 //! divided by [`MESSAGES`] is a time per message. `bench/go/channels.go` runs the
-//! same scenarios with Go's channels and `bench/channels.sh` puts all of them in one
-//! table of ratios (`bench/results/channels.md`).
+//! same scenarios with Go's channels and `bench/run.sh channels` puts all of them in
+//! one table of ratios (`bench/results/channels.md`).
 //!
 //! Scenarios, each at capacity 0 (rendezvous), 1, [`BATCH`] and unbounded:
 //! - `seq`: one thread sends a batch (as many values as the buffer holds, all of

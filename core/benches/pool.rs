@@ -2,8 +2,8 @@
 //! and the `threadpool` crate, each running [`JOBS`] no-op jobs per iteration on
 //! [`WORKERS`] threads. A time per iteration divided by [`JOBS`] is a time per job.
 //! `bench/go/pool/main.go` runs the same workload through a Go pool made of
-//! goroutines and channels, and `bench/pool.sh` puts all of them in one table of
-//! ratios (`bench/results/pool.md`).
+//! goroutines and channels, and `bench/run.sh pool` puts all of them in one table
+//! of ratios (`bench/results/pool.md`).
 //!
 //! Contenders, all with [`WORKERS`] worker threads:
 //! - `brigade`: [`Pool`] with a queue of [`QUEUE`]; the bench thread submits, a

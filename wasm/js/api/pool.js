@@ -479,7 +479,7 @@ export class Pool extends EventTarget {
   async #nextBatch() {
     // Nothing to wait for: sleep until a submission (or close) instead of
     // waiting on the pool, so the wait starts after the job is queued. Begun
-    // before, it made each round trip slower (in bench/browser.sh).
+    // before, it made each round trip slower (in `bench/run.sh browser`).
     while (this.#delivered >= this.#accepts && !this.#closed) {
       await new Promise((resolve) => {
         this.#kick = resolve;

@@ -1,0 +1,812 @@
+#!/usr/bin/env python3
+"""Writes a benchmark's results: bench/report.py channels|pool|browser WORK_DIR
+
+bench/run.sh measures, leaves what it measured in WORK_DIR, then calls this to
+write bench/results/<name>.md (the tables), <name>.json (the ratios) and
+<name>.svg (their chart, drawn by bench/plot.py). WORK_DIR holds:
+
+- meta.json, from bench/run.sh: machine, toolchains, commit, uncommitted
+  paths, date, and the CPU ticks the machine and the run used;
+- channels and pool: `started`, a stamp touched before the first round, and
+  per round round-<n>/criterion/<group>/<id>/new/estimates.json (criterion's
+  files with their times) and round-<n>/go.txt (the Go program's lines);
+- browser: raw.json, from bench/browser.mjs --raw: every run's figures, the
+  options and the versions it knows.
+
+Standard library only. `--results DIR` writes there instead of bench/results.
+"""
+
+import argparse
+import json
+import math
+import statistics
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import plot  # noqa: E402  (bench/plot.py, beside this file)
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+class ReportError(Exception):
+    """A result that is missing, stale or malformed; the report is not written."""
+
+
+# --- inputs -----------------------------------------------------------------------
+
+
+def load_json(path):
+    try:
+        return json.loads(Path(path).read_text())
+    except FileNotFoundError:
+        raise ReportError(f"{path} is missing") from None
+    except json.JSONDecodeError as e:
+        raise ReportError(f"{path} is not JSON: {e}") from None
+
+
+def started_at(work):
+    """When the run began: criterion results older than this are stale."""
+    stamp = Path(work) / "started"
+    if not stamp.exists():
+        raise ReportError(f"{stamp} is missing (bench/run.sh touches it before the first round)")
+    return stamp.stat().st_mtime
+
+
+def criterion_ns(work, r, started, per_iteration, *bench):
+    """ns per message or job of criterion benchmark `bench` (group, id...) in round `r`.
+
+    criterion keeps an old estimates.json when a benchmark fails or is skipped,
+    so one written before the run began is refused rather than reported."""
+    est = Path(work) / f"round-{r}" / "criterion" / Path(*bench) / "new" / "estimates.json"
+    if not est.exists() or est.stat().st_mtime < started:
+        raise ReportError(f"no fresh criterion result for {'/'.join(bench)} in round {r} ({est})")
+    return load_json(est)["median"]["point_estimate"] / per_iteration
+
+
+def go_results(work, r):
+    """Round `r`'s Go lines, "<key words...> <ns>", as {(key words...): ns}; `#` lines are comments."""
+    path = Path(work) / f"round-{r}" / "go.txt"
+    if not path.exists():
+        raise ReportError(f"no Go results in round {r} ({path})")
+    out = {}
+    for n, line in enumerate(path.read_text().splitlines(), 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        *key, value = line.split()
+        try:
+            out[tuple(key)] = float(value)
+        except ValueError:
+            raise ReportError(f"{path}:{n}: not '<name> <ns>': {line!r}") from None
+    return out
+
+
+def median(xs):
+    return statistics.median(xs)
+
+
+# --- the header every report starts with -------------------------------------------
+
+
+def commit_line(meta):
+    dirty = meta.get("dirty") or []
+    return meta["commit"] + (f" with uncommitted changes to: {', '.join(dirty)}" if dirty else "")
+
+
+def other_load(meta, own_ticks=None):
+    """CPU time the machine spent busy during the run less the run's own.
+
+    bench/run.sh counts its own as what it and everything it waited for used;
+    `own_ticks` is a larger count where the run knows one (processes that
+    outlived their parent and were never counted there)."""
+    own = max(meta["own_ticks"], own_ticks or 0)
+    others = max(0, meta["busy_ticks"] - own) / meta["clk_tck"]
+    wall = meta["wall_s"]
+    return (
+        f"{others:.0f} s of CPU time used by other processes during the {wall:.0f} s run "
+        f"(at most {meta['nproc']} x {wall:.0f} s)"
+    )
+
+
+def header(title, generated, meta, lines):
+    """The title, how the file was made, and the run's machine, load and versions."""
+    return "\n".join(
+        [
+            f"# {title}",
+            "",
+            generated,
+            "",
+            f"- machine: {meta['nproc']} cores, {meta['cpu']}",
+            *lines,
+            f"- date: {meta['date']}",
+        ]
+    )
+
+
+def rust_go_lines(meta):
+    return [
+        f"- other load: {other_load(meta)}",
+        f"- rustc: {meta['rustc']}",
+        f"- go: {meta['go']}",
+        f"- commit: {commit_line(meta)}",
+    ]
+
+
+def subtitle(meta, rounds):
+    return (
+        f"{meta['nproc']} cores, {meta['cpu']}; commit {commit_line(meta)[:12]}; "
+        f"{meta['date']}; medians of {rounds} rounds"
+    )
+
+
+# --- channels -----------------------------------------------------------------------
+
+MESSAGES = 20_000  # as in core/benches/channels.rs and bench/go/channels.go
+CHANNEL_LIBS = ["brigade", "crossbeam", "flume"]
+CHANNEL_PEERS = ["crossbeam", "flume", "go"]
+SCENARIOS = [
+    ("seq", ["1", "64", "unbounded"]),
+    ("spsc", ["0", "1", "64", "unbounded"]),
+    ("mpsc", ["0", "1", "64", "unbounded"]),
+    ("mpmc", ["0", "1", "64", "unbounded"]),
+    ("select", ["0", "1", "64", "unbounded"]),
+]
+
+
+def channel_goal(scenario, cap, vs_crossbeam, vs_go):
+    """"ok", or which goal a row misses: 1.3x crossbeam on bounded spsc/mpmc, Go everywhere."""
+    missed = []
+    if scenario in ("spsc", "mpmc") and cap != "unbounded" and vs_crossbeam > 1.3:
+        missed.append("crossbeam")
+    if vs_go > 1.0:
+        missed.append("Go")
+    return "ok" if not missed else "missed: " + ", ".join(missed)
+
+
+def channels_report(work, meta):
+    """The channel tables (markdown) and their ratios for the chart."""
+    rounds = range(1, int(meta["rounds"]) + 1)
+    started = started_at(work)
+    go_rounds = [go_results(work, r) for r in rounds]
+
+    def ns(r, *bench):
+        return criterion_ns(work, r, started, MESSAGES, *bench)
+
+    def floor_ns(name):
+        return median(ns(r, "handoff", name) for r in rounds)
+
+    park, spin, yld = floor_ns("park"), floor_ns("spin"), floor_ns("yield")
+
+    # Go's channels with each goroutine locked to an OS thread, beside brigade's.
+    threads_rows = []
+    for scenario, caps in SCENARIOS[1:]:
+        for cap in caps:
+            key = (f"{scenario}-threads", cap)
+            for r, go in zip(rounds, go_rounds):
+                if key not in go or (scenario, cap) not in go:
+                    raise ReportError(f"no Go result for {scenario}-threads {cap} in round {r}")
+            on_threads = median(go[key] for go in go_rounds)
+            on_goroutines = median(go[(scenario, cap)] for go in go_rounds)
+            ours = median(ns(r, scenario, "brigade", cap) for r in rounds)
+            threads_rows.append(
+                f"| {scenario} | {cap} | {on_goroutines:.1f} | {on_threads:.1f} "
+                f"| {on_threads / on_goroutines:.1f}x | {ours:.1f} | {ours / on_threads:.2f}x |"
+            )
+    go_spsc1 = median(go[("spsc", "1")] for go in go_rounds)
+
+    rows = []
+    plot_rows = []
+    misses = []
+    for scenario, caps in SCENARIOS:
+        for cap in caps:
+            per_round = []
+            for r, go in zip(rounds, go_rounds):
+                if (scenario, cap) not in go:
+                    raise ReportError(f"no Go result for {scenario} {cap} in round {r}")
+                each_lib = {lib: ns(r, scenario, lib, cap) for lib in CHANNEL_LIBS}
+                per_round.append(each_lib | {"go": go[(scenario, cap)]})
+            mid = {k: median(rr[k] for rr in per_round) for k in per_round[0]}
+            # brigade's time over each peer's: of the medians, and in each round.
+            vs = {p: mid["brigade"] / mid[p] for p in CHANNEL_PEERS}
+            each = {p: [rr["brigade"] / rr[p] for rr in per_round] for p in CHANNEL_PEERS}
+            plot_rows.append(
+                {
+                    "label": f"{scenario}/{cap}",
+                    "values": [round(vs[p], 4) for p in CHANNEL_PEERS],
+                    "rounds": [[round(x, 4) for x in each[p]] for p in CHANNEL_PEERS],
+                }
+            )
+            each_cb = " / ".join(f"{x:.2f}" for x in each["crossbeam"])
+            each_go = " / ".join(f"{x:.2f}" for x in each["go"])
+            verdict = channel_goal(scenario, cap, vs["crossbeam"], vs["go"])
+            if verdict != "ok":
+                misses.append(f"{scenario}/{cap}")
+            rows.append(
+                f"| {scenario} | {cap} | {mid['brigade']:.1f} | {mid['crossbeam']:.1f} "
+                f"| {mid['flume']:.1f} | {mid['go']:.1f} | {vs['crossbeam']:.2f}x ({each_cb}) "
+                f"| {vs['go']:.2f}x ({each_go}) | {verdict} |"
+            )
+
+    nproc = int(meta["nproc"])
+    top = header(
+        "Channel benchmarks: brigade vs crossbeam-channel, flume and Go",
+        "Generated by `bench/run.sh channels`; do not edit by hand.",
+        meta,
+        rust_go_lines(meta),
+    )
+    md = (
+        top
+        + f"""
+
+Nanoseconds per message ({MESSAGES} `u64` values per iteration; lower is better),
+in {len(rounds)} rounds; each round runs every scenario once, and each figure is
+its median over the rounds. Within a round, Rust: criterion's median of 10
+samples (`core/benches/channels.rs`); Go: median of at least 10 repetitions
+(`bench/go/channels.go`, GOMAXPROCS = cores). Ratios are of the medians, with each
+round's own ratio in brackets; above 1 means brigade is slower. Producers and consumers are OS threads in Rust and
+goroutines in Go; in both, the clock runs from their release until the last one is
+done, so start-up is not counted.
+
+Scenarios: `seq` one thread sends a batch (the buffer's size; all values when
+unbounded) then receives it; `spsc` 1 producer, 1 consumer; `mpsc` 4 producers,
+1 consumer; `mpmc` 4 producers, 4 consumers; `select` 4 producers each feeding its
+own channel, 1 consumer receiving through a select over the 4. Capacity 0 is a
+rendezvous. Go has no unbounded channel: there "unbounded" is a channel buffered
+for all {MESSAGES} values, so its senders never wait either.
+
+On 2 cores, the threaded rows at capacity 0 and 1 are dominated by OS thread
+wake-ups and move a lot from run to run (two runs here differed several-fold for
+some of them, e.g. crossbeam's `mpmc`/1); the rounds' ratios in brackets show how
+far.
+
+Goal: brigade within 1.3x of crossbeam-channel on bounded `spsc`/`mpmc`
+(capacity 0, 1, 64), and not slower than Go anywhere.
+
+| scenario | cap | brigade | crossbeam | flume | Go | brigade/crossbeam | brigade/Go | goal |
+|---|---|---:|---:|---:|---:|---:|---:|---|
+"""
+        + "\n".join(rows)
+        + f"""
+
+Goal met in {len(rows) - len(misses)} of {len(rows)} rows; missed in: {", ".join(misses) or "none"}.
+
+## This machine's floor for a message between OS threads
+
+No channel involved (`handoff` in `core/benches/channels.rs`): threads pass a
+turn around a ring {MESSAGES} times, each waiting for its turn; one pass is one
+message.
+
+| threads | how the one whose turn it is waits | ns per pass |
+|---:|---|---:|
+| 2 | `thread::park`, woken by `unpark` (a futex sleep and wake) | {park:.1f} |
+| 2 | spinning on the flag (each thread has a core) | {spin:.1f} |
+| {2 * nproc} | `yield_now` (twice as many threads as cores) | {yld:.1f} |
+
+What the rows above can and cannot reach follows from these. A message that
+has to wake a sleeping thread costs the first line. With more threads than cores
+(`mpsc`, `mpmc` and `select` run 5 to 8 threads on {nproc} cores), a
+message that needs a particular thread to run costs a switch between threads
+sharing a core, the third line: several times Go's time per message in those
+rows, because Go switches between goroutines without entering the kernel, on
+one OS thread, with the value still in that core's cache. In those rows the
+time goes to such switches, for every channel built on OS threads
+(crossbeam-channel and flume included): a channel's code decides how often a
+message needs one, not what one costs.
+
+With no more threads than cores (`spsc`), two threads that each wait by spinning
+pass a turn in {spin:.0f} ns (the second line), {"less" if spin < go_spsc1 else "more"} than Go's
+{go_spsc1:.0f} ns per message at `spsc`/1 (a rendezvous takes two passes).
+brigade's waits spin only briefly: a plain send or receive on a buffer of 4
+or more (64 here) or an unbounded channel yields and tries again 4 times
+before it registers as a waiter; a registered wait watches its signal for
+500 ns, about what an idle yield costs, then yields 10 times before it
+parks. Where a thread has its core to itself a yield returns at once, so
+this is a short spin that still hands the core over where another thread
+wants it. Longer spins, tried four ways, made threaded rows slower on this
+machine kind and the Go select stress tests up to 30 times slower, because
+a spinning thread holds the core its peer needs (`core/src/chan/README.md`,
+"Waiting: half a microsecond of spin, then yield"); a channel cannot tell
+how many threads compete for the cores.
+
+## Go's channels on OS threads
+
+The same Go program with each producer and consumer locked to an OS thread of
+its own (`runtime.LockOSThread`): a goroutine that waits then puts its thread
+to sleep, and waking it means waking that thread, as with brigade's threads.
+Go's channel code is unchanged; only the switches between goroutines in user
+space are gone. (Go's runtime also hands its scheduler's slot from the sleeping
+thread to the woken one, so this is not the best a channel can do on threads:
+it is Go's channels without goroutines.)
+
+| scenario | cap | Go, goroutines | Go, locked to threads | threads ÷ goroutines | brigade | brigade ÷ Go on threads |
+|---|---|---:|---:|---:|---:|---:|
+"""
+        + "\n".join(threads_rows)
+        + "\n"
+    )
+    chart = {
+        "title": "Channels: brigade's time per message ÷ each peer's",
+        "subtitle": subtitle(meta, len(rounds)),
+        "axis": "ratio, log scale: left of 1x brigade is faster, right of it slower",
+        "series": ["÷ crossbeam-channel", "÷ flume", "÷ Go"],
+        "rows": plot_rows,
+        "goals": [
+            {"value": 1.3, "series": 0, "label": "goal: 1.3x crossbeam-channel (bounded spsc, mpmc)"},
+            {"value": 1.0, "series": 2, "label": "goal: not slower than Go (every row)"},
+        ],
+    }
+    return md, chart
+
+
+# --- pool ---------------------------------------------------------------------------
+
+JOBS = 1_000_000  # as in core/benches/pool.rs and bench/go/pool/main.go
+POOL_RUST = [
+    ("brigade", "brigade `Pool`"),
+    ("brigade-chan", "brigade channels, Go's pool by hand"),
+    ("brigade-chan-sized", "the same, moving pool-sized values"),
+    ("crossbeam-chan-sized", "the same on crossbeam-channel"),
+    ("rayon", "`rayon::spawn` + counter"),
+    ("threadpool", "`threadpool` execute + join"),
+]
+POOL_GO = [
+    ("go-pool", "Go: goroutines + buffered channel + WaitGroup"),
+    ("go-pool-sized", "the same Go pool moving pool-sized values"),
+    ("go-pool-outcome", "the same Go pool reporting an outcome per job"),
+]
+POOL_ORDER = [
+    "brigade",
+    "go-pool",
+    "go-pool-sized",
+    "go-pool-outcome",
+    "rayon",
+    "threadpool",
+    "brigade-chan",
+    "brigade-chan-sized",
+    "crossbeam-chan-sized",
+]
+# Row names that fit the chart's margin.
+POOL_SHORT = {
+    "go-pool": "Go channel pool",
+    "go-pool-sized": "Go pool, pool-sized values",
+    "go-pool-outcome": "Go pool with outcomes",
+    "rayon": "rayon::spawn",
+    "threadpool": "threadpool",
+    "brigade-chan": "Go's pool on brigade chan",
+    "brigade-chan-sized": "same, pool-sized values",
+    "crossbeam-chan-sized": "same, on crossbeam",
+}
+
+
+def pool_round(work, r, started):
+    """ns per job of every contender in round `r`."""
+    out = {name: criterion_ns(work, r, started, JOBS, "pool", name) for name, _ in POOL_RUST}
+    go = go_results(work, r)
+    for name, _ in POOL_GO:
+        if (name,) not in go:
+            raise ReportError(f"no {name} result in round {r}")
+        out[name] = go[(name,)]
+    return out
+
+
+def pool_goals(vs_go, vs_rayon):
+    """(text, met, ratio) for each of the issue's goals."""
+    return [
+        ("at or below Go's per-job overhead (brigade/Go <= 1.00x)", vs_go <= 1.0, vs_go),
+        ("within 1.5x of rayon (brigade/rayon <= 1.50x)", vs_rayon <= 1.5, vs_rayon),
+    ]
+
+
+def pool_report(work, meta):
+    """The pool table (markdown) and its ratios for the chart."""
+    rounds = int(meta["rounds"])
+    started = started_at(work)
+    per_round = [pool_round(work, r, started) for r in range(1, rounds + 1)]
+    ns = {k: median(rr[k] for rr in per_round) for k in POOL_ORDER}
+    labels = dict(POOL_RUST) | dict(POOL_GO)
+    # brigade's time over each contender's: of the medians, and in each round.
+    vs = {k: ns["brigade"] / ns[k] for k in POOL_ORDER}
+    each = {k: [rr["brigade"] / rr[k] for rr in per_round] for k in POOL_ORDER}
+    rows = [
+        f"| {labels[k]} | {ns[k]:.1f} | {' / '.join(f'{rr[k]:.0f}' for rr in per_round)} "
+        f"| {vs[k]:.2f}x |"
+        for k in POOL_ORDER
+    ]
+    goal_lines = [
+        f"- {text}: {'met' if ok else 'missed'} ({ratio:.2f}x)"
+        for text, ok, ratio in pool_goals(vs["go-pool"], vs["rayon"])
+    ]
+
+    # The pool taken apart: the same three steps in Go and in brigade.
+    fastest = min(rr["go-pool-outcome"] for rr in per_round)
+    slowest = max(rr["go-pool-outcome"] for rr in per_round)
+    steps = [
+        ("Go's pool program, one `u64` each way", "go-pool", "brigade-chan"),
+        ("the same moving values as big as the pool's", "go-pool-sized", "brigade-chan-sized"),
+        ("the same doing the per-job work of an `Outcome`", "go-pool-outcome", "brigade"),
+    ]
+    ladder = "\n".join(
+        f"| {text} | {ns[go]:.1f} | {ns[br]:.1f} | {ns[br] / ns[go]:.2f}x |" for text, go, br in steps
+    )
+    cb_sized, chan_sized = ns["crossbeam-chan-sized"], ns["brigade-chan-sized"]
+    where = f"""## Where the pool's time goes
+
+The pool is Go's program plus two things: bigger values (a 4-word task in and
+a 14-word `Outcome` out, where the program moves one `u64` each way) and the
+work per job that fills the `Outcome`. Each step, in Go and in brigade
+(medians of the rounds, ns per job; the Rust rows of the first two steps are
+the program written with `brigade::chan`, the last is the `Pool`):
+
+| step | Go | brigade | brigade / Go |
+|---|---:|---:|---:|
+{ladder}
+
+- The Go pool reporting outcomes stamps each job with an id and
+  `time.Now()`; a worker reads the clock at the start and the end, checks
+  the pool's `context`, calls the handler through a `recover`, counts the
+  outcome in its own counters and sends a struct with the job, value, error,
+  attempts, both times and its index. It keeps no time distributions, which
+  the `Pool` does (two histograms per job). Its rounds ran from
+  {fastest:.0f} to {slowest:.0f} ns per job (`onceOutcome` in
+  `bench/go/pool/main.go` on that spread); the `Pool` takes
+  {ns["brigade"] / fastest:.2f}x the fastest of them.
+- The sized program on crossbeam-channel: {cb_sized:.1f}, {cb_sized - chan_sized:+.1f} against
+  brigade's channels. Both libraries move these values without a lock (a
+  ring for the jobs, a list of blocks for the results): two implementations
+  of one design.
+"""
+
+    top = header(
+        "Worker pool per-job overhead: brigade vs Go, rayon and threadpool",
+        "Generated by `bench/run.sh pool`; do not edit by hand.",
+        meta,
+        rust_go_lines(meta),
+    )
+    md = (
+        top
+        + f"""
+
+Nanoseconds per job ({JOBS} no-op jobs per iteration on 2 workers; lower is
+better), in {rounds} rounds; each round runs every contender once, and the
+table gives each one's median over the rounds with every round's figure. Within
+a round, Rust: criterion's median of 10 samples (`core/benches/pool.rs`); Go:
+median of at least 10 repetitions (`bench/go/pool/main.go`, GOMAXPROCS = cores).
+The last column is brigade's `Pool` median divided by that row's: above 1 means
+brigade's pool is slower. Workers are started before the clock; the clock stops when every
+job is done and, where there are results, the last one is received.
+
+- brigade `Pool`: `workers(2).queue(1024)`, handler `Ok(*n)`; the bench thread
+  submits, a second thread drains `results()` (one `Outcome` per job); then
+  `close()` and `join()`.
+- Go: 2 worker goroutines ranging over a jobs channel buffered for 1024, sending
+  to a results channel buffered for 1024, closed through a WaitGroup; one
+  goroutine feeds the jobs, the main one drains the results.
+- The two Go rows under it: the same program moving values as big as the
+  pool's, and doing the work per job it takes to report an `Outcome` (below).
+- `rayon::spawn`: the global pool with 2 threads; each job bumps a static
+  counter, the one reaching {JOBS} wakes the waiting thread (a condvar). No
+  results channel.
+- `threadpool` 1.8: `ThreadPool::new(2)`, `execute` per job, then `join`. No
+  results channel.
+- brigade channels, Go's pool by hand: the Go program above written with
+  `brigade::chan` and 2 threads; not one of the peers, it tells how much of the
+  pool's cost is the channel underneath and how much is what the pool adds (ids,
+  contexts, outcomes, metrics). The two rows under it are the same program
+  moving values as big as the pool's, on brigade's channels and on
+  crossbeam-channel's (below).
+
+On 2 cores, every contender runs 3 or 4 busy threads (submitter, 2 workers and,
+where there are results, a drainer), so each row is dominated by OS scheduling
+and thread wake-ups and moves from run to run, more so when "other load" above is
+high; the rounds' figures show how far, so read a ratio with them.
+
+Goals (from the issue):
+{chr(10).join(goal_lines)}
+
+| contender | ns/job, median of rounds | each round | brigade `Pool` / this |
+|---|---:|---:|---:|
+"""
+        + "\n".join(rows)
+        + "\n\n"
+        + where
+    )
+    chart = {
+        "title": "Worker pool: brigade's Pool, time per no-op job ÷ each contender's",
+        "subtitle": subtitle(meta, rounds),
+        "axis": "ratio, log scale: left of 1x brigade's Pool is faster, right of it slower",
+        "series": ["brigade's Pool ÷ this row"],
+        "rows": [
+            {
+                "label": POOL_SHORT[k],
+                "values": [round(vs[k], 4)],
+                "rounds": [[round(x, 4) for x in each[k]]],
+            }
+            for k in POOL_ORDER[1:]
+        ],
+        "goals": [
+            {"value": 1.0, "label": "goal: at or below Go"},
+            {"value": 1.5, "label": "goal: within 1.5x of rayon"},
+        ],
+    }
+    return md, chart
+
+
+# --- browser ------------------------------------------------------------------------
+
+BROWSER_ROWS = [
+    ("brigade-submit", "brigade: awaited `submit` + `results()`"),
+    ("brigade-trysubmit", "brigade: `trySubmit` (awaited `submit` when full) + `results()`"),
+    ("brigade-run", "brigade: `Promise.all` of `run` (latency: awaited `run`)"),
+    ("workerpool", "workerpool: `exec`"),
+    ("comlink", "Comlink, round-robin over the workers"),
+    ("postmessage", "bare `postMessage` echo, round-robin (not a pool)"),
+    ("shared-async", "shared-memory echo, `Atomics.waitAsync` on both sides (not a pool)"),
+    ("shared-blocking", "shared-memory echo, worker blocks in `Atomics.wait` (not a pool)"),
+]
+BROWSER_GOAL_LABELS = {
+    "brigade-submit": "awaited `submit` + `results()`",
+    "brigade-trysubmit": "`trySubmit` + `results()`",
+    "brigade-run": "`Promise.all` of `run`",
+}
+NOTES = "## Reading the results"
+
+
+def ratio_text(x):
+    return f"{x:.1f}x" if x >= 10 else f"{x:.2f}x"
+
+
+def whole(x):
+    """Rounded half up with thousands separators, as JavaScript's en-US locale writes it."""
+    return "" if x is None else f"{math.floor(x + 0.5):,}"
+
+
+def micros(x):
+    return "" if x is None else f"{x:.0f}"
+
+
+def browser_table(r):
+    """One run's (or the medians') table: throughput against workerpool, latency against postMessage."""
+    wp = (r["throughput"].get("workerpool") or {}).get("perSecond")
+    pm = r["latency"].get("postmessage")
+    lines = [
+        "| contender | jobs/s | / workerpool | p50 µs | p99 µs | p50 / postMessage | p99 / postMessage |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for key, label in BROWSER_ROWS:
+        t = r["throughput"].get(key)
+        lat = r["latency"].get(key)
+        if not t and not lat:
+            continue
+        per_s = t["perSecond"] if t else None
+        lines.append(
+            f"| {label} | {whole(per_s)} | {ratio_text(per_s / wp) if t and wp else ''} "
+            f"| {micros(lat and lat['p50'])} | {micros(lat and lat['p99'])} "
+            f"| {ratio_text(lat['p50'] / pm['p50']) if lat and pm else ''} "
+            f"| {ratio_text(lat['p99'] / pm['p99']) if lat and pm else ''} |"
+        )
+    return "\n".join(lines)
+
+
+def browser_medians(runs):
+    """Each metric's median over the runs, shaped like one run."""
+    out = {"throughput": {}, "latency": {}}
+    for part in out:
+        for key, metrics in runs[0][part].items():
+            for i, run in enumerate(runs, 1):
+                if key not in run[part]:
+                    raise ReportError(f"run {i} has no {part} result for {key}")
+            out[part][key] = {m: median(run[part][key][m] for run in runs) for m in metrics}
+    return out
+
+
+def browser_goals(m):
+    """The issue's goals on `m`, one markdown line each."""
+    wp = (m["throughput"].get("workerpool") or {}).get("perSecond")
+    pm = m["latency"].get("postmessage")
+    lines = []
+    if wp:
+        for key in ("brigade-submit", "brigade-trysubmit", "brigade-run"):
+            t = m["throughput"].get(key)
+            if not t:
+                continue
+            x = t["perSecond"] / wp
+            lines.append(
+                f"- at least 10x workerpool's throughput, {BROWSER_GOAL_LABELS[key]}: "
+                f"{'met' if x >= 10 else 'missed'} ({ratio_text(x)})"
+            )
+    b = m["latency"].get("brigade-run")
+    if pm and b:
+        x = b["p50"] / pm["p50"]
+        lines.append(
+            "- a single-job round trip no slower than a postMessage echo (p50 of awaited `run` <= "
+            f"p50 of the echo): {'met' if x <= 1 else 'missed'} "
+            f"({ratio_text(x)}; p99 {ratio_text(b['p99'] / pm['p99'])})"
+        )
+    return "\n".join(lines)
+
+
+def kept_notes(old_md):
+    """The hand-written section at the end of the old results file, or a placeholder."""
+    if old_md and NOTES in old_md:
+        return old_md[old_md.index(NOTES) :]
+    return f"{NOTES}\n\n(Write the notes here; bench/report.py keeps this section when it rewrites the file.)\n"
+
+
+def four_digits(x):
+    return float(f"{x:.4g}")
+
+
+def browser_chart(raw, meta, runs, m):
+    """The ratios as brigade's time per job ÷ each peer's (the other benchmarks'
+    convention: below 1, brigade is faster): a throughput ratio is inverted, a
+    latency ratio is one of times already."""
+    peers = ["workerpool", "comlink", "postmessage"]
+
+    def time(r, key, peer):
+        b = (r["throughput"].get(key) or {}).get("perSecond")
+        p = (r["throughput"].get(peer) or {}).get("perSecond")
+        return four_digits(p / b) if b and p else None
+
+    def trip(r, q):
+        b = (r["latency"].get("brigade-run") or {}).get(q)
+        p = (r["latency"].get("postmessage") or {}).get(q)
+        return four_digits(b / p) if b and p else None
+
+    rows = [
+        {
+            "label": label,
+            "values": [time(m, key, p) for p in peers],
+            "rounds": [[time(r, key, p) for r in runs] for p in peers],
+        }
+        for key, label in [
+            ("brigade-trysubmit", "per job, trySubmit"),
+            ("brigade-submit", "per job, submit"),
+            ("brigade-run", "per job, run()"),
+        ]
+        if key in m["throughput"]
+    ]
+    for q in ("p50", "p99"):
+        if trip(m, q) is None:
+            continue
+        rows.append(
+            {
+                "label": f"round trip {q}, run()",
+                "values": [None, None, trip(m, q)],
+                "rounds": [[], [], [trip(r, q) for r in runs]],
+            }
+        )
+    o = raw["options"]
+    return {
+        "title": "Browser: brigade's time per job ÷ each peer's",
+        "subtitle": f"{meta['nproc']} cores; Chromium {runs[0]['browserVersion']}; {o['workers']} workers; "
+        f"{o['jobs']} echo jobs; medians of {len(runs)} runs; {meta['date'][:10]}",
+        "axis": "ratio, log scale: left of 1x brigade is faster, right of it slower",
+        "series": ["÷ workerpool", "÷ Comlink pool", "÷ bare postMessage"],
+        "rows": rows,
+        "goals": [
+            {"value": 0.1, "series": 0, "label": "goal: 10x the throughput of workerpool"},
+            {"value": 1.0, "series": 2, "label": "goal: round trip no slower than postMessage"},
+        ],
+    }
+
+
+def browser_report(work, meta, old_md=None):
+    """The browser tables (markdown, with the notes of `old_md` kept) and the chart's ratios."""
+    path = Path(work) / "raw.json"
+    if path.exists() and path.stat().st_mtime < started_at(work):
+        raise ReportError(f"{path} is older than the run (a stale result of an earlier one)")
+    raw = load_json(path)
+    runs = raw.get("runs") or []
+    if not runs:
+        raise ReportError(f"{path} has no runs")
+    m = browser_medians(runs)
+    o = raw["options"]
+    v = raw["versions"]
+    first = runs[0]
+    n = len(runs)
+    lines = [
+        f"- other load: {other_load(meta, raw.get('treeTicks'))}; "
+        f"load average at the start: {', '.join(meta['load_average'].split())}",
+        f"- browser: {first['browserVersion']} (`{first['page']['userAgent']}`), headless, "
+        f"cross-origin isolated: {json.dumps(first['page']['crossOriginIsolated'])}",
+        f"- node {v['node']}; workerpool {v['workerpool']}; comlink {v['comlink']}",
+        f"- brigade: commit {commit_line(meta)}; web/pkg built: {raw.get('pkgBuilt') or 'not built'}",
+    ]
+    top = header(
+        "Tiny jobs in the browser: brigade vs workerpool vs a Comlink pool",
+        "Generated by `bench/run.sh browser` (measured by `bench/browser.mjs`, written by\n"
+        f'`bench/report.py`); do not edit by hand, except the section "{NOTES[3:]}"\n'
+        "at the end, which bench/report.py keeps.",
+        meta,
+        lines,
+    )
+    top += f"\n- command: `bench/run.sh browser` = `{raw['command']}`"
+    if n == 1:
+        tables = f"## Results\n\n{browser_table(m)}\n"
+    else:
+        each = "\n".join(f"## Run {i}\n\n{browser_table(r)}\n" for i, r in enumerate(runs, 1))
+        tables = f"## Medians of {n} runs\n\n{browser_table(m)}\n\n{each}"
+    md = (
+        top
+        + f"""
+
+Every contender has {o['workers']} workers and does the same job, `echo`: the
+output is the input, a number. Each case gets a fresh pool, {o['warmupJobs']} untimed
+warm-up jobs, then:
+
+- throughput: {o['jobs']} jobs from the page to the pool and back, all in flight
+  at once; the clock runs from the first call to the last output; jobs/s, and
+  the ratio to workerpool (above 1: faster than workerpool). brigade's pool has a
+  queue of {o['queue']}; the `submit` rows stream the outputs out of `results()`
+  while a loop queues the jobs; workerpool's and Comlink's queues are unbounded.
+- latency: {o['latencyJobs']} round trips of one job at a time, each awaited
+  before the next starts (after {o['latencyWarmup']} untimed); p50 and p99 in µs,
+  and the ratio to the bare `postMessage` echo (below 1: faster than the echo).
+  `performance.now()` has 5 µs resolution in a cross-origin isolated page.
+- bare `postMessage`: plain Web Workers that post each message back, with a FIFO
+  of waiting callers on the page; no ids, errors or queue, so the floor under any
+  pool that sends a message per job.
+- shared-memory echo (latency only): one worker and one job at a time through a
+  SharedArrayBuffer; the page writes the input, notifies and awaits
+  `Atomics.waitAsync`; the worker either awaits `Atomics.waitAsync` too (as
+  brigade's idle workers do in a pool with JavaScript handlers) or blocks in
+  `Atomics.wait` (as they do otherwise, and in this benchmark). Not a pool: the
+  floor under brigade's round trip, a write into shared memory and a wake on
+  each side.
+
+Every output is checked against its input after the clock stops (brigade's
+`results()` by job id); a wrong, missing or duplicate one fails the run.
+
+Goals (from the issue){'' if n == 1 else f', on the medians of the {n} runs'}:
+{browser_goals(m)}
+
+{tables}
+{kept_notes(old_md)}"""
+    )
+    return md, browser_chart(raw, meta, runs, m)
+
+
+# --- main ---------------------------------------------------------------------------
+
+REPORTS = {"channels": channels_report, "pool": pool_report, "browser": browser_report}
+
+
+def write(name, work, results=RESULTS):
+    """Writes results/<name>.md, .json and .svg from WORK_DIR; returns the markdown."""
+    work, results = Path(work), Path(results)
+    meta = load_json(work / "meta.json")
+    md_path = results / f"{name}.md"
+    if name == "browser":
+        old = md_path.read_text() if md_path.exists() else None
+        md, chart = browser_report(work, meta, old)
+    else:
+        md, chart = REPORTS[name](work, meta)
+    try:
+        plot.check(chart)
+    except ValueError as e:
+        raise ReportError(f"{name}: {e}") from None
+    svg = plot.chart(chart)  # drawn before anything is written: a failure leaves the old files
+    results.mkdir(parents=True, exist_ok=True)
+    md_path.write_text(md)
+    (results / f"{name}.json").write_text(json.dumps(chart, indent=1, ensure_ascii=False) + "\n")
+    (results / f"{name}.svg").write_text(svg)
+    return md
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description="Writes bench/results/<name>.md, .json and .svg.")
+    parser.add_argument("name", choices=sorted(REPORTS))
+    parser.add_argument("work", help="the run's work directory (bench/run.sh's target/bench-<name>)")
+    parser.add_argument("--results", default=RESULTS, help="where to write (default: bench/results)")
+    args = parser.parse_args(argv)
+    try:
+        md = write(args.name, args.work, args.results)
+    except ReportError as e:
+        sys.exit(f"bench/report.py: {e}")
+    print(md)
+    out = Path(args.results) / args.name
+    print(f"wrote {out}.md, {args.name}.json and {args.name}.svg")
+
+
+if __name__ == "__main__":
+    main()

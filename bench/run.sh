@@ -1,0 +1,223 @@
+#!/usr/bin/env bash
+# The benchmarks, side by side with their peers; each writes
+# bench/results/<name>.md (tables), <name>.json (ratios) and <name>.svg (their
+# chart) through bench/report.py.
+#
+#   channels  brigade, crossbeam-channel and flume (criterion,
+#             core/benches/channels.rs) and Go's channels (bench/go/channels.go,
+#             on goroutines and locked to OS threads): ns per message, same
+#             scenarios, same message count. About 15 minutes for 3 rounds.
+#   pool      brigade's Pool, its channels as Go's hand-written pool, rayon::spawn
+#             and threadpool (criterion, core/benches/pool.rs) and Go pools of
+#             goroutines and channels (bench/go/pool/main.go): ns per no-op job,
+#             1,000,000 jobs on 2 workers. About 3.5 minutes for 5 rounds, plus
+#             the first build.
+#   browser   brigade vs the npm workerpool package vs a Comlink pool, and a bare
+#             postMessage echo, in headless Chromium (bench/browser.mjs, page
+#             and workers in bench/browser/): jobs/s page -> pool -> page and
+#             one job's round trip. About 2 minutes for 3 runs, plus rebuilding
+#             web/pkg after a change.
+#
+# Usage (from anywhere): bench/run.sh [channels|pool|browser ...] [-- browser.mjs options]
+# No name runs all three. ROUNDS=n changes the rounds (runs, for the browser);
+# options after the names (e.g. --runs 1 --jobs 20000) go to bench/browser.mjs,
+# later ones winning. Times are for this 2-core machine kind; best run while
+# nothing else is busy (the CPU time other processes used is recorded in the
+# results).
+#
+# Installs nothing: `scripts/bootstrap.sh bench` (or `make bench`) installs Go,
+# Chromium and the npm packages first.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+export PATH="$HOME/.cargo/bin:$PATH"
+
+die() {
+    echo "bench/run.sh: $*" >&2
+    exit 1
+}
+
+names=()
+while [ $# -gt 0 ]; do
+    case $1 in
+        channels | pool | browser) names+=("$1") ;;
+        --) shift; break ;;
+        -*) break ;;
+        *) die "unknown benchmark '$1' (channels, pool or browser)" ;;
+    esac
+    shift
+done
+browser_options=("$@")
+if [ ${#names[@]} -eq 0 ]; then
+    names=(channels pool browser)
+fi
+wants() { [[ " ${names[*]} " == *" $1 "* ]]; }
+if [ ${#browser_options[@]} -gt 0 ] && ! wants browser; then
+    die "options (${browser_options[*]}) are for the browser benchmark, which is not selected"
+fi
+
+# --- what must be there, checked before anything runs -----------------------------
+
+missing=()
+if wants channels || wants pool; then
+    command -v go >/dev/null 2>&1 || missing+=("go")
+fi
+if wants browser; then
+    command -v node >/dev/null 2>&1 || die "node is missing (the browser benchmark runs on Node.js)"
+    command -v chromium >/dev/null 2>&1 || missing+=("chromium")
+    for dep in workerpool comlink playwright-core; do
+        [ -f "node_modules/$dep/package.json" ] || missing+=("node_modules/$dep")
+    done
+    for tool in wasm-pack wasm-bindgen; do
+        command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
+    done
+fi
+if [ ${#missing[@]} -gt 0 ]; then
+    die "missing: ${missing[*]}; install with \`scripts/bootstrap.sh bench\` (or \`make bench\`, which then runs this)"
+fi
+
+# The stable toolchain, through rustup where there is one.
+cargo=(cargo)
+rustc=(rustc)
+if command -v rustup >/dev/null 2>&1; then
+    cargo=(cargo +stable)
+    rustc=(rustc +stable)
+fi
+target=${CARGO_TARGET_DIR:-$root/target}
+
+# --- noise: CPU time the whole machine spent busy during a run, minus what this
+# script and everything it ran (and waited for) spent --------------------------
+
+busy_ticks() { awk '/^cpu /{print $2 + $3 + $4 + $7 + $8 + $9}' /proc/stat; }
+own_ticks() { awk '{print $14 + $15 + $16 + $17}' "/proc/$$/stat"; }
+
+# --- meta.json ------------------------------------------------------------------
+
+json_str() {
+    local s=$1
+    s=${s//\\/\\\\}
+    s=${s//\"/\\\"}
+    printf '"%s"' "$(printf '%s' "$s" | tr -d '\000-\037')"
+}
+
+# json_list: a JSON array of the lines on stdin.
+json_list() {
+    local line sep=""
+    printf '['
+    while IFS= read -r line; do
+        printf '%s%s' "$sep" "$(json_str "$line")"
+        sep=", "
+    done
+    printf ']'
+}
+
+# write_meta FILE ROUNDS BUSY OWN WALL LOAD DIRTY_PATHS...: the run's machine,
+# toolchains, commit and CPU ticks, for bench/report.py.
+write_meta() {
+    local file=$1 rounds=$2 busy=$3 own=$4 wall=$5 load=$6
+    shift 6
+    local go=null node=null
+    if command -v go >/dev/null 2>&1; then go=$(json_str "$(go version)"); fi
+    if command -v node >/dev/null 2>&1; then node=$(json_str "$(node --version)"); fi
+    cat >"$file" <<EOF
+{
+ "rounds": $rounds,
+ "nproc": $(nproc),
+ "cpu": $(json_str "$(grep -m1 '^model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"),
+ "rustc": $(json_str "$("${rustc[@]}" -V)"),
+ "go": $go,
+ "node": $node,
+ "commit": $(json_str "$(git rev-parse HEAD)"),
+ "dirty": $(git status --porcelain -- "$@" | cut -c4- | json_list),
+ "date": $(json_str "$(date -u +%Y-%m-%dT%H:%M:%SZ)"),
+ "clk_tck": $(getconf CLK_TCK),
+ "busy_ticks": $busy,
+ "own_ticks": $own,
+ "wall_s": $wall,
+ "load_average": $(json_str "$load")
+}
+EOF
+}
+
+# --- the benchmarks -------------------------------------------------------------
+
+# rounds_of BENCH GO_PACKAGE GROUP...: ROUNDS rounds of `cargo bench --bench
+# BENCH` then `go run GO_PACKAGE` in bench/go. The host's speed drifts over
+# minutes, so one criterion run and one Go run minutes apart can land in
+# different weather: each round runs every contender once, Rust then Go, and
+# keeps criterion's GROUPs and go.txt under "$work/round-<n>/"; the report
+# gives the medians over the rounds.
+rounds_of() {
+    local bench=$1 go_package=$2 r g
+    shift 2
+    rm -rf "$work"/round-*
+    for r in $(seq "$rounds"); do
+        echo "== $bench: round $r of $rounds"
+        mkdir -p "$work/round-$r/criterion"
+        "${cargo[@]}" bench -p brigade --bench "$bench" 2>&1 | tee "$work/criterion.log"
+        for g in "$@"; do
+            # -p keeps criterion's file times: the report's staleness check reads them.
+            cp -rp "$target/criterion/$g" "$work/round-$r/criterion/"
+        done
+        (
+            cd bench/go
+            GOFLAGS=-mod=mod GOPROXY=off GOTOOLCHAIN=local go run "$go_package"
+        ) | tee "$work/round-$r/go.txt"
+    done
+}
+
+measure_channels() {
+    rounds=${ROUNDS:-3}
+    rounds_of channels . seq spsc mpsc mpmc select handoff
+}
+
+measure_pool() {
+    # Five rounds, not three: a round takes only half a minute, and a
+    # three-round run that straddled a slow spell of the host (Go 138, 137 and
+    # 70 ns per job) put the median ratio at 1.51x where five rounds minutes
+    # later gave 2.52x.
+    rounds=${ROUNDS:-5}
+    rounds_of pool ./pool pool
+}
+
+measure_browser() {
+    rounds=${ROUNDS:-3}
+    node bench/browser.mjs --runs "$rounds" "${browser_options[@]}" --raw "$work/raw.json"
+}
+
+# The paths whose uncommitted changes the results would not be the commit's.
+sources_channels=(core Cargo.lock)
+sources_pool=(core Cargo.lock)
+sources_browser=(core wasm Cargo.lock)
+
+# run NAME: measures, accounts for the CPU time, writes meta.json, then the report.
+run() {
+    local name=$1
+    work=$target/bench-$name
+    mkdir -p "$work"
+    if [ "$name" = browser ]; then
+        # The wasm package the page imports, built from this checkout every
+        # time (cargo rebuilds only what changed): a package left from an
+        # older commit would be measured under this one's name.
+        scripts/build-wasm.sh web/pkg
+        rm -f "$work/raw.json"
+    fi
+    touch "$work/started" # criterion results older than this are stale
+    local load busy own wall
+    load=$(cut -d' ' -f1-3 /proc/loadavg)
+    busy=$(busy_ticks)
+    own=$(own_ticks)
+    wall=$(date +%s)
+    "measure_$name"
+    busy=$(($(busy_ticks) - busy))
+    own=$(($(own_ticks) - own))
+    wall=$(($(date +%s) - wall))
+    local -n sources="sources_$name"
+    write_meta "$work/meta.json" "$rounds" "$busy" "$own" "$wall" "$load" "${sources[@]}"
+    python3 bench/report.py "$name" "$work"
+}
+
+for name in "${names[@]}"; do
+    run "$name"
+done
