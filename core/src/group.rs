@@ -1,6 +1,9 @@
 //! Go's `errgroup`: run tasks, wait for all of them, get the first error; the
 //! first error cancels the group's context so the other tasks can stop early.
 //!
+//! The tasks run on a pool of closures, never a thread each ([`Group`] says
+//! which pool and how the shared one grows).
+//!
 //! A [`WaitGroup`] counts the tasks; a bounded channel of capacity `limit` is
 //! the semaphore (Go's own idiom: `sem <- struct{}{}` to enter); the group's
 //! [`Context`] is canceled by the first failure (or panic) and once `wait`
@@ -13,12 +16,66 @@
 use std::any::Any;
 use std::fmt;
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
 
 use crate::loom::{lock, Mutex};
 
-use crate::chan::{self, Receiver, Sender};
-use crate::{CancelFunc, Context, WaitGroup};
+use crate::chan::{self, Receiver, SendTimeoutError, Sender};
+use crate::pool::{Closure, ClosurePool};
+use crate::runtime::WouldBlockOnMainThread;
+use crate::{CancelFunc, Context, Pool, WaitGroup};
+
+/// How long a task waits for a free worker of the shared pool before the
+/// pool grows by one.
+pub(crate) const GROW_AFTER: Duration = Duration::from_millis(1);
+/// The most workers the shared pool grows to; beyond, tasks wait for one.
+pub(crate) const MAX_SHARED_WORKERS: usize = 256;
+
+/// The pool groups share unless given one.
+fn shared_pool() -> &'static ClosurePool {
+    static POOL: OnceLock<ClosurePool> = OnceLock::new();
+    POOL.get_or_init(|| {
+        Pool::builder()
+            .queue(0) // a hand-off: a task goes only to a worker that is free
+            .build_closures()
+            .expect("the shared group pool starts")
+    })
+}
+
+/// Why [`Group::wait`] returned an error.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum GroupError<E> {
+    /// The first error a task returned.
+    Task(E),
+    /// The tasks were still running, and this thread must not block (the
+    /// browser's main thread): use [`Group::wait_async`].
+    WouldBlockOnMainThread,
+}
+
+impl<E> GroupError<E> {
+    /// The task's error, if that is what this is.
+    pub fn into_task_error(self) -> Option<E> {
+        match self {
+            GroupError::Task(e) => Some(e),
+            GroupError::WouldBlockOnMainThread => None,
+        }
+    }
+}
+
+impl<E: fmt::Display> fmt::Display for GroupError<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            GroupError::Task(e) => e.fmt(f),
+            GroupError::WouldBlockOnMainThread => {
+                f.write_str("Group::wait would block a thread that must not block; use wait_async")
+            }
+        }
+    }
+}
+
+impl<E: fmt::Debug + fmt::Display> std::error::Error for GroupError<E> {}
 
 struct Inner<E> {
     ctx: Context,
@@ -27,13 +84,25 @@ struct Inner<E> {
     first: Mutex<Option<E>>,
     panic: Mutex<Option<Box<dyn Any + Send>>>,
     sem: Option<(Sender<()>, Receiver<()>)>,
+    /// The pool the caller gave; `None`: the shared one.
+    pool: Option<Arc<ClosurePool>>,
 }
 
-/// A group of tasks with errgroup semantics; see the module docs.
+/// A group of tasks with errgroup semantics.
+///
+/// The tasks run on a [`ClosurePool`]: one given with [`Group::pool`], or
+/// else one shared by every group of the process, started with a worker per
+/// core. The shared pool grows by a worker whenever a task has waited a
+/// millisecond for a free one, up to 256 workers, so tasks that wait on one
+/// another (a pipeline's stages) each get a worker, as Go gives each a
+/// goroutine, while many short tasks reuse a few threads. A given pool is
+/// used as it is: tasks beyond its workers wait in its queue, so tasks that
+/// wait on one another need a worker each. In the browser there is no
+/// shared pool: give one whose workers are Web Workers.
 ///
 /// # Examples
 /// ```
-/// use brigade::Group;
+/// use brigade::{Group, GroupError};
 ///
 /// let g = Group::new();
 /// for i in 0..4 {
@@ -46,7 +115,7 @@ struct Inner<E> {
 ///         Ok(())
 ///     });
 /// }
-/// assert_eq!(g.wait(), Err("task 2 failed".to_string()));
+/// assert_eq!(g.wait(), Err(GroupError::Task("task 2 failed".to_string())));
 /// ```
 pub struct Group<E> {
     inner: Arc<Inner<E>>,
@@ -76,6 +145,7 @@ impl<E: Send + 'static> Group<E> {
                 first: Mutex::new(None),
                 panic: Mutex::new(None),
                 sem: None,
+                pool: None,
             }),
         }
     }
@@ -98,12 +168,29 @@ impl<E: Send + 'static> Group<E> {
         self
     }
 
+    /// Runs the tasks on `pool` instead of the shared one. Set it before
+    /// starting tasks.
+    ///
+    /// # Panics
+    /// If tasks were already started.
+    pub fn pool(mut self, pool: Arc<ClosurePool>) -> Self {
+        let inner =
+            Arc::get_mut(&mut self.inner).expect("Group::pool must be set before tasks start");
+        inner.pool = Some(pool);
+        self
+    }
+
     /// The group's context: canceled by the first error, or when `wait` returns.
     pub fn context(&self) -> &Context {
         &self.inner.ctx
     }
 
-    /// Starts `f` on a new thread, waiting first while the group is at its limit.
+    /// Starts `f` on the group's pool, waiting first while the group is at
+    /// its limit.
+    ///
+    /// # Panics
+    /// If the pool the group was given is closed, or this thread must not
+    /// block and there is no free worker.
     pub fn go<F>(&self, f: F)
     where
         F: FnOnce(&Context) -> Result<(), E> + Send + 'static,
@@ -135,7 +222,7 @@ impl<E: Send + 'static> Group<E> {
     {
         let inner = self.inner.clone();
         inner.wg.add(1);
-        let spawned = spawn(move || {
+        let task = Closure::new(move |_| {
             let r = catch_unwind(AssertUnwindSafe(|| f(&inner.ctx)));
             match r {
                 Ok(Ok(())) => {}
@@ -159,9 +246,16 @@ impl<E: Send + 'static> Group<E> {
             }
             inner.wg.done();
         });
-        if let Err(e) = spawned {
+        let queued = match &self.inner.pool {
+            Some(pool) => pool.submit(task).map(drop).map_err(|e| e.to_string()),
+            None => submit_to_shared(task),
+        };
+        if let Err(e) = queued {
             self.inner.wg.done();
-            panic!("Group::go: could not start a thread: {e}");
+            if let Some((_, rx)) = &self.inner.sem {
+                let _ = rx.try_recv();
+            }
+            panic!("Group::go: the task could not start: {e}");
         }
     }
 
@@ -169,17 +263,18 @@ impl<E: Send + 'static> Group<E> {
     /// error.
     ///
     /// # Errors
-    /// The first error a task returned.
+    /// [`GroupError::Task`] with the first error a task returned, or
+    /// [`GroupError::WouldBlockOnMainThread`] where the thread must not
+    /// block and tasks are still running (then nothing is canceled; use
+    /// [`wait_async`](Self::wait_async)).
     ///
     /// # Panics
-    /// Resumes the first task panic, if any. Also panics where the thread must
-    /// not block (the browser's main thread): use [`wait_async`](Self::wait_async).
-    pub fn wait(&self) -> Result<(), E> {
-        self.inner
-            .wg
-            .wait()
-            .expect("Group::wait would block a thread that must not block; use wait_async");
-        self.finish()
+    /// Resumes the first task panic, if any.
+    pub fn wait(&self) -> Result<(), GroupError<E>> {
+        if let Err(WouldBlockOnMainThread) = self.inner.wg.wait() {
+            return Err(GroupError::WouldBlockOnMainThread);
+        }
+        self.finish().map_err(GroupError::Task)
     }
 
     /// Waits asynchronously for every task; as [`wait`](Self::wait) otherwise.
@@ -211,20 +306,21 @@ impl<E> fmt::Debug for Group<E> {
     }
 }
 
-/// Starts a task thread (a modelled thread under loom).
-fn spawn(f: impl FnOnce() + Send + 'static) -> std::io::Result<()> {
-    #[cfg(loom)]
-    {
-        loom::thread::spawn(f);
-        Ok(())
+/// Hands `task` to the shared pool, growing it by a worker when the task
+/// has waited [`GROW_AFTER`] for a free one.
+fn submit_to_shared(task: Closure) -> Result<(), String> {
+    let pool = shared_pool();
+    let task = match pool.submit_timeout(task, GROW_AFTER) {
+        Ok(_) => return Ok(()),
+        Err(SendTimeoutError::Timeout(task)) => task,
+        Err(e) => return Err(e.to_string()),
+    };
+    let workers = pool.workers();
+    if workers < MAX_SHARED_WORKERS {
+        // Two tasks may grow it at once: one worker more is no harm.
+        let _ = pool.resize(workers + 1);
     }
-    #[cfg(not(loom))]
-    {
-        std::thread::Builder::new()
-            .name("brigade-group".into())
-            .spawn(f)
-            .map(drop)
-    }
+    pool.submit(task).map(drop).map_err(|e| e.to_string())
 }
 
 /// A [`Group`] whose tasks return values, collected in submission order.
@@ -307,11 +403,11 @@ impl<T: Send + 'static, E: Send + 'static> ResultGroup<T, E> {
     /// Waits for every task and returns their values in submission order.
     ///
     /// # Errors
-    /// The first error a task returned.
+    /// As [`Group::wait`].
     ///
     /// # Panics
     /// As [`Group::wait`].
-    pub fn wait(self) -> Result<Vec<T>, E> {
+    pub fn wait(self) -> Result<Vec<T>, GroupError<E>> {
         self.group.wait()?;
         let values = std::mem::take(&mut *lock(&self.values));
         Ok(values

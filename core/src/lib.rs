@@ -35,7 +35,7 @@ mod timer;
 mod wait_group;
 
 pub use context::{CancelFunc, Context, ContextError};
-pub use group::{Group, ResultGroup};
+pub use group::{Group, GroupError, ResultGroup};
 pub use pool::{
     BuildError, Builder, Failure, Job, JobHandle, JobId, Outcome, Pool, ShutdownReport,
 };

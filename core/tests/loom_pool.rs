@@ -6,7 +6,7 @@
 #![cfg(loom)]
 
 use brigade::pool::{CancelReason, Failure, Spawner, Worker};
-use brigade::{Context, Group, Pool};
+use brigade::{Context, Group, GroupError, Pool};
 
 /// Starts pool workers as loom threads, with a stack of 256 KiB: a worker's
 /// frames (its slot's record, a job's run) outgrow loom's small default.
@@ -89,15 +89,24 @@ fn abort_racing_the_worker_still_gives_one_outcome_per_job() {
 
 #[test]
 fn group_first_error_cancels_the_sibling() {
-    loom::model(|| {
-        let g: Group<&str> = Group::new();
+    model(|| {
+        let tasks = Pool::builder()
+            .workers(2)
+            .queue(0)
+            .spawner(LoomSpawner)
+            .build_closures()
+            .unwrap();
+        let tasks = std::sync::Arc::new(tasks);
+        let g: Group<&str> = Group::new().pool(tasks.clone());
         g.go(|_| Err("boom"));
         g.go(|ctx| {
             // Either the error already canceled the group, or it will.
             let _ = ctx.done().recv();
             Ok(())
         });
-        assert_eq!(g.wait(), Err("boom"));
+        assert_eq!(g.wait(), Err(GroupError::Task("boom")));
         assert!(g.context().is_done());
+        tasks.close();
+        tasks.join().unwrap();
     });
 }

@@ -229,6 +229,8 @@ pub(crate) struct Shared<J, O, E> {
     pub(crate) exited: Mutex<Record>,
     /// Where `metrics` merges every worker's record.
     pub(crate) merged: Mutex<Record>,
+    /// `Builder::discard_outcomes`: outcomes without a handle go nowhere.
+    pub(crate) discard: bool,
     /// The width of a window of the saturation series.
     pub(crate) window: Duration,
     pub(crate) live: AtomicUsize,
@@ -500,6 +502,7 @@ impl<J, O, E> Shared<J, O, E> {
         // and results are unbounded. Both fail only if no one is listening.
         match handle {
             Some(h) => drop(h.try_send(outcome)),
+            None if self.discard => {}
             None => drop(self.results.try_send(outcome)),
         }
     }

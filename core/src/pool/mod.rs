@@ -45,6 +45,7 @@
 //! Workers are started through a [`Spawner`]: native threads by default; the
 //! browser binding supplies Web Workers, which drive [`Worker::run_async`].
 
+mod closure;
 mod engine;
 mod metrics;
 mod outcome;
@@ -68,6 +69,7 @@ use crate::{Context, RateLimit, Retry, WaitGroup};
 use engine::{Handler, JobOptions, Keep, PanicHook, Shared, Slot, Task};
 use metrics::Record;
 
+pub use closure::{Closure, ClosurePool};
 pub use metrics::{Distribution, Metrics, BUCKETS, SATURATION_WINDOWS};
 pub use outcome::{
     CancelReason, Failure, HandleError, JobHandle, JobId, Loss, Outcome, Phase, Running,
@@ -258,6 +260,7 @@ pub struct Builder<E> {
     saturation_window: Duration,
     /// `Keep<J>` for the `J` named in `recover_lost_workers`.
     keep: Option<Box<dyn Any + Send + Sync>>,
+    discard: bool,
 }
 
 impl<E> fmt::Debug for Builder<E> {
@@ -349,6 +352,15 @@ impl<E> Builder<E> {
     /// job (say, all but a large input), once per job as it starts.
     pub fn recover_lost_workers_with<J: 'static>(mut self, keep: fn(&J) -> J) -> Self {
         self.keep = Some(Box::new(keep as Keep<J>));
+        self
+    }
+
+    /// Drops the outcomes of jobs submitted with `submit*` instead of sending
+    /// them to [`Pool::results`], which then stays empty: fire and forget,
+    /// with nothing piling up unread. The outcomes are still counted in
+    /// [`Pool::metrics`], and `run` still hands each job's to its handle.
+    pub fn discard_outcomes(mut self) -> Self {
+        self.discard = true;
         self
     }
 
@@ -456,6 +468,7 @@ impl<E> Builder<E> {
             slots: Mutex::new(Vec::new()),
             exited: Mutex::new(Record::new(self.saturation_window)),
             merged: Mutex::new(Record::new(self.saturation_window)),
+            discard: self.discard,
             window: self.saturation_window,
             live: AtomicUsize::new(0),
             retirements_due: AtomicUsize::new(0),
@@ -541,6 +554,7 @@ impl Pool<(), (), ()> {
             on_panic: None,
             saturation_window: DEFAULT_SATURATION_WINDOW,
             keep: None,
+            discard: false,
         }
     }
 }
