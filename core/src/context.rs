@@ -44,10 +44,19 @@ impl fmt::Display for ContextError {
 
 impl std::error::Error for ContextError {}
 
+/// Why a context was canceled, beyond [`ContextError`]: Go's
+/// `context.Cause`, set with [`Context::with_cancel_cause`].
+pub type Cause = Arc<dyn std::error::Error + Send + Sync>;
+
 struct State {
     err: Option<ContextError>,
+    /// The cause given to the cancel that ended it, if any.
+    cause: Option<Cause>,
     done_tx: Option<Sender<()>>,
     children: Vec<Weak<Inner>>,
+    /// `after_func` callbacks not yet run or stopped, by key.
+    after: Vec<(u64, Box<dyn FnOnce() + Send>)>,
+    next_after: u64,
 }
 
 struct Inner {
@@ -92,7 +101,14 @@ pub struct CancelFunc {
 impl CancelFunc {
     /// Cancels the context with [`ContextError::Canceled`], if not done already.
     pub fn cancel(&self) {
-        cancel(&self.inner, ContextError::Canceled);
+        cancel(&self.inner, ContextError::Canceled, None);
+    }
+
+    /// Cancels the context with [`ContextError::Canceled`] and `cause`, which
+    /// [`Context::cause`] then reports for it and its descendants (Go's
+    /// `CancelCauseFunc`). No effect if the context is done already.
+    pub fn cancel_with_cause(&self, cause: impl std::error::Error + Send + Sync + 'static) {
+        cancel(&self.inner, ContextError::Canceled, Some(Arc::new(cause)));
     }
 
     /// Whether both cancel the same context.
@@ -107,15 +123,20 @@ impl fmt::Debug for CancelFunc {
     }
 }
 
-fn cancel(inner: &Arc<Inner>, err: ContextError) {
-    let (tx, children) = {
+fn cancel(inner: &Arc<Inner>, err: ContextError, cause: Option<Cause>) {
+    let (tx, children, after) = {
         let mut st = lock(&inner.state);
         if st.err.is_some() {
             return;
         }
         st.err = Some(err);
+        st.cause.clone_from(&cause);
         inner.ended.store(true, Ordering::Release);
-        (st.done_tx.take(), std::mem::take(&mut st.children))
+        (
+            st.done_tx.take(),
+            std::mem::take(&mut st.children),
+            std::mem::take(&mut st.after),
+        )
     };
     if let Some(tx) = tx {
         tx.close();
@@ -124,7 +145,49 @@ fn cancel(inner: &Arc<Inner>, err: ContextError) {
         timer::cancel(key);
     }
     for child in children.iter().filter_map(Weak::upgrade) {
-        cancel(&child, err);
+        cancel(&child, err, cause.clone());
+    }
+    for (_, f) in after {
+        run_after(f);
+    }
+}
+
+/// Runs an `after_func` callback on a thread of its own: a worker of the
+/// shared pool of closures natively, inline where there is none (`wasm32`).
+fn run_after(f: Box<dyn FnOnce() + Send>) {
+    let task = crate::pool::Closure::new(move |_| f());
+    #[cfg(not(target_arch = "wasm32"))]
+    if let Err(e) = crate::pool::closure::spawn_shared(task) {
+        panic!("Context::after_func: {e}");
+    }
+    #[cfg(target_arch = "wasm32")]
+    task.run_now();
+}
+
+/// Stops an [`after_func`](Context::after_func) callback from running.
+#[derive(Clone)]
+pub struct AfterFuncStop {
+    inner: Weak<Inner>,
+    key: u64,
+}
+
+impl AfterFuncStop {
+    /// Stops the callback; returns whether this call stopped it (`false` if
+    /// it has started already, or was stopped before). Go's `stop()`.
+    pub fn stop(&self) -> bool {
+        let Some(inner) = self.inner.upgrade() else {
+            return false;
+        };
+        let mut st = lock(&inner.state);
+        let before = st.after.len();
+        st.after.retain(|(k, _)| *k != self.key);
+        st.after.len() != before
+    }
+}
+
+impl fmt::Debug for AfterFuncStop {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("AfterFuncStop")
     }
 }
 
@@ -142,6 +205,9 @@ impl Context {
                     err: None,
                     done_tx: None,
                     children: Vec::new(),
+                    cause: None,
+                    after: Vec::new(),
+                    next_after: 0,
                 }),
             }),
         }
@@ -163,6 +229,9 @@ impl Context {
                 err: None,
                 done_tx: Some(tx),
                 children: Vec::new(),
+                cause: None,
+                after: Vec::new(),
+                next_after: 0,
             }),
         });
         if !parent.inner.cancellable {
@@ -182,7 +251,7 @@ impl Context {
             st.err
         };
         if let Some(err) = parent_err {
-            cancel(&inner, err);
+            cancel(&inner, err, parent.cause_if_set());
         }
         (
             Context {
@@ -203,14 +272,14 @@ impl Context {
         let (ctx, cancel_fn) = Context::child(parent, Some(deadline));
         if ctx.inner.deadline == Some(deadline) {
             if deadline <= Instant::now() {
-                cancel(&ctx.inner, ContextError::DeadlineExceeded);
+                cancel(&ctx.inner, ContextError::DeadlineExceeded, None);
             } else {
                 let weak = Arc::downgrade(&ctx.inner);
                 let key = timer::schedule(
                     deadline,
                     Box::new(move || {
                         if let Some(inner) = weak.upgrade() {
-                            cancel(&inner, ContextError::DeadlineExceeded);
+                            cancel(&inner, ContextError::DeadlineExceeded, None);
                         }
                     }),
                 );
@@ -242,6 +311,54 @@ impl Context {
             return None;
         }
         lock(&self.inner.state).err
+    }
+
+    /// Why the context ended, with the cause its cancel was given: Go's
+    /// `context.Cause`. `None` while it is live; the cause given to
+    /// [`CancelFunc::cancel_with_cause`] (of this context or the ancestor
+    /// whose cancel ended it); else its [`ContextError`] as the cause.
+    pub fn cause(&self) -> Option<Cause> {
+        let err = self.err()?;
+        Some(self.cause_if_set().unwrap_or_else(|| Arc::new(err)))
+    }
+
+    fn cause_if_set(&self) -> Option<Cause> {
+        lock(&self.inner.state).cause.clone()
+    }
+
+    /// Runs `f` once the context is done, on a thread of its own (a worker
+    /// of brigade's shared pool of closures; in the browser, on the thread
+    /// whose cancel ended the context), or at once, the same way, if it is
+    /// done already: Go's `context.AfterFunc`. The returned
+    /// [`AfterFuncStop`] keeps `f` from running if it has not started. The
+    /// root context is never done: there `f` never runs.
+    ///
+    /// ```
+    /// use brigade::{chan, Context};
+    ///
+    /// let (ctx, cancel) = Context::with_cancel(&Context::background());
+    /// let (tx, rx) = chan::bounded(1);
+    /// let _stop = ctx.after_func(move || tx.send("cleaned up").unwrap());
+    /// cancel.cancel();
+    /// assert_eq!(rx.recv(), Ok("cleaned up"));
+    /// ```
+    pub fn after_func(&self, f: impl FnOnce() + Send + 'static) -> AfterFuncStop {
+        let mut st = lock(&self.inner.state);
+        let key = st.next_after;
+        st.next_after += 1;
+        let stop = AfterFuncStop {
+            inner: Arc::downgrade(&self.inner),
+            key,
+        };
+        if st.err.is_some() {
+            drop(st);
+            run_after(Box::new(f));
+        } else {
+            // Kept even on the root context, which never runs it: there it
+            // goes with the last clone of the context.
+            st.after.push((key, Box::new(f)));
+        }
+        stop
     }
 
     /// Whether the context has been canceled or passed its deadline.

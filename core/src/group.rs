@@ -16,32 +16,14 @@
 use std::any::Any;
 use std::fmt;
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
-use std::sync::{Arc, OnceLock};
-use std::time::Duration;
+use std::sync::Arc;
 
 use crate::loom::{lock, Mutex};
 
-use crate::chan::{self, Receiver, SendTimeoutError, Sender};
+use crate::chan::{self, Receiver, Sender};
 use crate::pool::{Closure, ClosurePool};
 use crate::runtime::WouldBlockOnMainThread;
-use crate::{CancelFunc, Context, Pool, WaitGroup};
-
-/// How long a task waits for a free worker of the shared pool before the
-/// pool grows by one.
-pub(crate) const GROW_AFTER: Duration = Duration::from_millis(1);
-/// The most workers the shared pool grows to; beyond, tasks wait for one.
-pub(crate) const MAX_SHARED_WORKERS: usize = 256;
-
-/// The pool groups share unless given one.
-fn shared_pool() -> &'static ClosurePool {
-    static POOL: OnceLock<ClosurePool> = OnceLock::new();
-    POOL.get_or_init(|| {
-        Pool::builder()
-            .queue(0) // a hand-off: a task goes only to a worker that is free
-            .build_closures()
-            .expect("the shared group pool starts")
-    })
-}
+use crate::{CancelFunc, Context, WaitGroup};
 
 /// Why [`Group::wait`] returned an error.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -248,7 +230,7 @@ impl<E: Send + 'static> Group<E> {
         });
         let queued = match &self.inner.pool {
             Some(pool) => pool.submit(task).map(drop).map_err(|e| e.to_string()),
-            None => submit_to_shared(task),
+            None => crate::pool::closure::spawn_shared(task),
         };
         if let Err(e) = queued {
             self.inner.wg.done();
@@ -304,23 +286,6 @@ impl<E> fmt::Debug for Group<E> {
             .field("running", &self.inner.wg.count())
             .finish()
     }
-}
-
-/// Hands `task` to the shared pool, growing it by a worker when the task
-/// has waited [`GROW_AFTER`] for a free one.
-fn submit_to_shared(task: Closure) -> Result<(), String> {
-    let pool = shared_pool();
-    let task = match pool.submit_timeout(task, GROW_AFTER) {
-        Ok(_) => return Ok(()),
-        Err(SendTimeoutError::Timeout(task)) => task,
-        Err(e) => return Err(e.to_string()),
-    };
-    let workers = pool.workers();
-    if workers < MAX_SHARED_WORKERS {
-        // Two tasks may grow it at once: one worker more is no harm.
-        let _ = pool.resize(workers + 1);
-    }
-    pool.submit(task).map(drop).map_err(|e| e.to_string())
 }
 
 /// A [`Group`] whose tasks return values, collected in submission order.

@@ -34,7 +34,7 @@ pub mod runtime;
 mod timer;
 mod wait_group;
 
-pub use context::{CancelFunc, Context, ContextError};
+pub use context::{AfterFuncStop, CancelFunc, Cause, Context, ContextError};
 pub use group::{Group, GroupError, ResultGroup};
 pub use pool::{
     BuildError, Builder, Failure, Job, JobHandle, JobId, Outcome, Pool, ShutdownReport,

@@ -125,6 +125,50 @@ impl WaitGroup {
         self.add(-1);
     }
 
+    /// Go's `wg.Go(f)`: adds one, runs `f` on brigade's shared pool of
+    /// closures (the one `Group` uses), and calls `done` when `f` returns or
+    /// panics. The pool contains a panic; the counter still goes down.
+    ///
+    /// ```
+    /// use brigade::WaitGroup;
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// use std::sync::Arc;
+    ///
+    /// let wg = WaitGroup::new();
+    /// let n = Arc::new(AtomicUsize::new(0));
+    /// for _ in 0..8 {
+    ///     let n = n.clone();
+    ///     wg.go(move || {
+    ///         n.fetch_add(1, Ordering::Relaxed);
+    ///     });
+    /// }
+    /// wg.wait().unwrap();
+    /// assert_eq!(n.load(Ordering::Relaxed), 8);
+    /// ```
+    ///
+    /// # Panics
+    /// Where there is no shared pool (in the browser), or this thread must
+    /// not wait for a free worker.
+    pub fn go(&self, f: impl FnOnce() + Send + 'static) {
+        /// Calls `done` however `f` ends.
+        struct Done(WaitGroup);
+        impl Drop for Done {
+            fn drop(&mut self) {
+                self.0.done();
+            }
+        }
+        self.add(1);
+        let done = Done(self.clone());
+        let task = crate::pool::Closure::new(move |_| {
+            let _done = done;
+            f();
+        });
+        if let Err(e) = crate::pool::closure::spawn_shared(task) {
+            // The closure was dropped unrun, and its `Done` with it.
+            panic!("WaitGroup::go: {e}");
+        }
+    }
+
     /// The current counter.
     pub fn count(&self) -> i64 {
         lock(&self.state).count

@@ -1242,3 +1242,68 @@ fn a_worker_that_cannot_start_fails_the_build_with_the_spawners_error_as_source(
         .expect("an io::Error");
     assert_eq!(io.kind(), std::io::ErrorKind::OutOfMemory);
 }
+
+#[test]
+fn worker_threads_take_the_name_and_stack_size_given() {
+    let pool = Pool::builder()
+        .workers(2)
+        .thread_name("resizer")
+        .stack_size(16 << 20)
+        .build(|_: &u32, _: &Context| {
+            // 4 MiB on the stack: more than the default 2 MiB holds, less
+            // than the 16 MiB asked for.
+            let buf = std::hint::black_box([7u8; 4 << 20]);
+            Ok::<_, ()>(thread::current().name().map(String::from).zip(Some(buf[1])))
+        })
+        .unwrap();
+    let name = pool.run(0).unwrap().wait().unwrap().result.unwrap();
+    let (name, byte) = name.expect("a named thread");
+    assert!(name.starts_with("resizer-"), "{name}");
+    assert_eq!(byte, 7);
+}
+
+#[test]
+fn a_job_handle_cancels_its_job_queued_or_running() {
+    let (open, pool) = gated_pool(1, 4);
+    let running = pool.run(1).unwrap();
+    let queued = pool.run(2).unwrap();
+    wait_until("job 1 runs", || pool.metrics().busy == 1);
+    assert!(!queued.cancel(), "a queued job is marked, not running");
+    assert!(
+        running.cancel(),
+        "a running job is canceled through its context"
+    );
+    let r = running.wait().unwrap();
+    let q = queued.wait().unwrap();
+    assert_eq!(r.result, Err(Failure::Canceled(CancelReason::Job)));
+    assert_eq!(
+        (q.result, q.attempts),
+        (Err(Failure::Canceled(CancelReason::Job)), 0)
+    );
+    drop(open);
+}
+
+#[test]
+fn a_handler_knows_its_job_id_and_attempt() {
+    use brigade::pool::current_job;
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let s = seen.clone();
+    let pool = Pool::builder()
+        .workers(1)
+        .retry(Retry::attempts(3).backoff(Duration::ZERO, Duration::ZERO))
+        .build(move |_: &u32, _: &Context| {
+            let job = current_job().expect("inside a handler");
+            s.lock().unwrap().push((job.id, job.attempt));
+            if job.attempt < 3 {
+                Err("again")
+            } else {
+                Ok(job.attempt)
+            }
+        })
+        .unwrap();
+    let h = pool.run(0).unwrap();
+    let id = h.id();
+    assert_eq!(h.wait().unwrap().result, Ok(3));
+    assert_eq!(*seen.lock().unwrap(), [(id, 1), (id, 2), (id, 3)]);
+    assert_eq!(current_job(), None, "outside a handler");
+}

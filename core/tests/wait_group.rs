@@ -60,3 +60,24 @@ fn the_zero_channel_closes_at_zero_and_works_in_select() {
     assert_eq!(r, Err(RecvError::Closed));
     h.join().unwrap();
 }
+
+#[test]
+fn go_counts_the_task_and_its_end_even_when_it_panics() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+
+    let wg = WaitGroup::new();
+    let ran = Arc::new(AtomicUsize::new(0));
+    for i in 0..100 {
+        let ran = ran.clone();
+        wg.go(move || {
+            ran.fetch_add(1, Ordering::SeqCst);
+            if i == 7 {
+                panic!("task 7 panics; the pool contains it");
+            }
+        });
+    }
+    wg.wait().unwrap();
+    assert_eq!(ran.load(Ordering::SeqCst), 100);
+    assert_eq!(wg.count(), 0);
+}

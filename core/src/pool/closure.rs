@@ -6,7 +6,11 @@
 
 use std::convert::Infallible;
 use std::fmt;
+#[cfg(not(target_arch = "wasm32"))]
+use std::{sync::OnceLock, time::Duration};
 
+#[cfg(not(target_arch = "wasm32"))]
+use crate::chan::SendTimeoutError;
 use crate::chan::{SendError, TrySendError};
 use crate::loom::{lock, Mutex};
 use crate::Context;
@@ -25,6 +29,12 @@ impl Closure {
     /// a timeout or the pool's abort).
     pub fn new(f: impl FnOnce(&Context) + Send + 'static) -> Self {
         Closure(Mutex::new(Some(Box::new(f))))
+    }
+
+    /// Runs the closure on this thread, with a context that is never done.
+    #[cfg(target_arch = "wasm32")]
+    pub(crate) fn run_now(self) {
+        self.run(&Context::background());
     }
 
     fn run(&self, ctx: &Context) {
@@ -110,5 +120,58 @@ impl Pool<Closure, (), Infallible> {
         f: impl FnOnce(&Context) + Send + 'static,
     ) -> Result<JobHandle<Closure, (), Infallible>, SendError<Closure>> {
         self.run(Closure::new(f))
+    }
+}
+
+/// How long a closure waits for a free worker of the shared pool before the
+/// pool grows by one.
+#[cfg(not(target_arch = "wasm32"))]
+const GROW_AFTER: Duration = Duration::from_millis(1);
+/// The most workers the shared pool grows to; beyond, closures wait for one.
+#[cfg(not(target_arch = "wasm32"))]
+const MAX_SHARED_WORKERS: usize = 256;
+
+/// The pool that `Group`, `WaitGroup::go` and `Context::after_func` run
+/// closures on unless given one: a worker per core to start with, and a
+/// hand-off queue, so a closure goes only to a worker that is free.
+#[cfg(not(target_arch = "wasm32"))]
+fn shared() -> &'static ClosurePool {
+    static POOL: OnceLock<ClosurePool> = OnceLock::new();
+    POOL.get_or_init(|| {
+        Pool::builder()
+            .queue(0)
+            .build_closures()
+            .expect("the shared closure pool starts")
+    })
+}
+
+/// Runs `task` on the shared pool, growing it by a worker when the task has
+/// waited [`GROW_AFTER`] for a free one (up to [`MAX_SHARED_WORKERS`]):
+/// closures that wait on one another each get a worker, as Go gives each a
+/// goroutine, while many short ones reuse a few threads. The workers stay.
+///
+/// # Errors
+/// Where there is no shared pool (`wasm32`: its threads are Web Workers,
+/// which only the page can start), or this thread may not wait for a worker.
+pub(crate) fn spawn_shared(task: Closure) -> Result<(), String> {
+    #[cfg(target_arch = "wasm32")]
+    {
+        drop(task);
+        Err("there is no shared pool in the browser: give one whose workers are Web Workers".into())
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        let pool = shared();
+        let task = match pool.submit_timeout(task, GROW_AFTER) {
+            Ok(_) => return Ok(()),
+            Err(SendTimeoutError::Timeout(task)) => task,
+            Err(e) => return Err(e.to_string()),
+        };
+        let workers = pool.workers();
+        if workers < MAX_SHARED_WORKERS {
+            // Two callers may grow it at once: one worker more is no harm.
+            let _ = pool.resize(workers + 1);
+        }
+        pool.submit(task).map(drop).map_err(|e| e.to_string())
     }
 }

@@ -48,7 +48,9 @@ use crate::runtime::{block_on, Duration, Stamp};
 use crate::{CancelFunc, Context, ContextError, RateLimit, Retry, WaitGroup};
 
 use super::metrics::{Counters, Distribution, Ended, Metrics, Record};
-use super::outcome::{CancelReason, Failure, JobId, Loss, Outcome, Phase, Running};
+use super::outcome::{
+    as_current, CancelReason, Failure, JobId, JobInfo, Loss, Outcome, Phase, Running,
+};
 
 /// The future an async handler returns, type-erased. It is polled only on the
 /// worker thread that created it, so it need not be `Send`.
@@ -82,11 +84,18 @@ impl<O, E> Call<O, E> {
 }
 
 /// Calls a blocking handler once, containing panics.
-fn call_blocking<J, O, E>(h: &BlockingFn<J, O, E>, job: &J, ctx: &Context) -> Call<O, E> {
-    match catch_unwind(AssertUnwindSafe(|| h(job, ctx))) {
-        Ok(r) => Call::Returned(r),
-        Err(payload) => Call::caught(payload),
-    }
+fn call_blocking<J, O, E>(
+    h: &BlockingFn<J, O, E>,
+    job: &J,
+    ctx: &Context,
+    info: JobInfo,
+) -> Call<O, E> {
+    as_current(info, || {
+        match catch_unwind(AssertUnwindSafe(|| h(job, ctx))) {
+            Ok(r) => Call::Returned(r),
+            Err(payload) => Call::caught(payload),
+        }
+    })
 }
 
 /// A job that passed its checks and runs on a worker: what [`Shared::begin`]
@@ -528,6 +537,16 @@ impl<J, O, E> Shared<J, O, E> {
         }
     }
 
+    /// `Pool::cancel` of an id that was handed out.
+    pub(crate) fn cancel(&self, id: JobId) -> bool {
+        self.mark_canceled(id);
+        let running = self.cancel_running(|running| running == id) > 0;
+        // An id whose job already ended stays in the set only until the pool
+        // is next idle; if it is idle now, it goes now.
+        self.purge_canceled();
+        running
+    }
+
     /// Empties `canceled` if no accepted job is in flight: then every id in
     /// it belongs to a job that ended before it was canceled, and would stay
     /// for ever, since no delivery is left to remove it. Called by `cancel`
@@ -635,7 +654,11 @@ impl<J, O, E> Shared<J, O, E> {
             Handler::Blocking(h)
                 if self.rate_limit.is_none() && self.retry_for(&run.task).is_none() =>
             {
-                let call = call_blocking(h, run.task.job(), &run.ctx);
+                let info = JobInfo {
+                    id: run.task.id,
+                    attempt: 1,
+                };
+                let call = call_blocking(h, run.task.job(), &run.ctx, info);
                 let result = self.settle(run.task.id, &run.ctx, call);
                 (result.unwrap_or_else(|e| Err(Failure::Error(e))), 1)
             }
@@ -823,7 +846,11 @@ impl<J, O, E> Shared<J, O, E> {
                 }
             }
             attempts += 1;
-            let call = self.call(task.job(), ctx).await;
+            let info = JobInfo {
+                id: task.id,
+                attempt: attempts,
+            };
+            let call = self.call(task.job(), ctx, info).await;
             let err = match self.settle(task.id, ctx, call) {
                 Ok(result) => return (result, attempts),
                 Err(e) => e,
@@ -872,17 +899,21 @@ impl<J, O, E> Shared<J, O, E> {
     /// Calls the handler once, containing panics. An async handler's future is
     /// raced against the job's context: if the context ends first, the future
     /// is dropped (canceled at its current await point).
-    async fn call(&self, job: &J, ctx: &Context) -> Call<O, E> {
+    async fn call(&self, job: &J, ctx: &Context, info: JobInfo) -> Call<O, E> {
         match &self.handler {
-            Handler::Blocking(h) => call_blocking(h, job, ctx),
+            Handler::Blocking(h) => call_blocking(h, job, ctx, info),
             Handler::Async(h) => {
-                let mut fut = match catch_unwind(AssertUnwindSafe(|| h(job, ctx))) {
+                let made = as_current(info, || catch_unwind(AssertUnwindSafe(|| h(job, ctx))));
+                let mut fut = match made {
                     Ok(fut) => fut,
                     Err(payload) => return Call::caught(payload),
                 };
                 let mut done = Box::pin(ctx.done().recv_async());
                 poll_fn(|cx| {
-                    match catch_unwind(AssertUnwindSafe(|| fut.as_mut().poll(cx))) {
+                    let polled = as_current(info, || {
+                        catch_unwind(AssertUnwindSafe(|| fut.as_mut().poll(cx)))
+                    });
+                    match polled {
                         Ok(Poll::Ready(r)) => return Poll::Ready(Call::Returned(r)),
                         Ok(Poll::Pending) => {}
                         Err(payload) => return Poll::Ready(Call::caught(payload)),

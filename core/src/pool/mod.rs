@@ -45,7 +45,7 @@
 //! Workers are started through a [`Spawner`]: native threads by default; the
 //! browser binding supplies Web Workers, which drive [`Worker::run_async`].
 
-mod closure;
+pub(crate) mod closure;
 mod engine;
 mod metrics;
 mod outcome;
@@ -72,7 +72,8 @@ use metrics::Record;
 pub use closure::{Closure, ClosurePool};
 pub use metrics::{Distribution, Metrics, BUCKETS, SATURATION_WINDOWS};
 pub use outcome::{
-    CancelReason, Failure, HandleError, JobHandle, JobId, Loss, Outcome, Phase, Running,
+    current_job, CancelReason, Failure, HandleError, JobHandle, JobId, JobInfo, Loss, Outcome,
+    Phase, Running,
 };
 #[cfg(feature = "prometheus")]
 pub use prometheus::PoolCollector;
@@ -261,6 +262,8 @@ pub struct Builder<E> {
     /// `Keep<J>` for the `J` named in `recover_lost_workers`.
     keep: Option<Box<dyn Any + Send + Sync>>,
     discard: bool,
+    /// The default spawner, named and sized by `thread_name`/`stack_size`.
+    threads: ThreadSpawner,
 }
 
 impl<E> fmt::Debug for Builder<E> {
@@ -352,6 +355,22 @@ impl<E> Builder<E> {
     /// job (say, all but a large input), once per job as it starts.
     pub fn recover_lost_workers_with<J: 'static>(mut self, keep: fn(&J) -> J) -> Self {
         self.keep = Some(Box::new(keep as Keep<J>));
+        self
+    }
+
+    /// Names the worker threads `<prefix>-<index>` (default
+    /// `brigade-worker`). For the default spawner; a [`Spawner`] given with
+    /// [`spawner`](Self::spawner) names its own.
+    pub fn thread_name(mut self, prefix: impl Into<String>) -> Self {
+        self.threads = self.threads.name(prefix);
+        self
+    }
+
+    /// Gives each worker thread a stack of `bytes` (default: the standard
+    /// library's, 2 MiB). For the default spawner, as
+    /// [`thread_name`](Self::thread_name).
+    pub fn stack_size(mut self, bytes: usize) -> Self {
+        self.threads = self.threads.stack_size(bytes);
         self
     }
 
@@ -482,7 +501,7 @@ impl<E> Builder<E> {
             control: control_tx,
             control_rx,
             results: results_rx,
-            spawner: self.spawner.unwrap_or_else(|| Arc::new(ThreadSpawner)),
+            spawner: self.spawner.unwrap_or_else(|| Arc::new(self.threads)),
             next_id: AtomicU64::new(1),
             next_index: AtomicUsize::new(0),
             target: Mutex::new(0),
@@ -555,6 +574,7 @@ impl Pool<(), (), ()> {
             saturation_window: DEFAULT_SATURATION_WINDOW,
             keep: None,
             discard: false,
+            threads: ThreadSpawner::default(),
         }
     }
 }
@@ -784,7 +804,11 @@ where
     pub fn run(&self, job: impl Into<Job<J, E>>) -> Result<JobHandle<J, O, E>, SendError<J>> {
         let (tx, rx) = chan::bounded(1);
         let id = self.send(self.task(job.into(), Some(tx)))?;
-        Ok(JobHandle { id, rx })
+        Ok(JobHandle {
+            id,
+            rx,
+            pool: Arc::downgrade(&self.shared),
+        })
     }
 
     /// [`run`](Self::run) if there is room now.
@@ -797,7 +821,11 @@ where
     ) -> Result<JobHandle<J, O, E>, TrySendError<J>> {
         let (tx, rx) = chan::bounded(1);
         let id = self.try_send(self.task(job.into(), Some(tx)))?;
-        Ok(JobHandle { id, rx })
+        Ok(JobHandle {
+            id,
+            rx,
+            pool: Arc::downgrade(&self.shared),
+        })
     }
 
     /// [`run`](Self::run), waiting asynchronously for room.
@@ -810,7 +838,11 @@ where
     ) -> Result<JobHandle<J, O, E>, SendError<J>> {
         let (tx, rx) = chan::bounded(1);
         let id = self.send_async(self.task(job.into(), Some(tx))).await?;
-        Ok(JobHandle { id, rx })
+        Ok(JobHandle {
+            id,
+            rx,
+            pool: Arc::downgrade(&self.shared),
+        })
     }
 
     /// Cancels job `id`: if it is queued, it ends `Canceled` without running; if
@@ -820,12 +852,7 @@ where
         if id == 0 || id >= self.next_id.load(Ordering::Relaxed) {
             return false;
         }
-        self.shared.mark_canceled(id);
-        let running = self.shared.cancel_running(|running| running == id) > 0;
-        // An id whose job already ended stays in the set only until the pool
-        // is next idle; if it is idle now, it goes now.
-        self.shared.purge_canceled();
-        running
+        self.shared.cancel(id)
     }
 
     /// How many canceled ids the pool still holds for jobs that have not

@@ -139,6 +139,49 @@ pub struct Running {
     pub running_for: Duration,
 }
 
+/// The job a handler is running, from inside it: [`current_job`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct JobInfo {
+    /// The job's id, as `submit` returned it.
+    pub id: JobId,
+    /// Which attempt this call is: 1, then 2 for the first retry, and so on.
+    pub attempt: u32,
+}
+
+thread_local! {
+    static CURRENT: std::cell::Cell<Option<JobInfo>> = const { std::cell::Cell::new(None) };
+}
+
+/// The job the calling handler is running, or `None` outside a handler.
+/// Inside an async handler, it answers while the worker polls the handler's
+/// future (the handler's own code), not on threads the future hands work to.
+///
+/// ```
+/// use brigade::pool::current_job;
+/// use brigade::{Context, Pool};
+///
+/// let pool = Pool::builder()
+///     .workers(1)
+///     .build(|_: &(), _: &Context| Ok::<_, ()>(current_job().map(|j| (j.id, j.attempt))))
+///     .unwrap();
+/// let handle = pool.run(()).unwrap();
+/// let id = handle.id();
+/// assert_eq!(handle.wait().unwrap().result, Ok(Some((id, 1))));
+/// assert_eq!(current_job(), None);
+/// ```
+pub fn current_job() -> Option<JobInfo> {
+    CURRENT.with(std::cell::Cell::get)
+}
+
+/// Runs `f` with `info` as the [`current_job`], and restores the one before.
+pub(crate) fn as_current<R>(info: JobInfo, f: impl FnOnce() -> R) -> R {
+    let before = CURRENT.with(|c| c.replace(Some(info)));
+    let r = f();
+    CURRENT.with(|c| c.set(before));
+    r
+}
+
 /// The one outcome of a job submitted with `Pool::run`.
 ///
 /// Wait for it with [`wait`](Self::wait), or `.await` it.
@@ -146,6 +189,8 @@ pub struct Running {
 pub struct JobHandle<J, O, E> {
     pub(crate) id: JobId,
     pub(crate) rx: Receiver<Outcome<J, O, E>>,
+    /// For [`cancel`](Self::cancel); a handle does not keep the pool.
+    pub(crate) pool: std::sync::Weak<super::engine::Shared<J, O, E>>,
 }
 
 /// [`JobHandle::wait`] could not produce the outcome.
@@ -168,6 +213,13 @@ impl<J, O, E> JobHandle<J, O, E> {
     /// The job's id.
     pub fn id(&self) -> JobId {
         self.id
+    }
+
+    /// Cancels the job, as `Pool::cancel(id)`: if it is queued, it ends
+    /// `Canceled` without running; if it is running, its context is
+    /// canceled. Returns whether a running job was canceled now.
+    pub fn cancel(&self) -> bool {
+        self.pool.upgrade().is_some_and(|p| p.cancel(self.id))
     }
 
     /// Waits for the outcome.

@@ -179,18 +179,49 @@ pub trait Spawner: Send + Sync + 'static {
     fn spawn(&self, worker: Worker) -> std::io::Result<()>;
 }
 
-/// Starts each worker on a new native thread named `brigade-worker-<index>`.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct ThreadSpawner;
+/// Starts each worker on a new native thread named `<prefix>-<index>`
+/// (`brigade-worker-<index>` unless [`name`](Self::name) says otherwise),
+/// with the standard library's stack size unless
+/// [`stack_size`](Self::stack_size) says otherwise.
+#[derive(Clone, Debug)]
+pub struct ThreadSpawner {
+    prefix: String,
+    stack_size: Option<usize>,
+}
+
+impl Default for ThreadSpawner {
+    fn default() -> Self {
+        ThreadSpawner {
+            prefix: "brigade-worker".into(),
+            stack_size: None,
+        }
+    }
+}
+
+impl ThreadSpawner {
+    /// Names the threads `<prefix>-<index>` (Linux shows the first 15 bytes).
+    pub fn name(mut self, prefix: impl Into<String>) -> Self {
+        self.prefix = prefix.into();
+        self
+    }
+
+    /// Gives each thread a stack of `bytes`.
+    pub fn stack_size(mut self, bytes: usize) -> Self {
+        self.stack_size = Some(bytes);
+        self
+    }
+}
 
 impl Spawner for ThreadSpawner {
     fn spawn(&self, worker: Worker) -> std::io::Result<()> {
         #[cfg(not(target_arch = "wasm32"))]
         {
-            std::thread::Builder::new()
-                .name(format!("brigade-worker-{}", worker.index))
-                .spawn(move || worker.run())
-                .map(drop)
+            let mut b =
+                std::thread::Builder::new().name(format!("{}-{}", self.prefix, worker.index));
+            if let Some(bytes) = self.stack_size {
+                b = b.stack_size(bytes);
+            }
+            b.spawn(move || worker.run()).map(drop)
         }
         #[cfg(target_arch = "wasm32")]
         {
