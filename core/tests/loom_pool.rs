@@ -1,5 +1,7 @@
-//! Model checking of the pool's submit/close/abort handshake and of Group's
-//! first-error cancellation with loom.
+//! Model checking with loom of the pool's submit/close/abort/resize/cancel
+//! races and of Group's first-error cancellation. Every atomic and lock of
+//! the pool, `Group`, `WaitGroup` and `Context` comes from `crate::loom`, so
+//! the models see them all.
 //!
 //! Run with `RUSTFLAGS="--cfg loom" cargo test --test loom_pool`
 //! (`make test` does, through `scripts/loom.sh`).
@@ -84,6 +86,46 @@ fn abort_racing_the_worker_still_gives_one_outcome_per_job() {
             Ok(2) | Err(Failure::Canceled(CancelReason::Pool)) => {}
             other => panic!("unexpected {other:?}"),
         }
+    });
+}
+
+#[test]
+fn resize_racing_close_gives_one_outcome_and_ends_results() {
+    model(|| {
+        let pool = std::sync::Arc::new(pool());
+        pool.submit(1).unwrap();
+        let p = pool.clone();
+        let resizer = loom::thread::spawn(move || {
+            // Refused only if the pool is closed by then.
+            let _ = p.resize(2);
+        });
+        pool.close();
+        let outcomes: Vec<_> = pool.results().iter().map(|o| o.result).collect();
+        resizer.join().unwrap();
+        assert_eq!(outcomes, [Ok(2)]);
+        pool.join().unwrap();
+    });
+}
+
+#[test]
+fn cancel_racing_the_start_gives_one_outcome_and_leaves_no_id() {
+    model(|| {
+        let pool = std::sync::Arc::new(pool());
+        let id = pool.submit(1).unwrap();
+        let p = pool.clone();
+        let canceler = loom::thread::spawn(move || {
+            p.cancel(id);
+        });
+        pool.close();
+        let outcomes: Vec<_> = pool.results().iter().map(|o| o.result).collect();
+        canceler.join().unwrap();
+        assert_eq!(outcomes.len(), 1);
+        match &outcomes[0] {
+            Ok(2) | Err(Failure::Canceled(CancelReason::Job)) => {}
+            other => panic!("unexpected {other:?}"),
+        }
+        pool.join().unwrap();
+        assert_eq!(pool.pending_cancels(), 0, "the canceled id stayed");
     });
 }
 

@@ -22,6 +22,31 @@
 //!    with no accepted job in flight (`purge_canceled`). A job whose id is
 //!    above every canceled id skips the set's lock.
 //!
+//! # Memory ordering
+//! - A job crosses from its submitter to a worker, and its outcome back,
+//!   through channels, which order everything written before a send before
+//!   the receive that takes it.
+//! - Slot state (the running job, its cancel function, the worker's record)
+//!   is under the slot's lock; the canceled set, the slots list and the
+//!   exited record under their own locks. Invariant 3 rests on the slot lock:
+//!   `cancel` marks the id before taking it, the worker publishes its cancel
+//!   function under it before re-checking the set.
+//! - `closed` and `aborted` are stored with `Release` and loaded with
+//!   `Acquire`: a worker that sees the pool closed also sees what was done
+//!   before closing it. `live` and `retirements_due` move by `AcqRel`
+//!   read-modify-writes, so exactly one worker sees each transition (the last
+//!   one out closes the results).
+//! - `canceled_count` and `canceled_max` are written under the set's lock
+//!   and read without it with `Acquire` as a hint: a reader that misses a
+//!   fresh insert takes the slow path through the slot lock (invariant 3).
+//! - Outcome counts are raised with `Release` and read with `Acquire`
+//!   (`Counters`), and a worker's record is read under its slot's lock, so
+//!   `settled` sees the `submitted` raise of every job it counts as ended.
+//! - Per-job counters that only `metrics` reads (`retried`, rate-limit
+//!   waits) are `Relaxed`: a snapshot is not a synchronization point.
+//! - Every atomic and lock here comes from `crate::loom`, so the models in
+//!   `tests/loom_pool.rs` explore them.
+//!
 //! # Deadlock safety
 //! Locks are never nested, except:
 //! - slot → context (canceling a job's context while holding its slot), and
@@ -35,14 +60,13 @@ use std::collections::HashSet;
 use std::future::{poll_fn, Future};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::task::Poll;
 
 use crossbeam_utils::CachePadded;
 
 use crate::chan::{Receiver, Sender};
-use crate::loom::{lock, Mutex};
+use crate::loom::{lock, AtomicBool, AtomicU64, AtomicUsize, Mutex, Ordering};
 use crate::rate_limit::RateLimitError;
 use crate::runtime::{block_on, Duration, Stamp};
 use crate::{CancelFunc, Context, ContextError, RateLimit, Retry, WaitGroup};
@@ -1025,7 +1049,7 @@ impl<J, O, E> Shared<J, O, E> {
         let busy = busy.min(workers);
         let (shared, ran) = (c.tally(), all.ended());
         let ended = |e: Ended| shared.get(e) + ran.get(e);
-        let load = |c: &std::sync::atomic::AtomicU64| c.load(Ordering::Relaxed);
+        let load = |c: &AtomicU64| c.load(Ordering::Relaxed);
         Metrics {
             workers,
             busy,

@@ -16,7 +16,7 @@
 //! that [`Metrics::families`] builds, so they cannot drift apart.
 
 use std::fmt::Write as _;
-use std::sync::atomic::{AtomicU64, Ordering};
+use crate::loom::{AtomicU64, Ordering};
 
 use hdrhistogram::Histogram;
 

@@ -58,11 +58,10 @@ use std::collections::HashSet;
 use std::fmt;
 use std::future::Future;
 use std::io;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use crate::chan::{self, Receiver, SendError, SendTimeoutError, Sender, TrySendError};
-use crate::loom::{lock, Mutex};
+use crate::loom::{lock, AtomicBool, AtomicU64, AtomicUsize, Mutex, Ordering};
 use crate::runtime::{Duration, Stamp};
 use crate::{Context, RateLimit, Retry, WaitGroup};
 

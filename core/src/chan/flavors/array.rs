@@ -27,6 +27,23 @@
 //! # Not losing wake-ups
 //! As `wait/waiters.rs` describes: the positions a waiter reads to check readiness
 //! are `head` and `tail`, and `close` is a `fetch_or` of the mark on `tail`.
+//!
+//! # Memory ordering
+//! - A cell's stamp publishes its value: the sender writes the value, then
+//!   stores the stamp with `Release`; the receiver loads the stamp with
+//!   `Acquire` before reading. The receiver's `Release` store of the next
+//!   lap's stamp and the next sender's `Acquire` load order the read before
+//!   the cell is written again. Weakening the first `Release` to `Relaxed`
+//!   makes 5 of the 14 models in `tests/loom_chan.rs` fail ("Causality
+//!   violation: Concurrent write accesses to `UnsafeCell`").
+//! - `head` and `tail` move by `SeqCst` compare-and-swaps and are read with
+//!   `SeqCst` wherever readiness is decided (`send_ready`, `recv_ready`,
+//!   `version`, a waiter's re-check after registering). Not losing a wake-up is a
+//!   store-then-load on each side (a peer moves a position then looks for
+//!   waiters; a waiter registers then looks at the positions), and only a
+//!   single total order over both guarantees that one of them sees the
+//!   other. The `Relaxed` loads are first guesses that a compare-and-swap
+//!   then checks.
 
 use std::mem::MaybeUninit;
 

@@ -32,6 +32,21 @@
 //! # Not losing wake-ups
 //! As `wait/waiters.rs` describes: the positions a waiting receiver reads are
 //! `head` and `tail`, and `close` is a `fetch_or` of the flag on `tail`.
+//!
+//! # Memory ordering
+//! - A slot's state bits publish its value: the sender writes it, then sets
+//!   `WRITTEN` with `Release`; the receiver loads the state with `Acquire`
+//!   before reading.
+//! - A block is published by `Release` stores of its pointer (as the next
+//!   block of the one before, and as the tail's and the head's block) and
+//!   read through `Acquire` loads, so its initialisation comes before any use.
+//! - Freeing a block is a handshake on the `READ` and `FREE_AFTER` bits with
+//!   `AcqRel`: the reader that frees it has seen every other reader of it
+//!   leave.
+//! - `head` and `tail` indexes are read and moved with `SeqCst` wherever
+//!   readiness is decided, for the reason `array.rs` gives: not losing a
+//!   wake-up needs one total order over a position's move and a waiter's
+//!   registration.
 
 use std::marker::PhantomData;
 use std::mem::MaybeUninit;

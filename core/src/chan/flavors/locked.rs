@@ -31,6 +31,12 @@
 //! again. The waiter a peer claims is taken off the queue by that peer, so
 //! the waiter itself does not come back to unregister it.
 //!
+//! # Memory ordering
+//! Everything a channel holds is under its lock: the lock's acquire and
+//! release order every transfer, and this engine has no atomics of its own.
+//! What a completion publishes to a parked owner goes through the owner's
+//! [`Signal`](crate::chan::wait::signal::Signal) (its `Memory ordering`).
+//!
 //! # Deadlock safety
 //! Each call takes exactly one channel lock, then possibly a slot lock. A
 //! signal's lock is taken after the channel lock is released (`wait/signal.rs`
