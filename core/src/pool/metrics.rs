@@ -16,10 +16,10 @@
 //! that [`Metrics::families`] builds, so they cannot drift apart.
 
 use std::fmt::Write as _;
-use crate::loom::{AtomicU64, Ordering};
 
 use hdrhistogram::Histogram;
 
+use crate::loom::{AtomicU64, Ordering};
 use crate::runtime::Duration;
 
 /// How many windows [`Metrics::saturation_series`] covers.
