@@ -49,16 +49,18 @@ use std::ops::{Deref, DerefMut};
 use crate::loom::{lock, Arc, Mutex};
 // The state's lock: `parking_lot`'s natively, which holds up better than the
 // standard one when many threads contend for one channel on few cores (see
-// `README.md`, "Which lock, natively"); `crate::loom`'s elsewhere.
-#[cfg(any(loom, target_arch = "wasm32"))]
+// `README.md`, "Which lock, natively"); `crate::loom`'s elsewhere, and under
+// Miri, whose strict provenance refuses the integer-to-pointer casts of
+// `parking_lot_core`'s queue of parked threads.
+#[cfg(any(loom, miri, target_arch = "wasm32"))]
 use crate::loom::{Mutex as StateMutex, MutexGuard as StateGuard};
-#[cfg(not(any(loom, target_arch = "wasm32")))]
+#[cfg(not(any(loom, miri, target_arch = "wasm32")))]
 use parking_lot::{Mutex as StateMutex, MutexGuard as StateGuard};
-#[cfg(not(any(loom, target_arch = "wasm32")))]
+#[cfg(not(any(loom, miri, target_arch = "wasm32")))]
 fn lock_state<T>(m: &StateMutex<T>) -> StateGuard<'_, T> {
     m.lock()
 }
-#[cfg(any(loom, target_arch = "wasm32"))]
+#[cfg(any(loom, miri, target_arch = "wasm32"))]
 use lock as lock_state;
 
 use crate::chan::wait::signal::Signal;
