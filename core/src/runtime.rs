@@ -32,8 +32,12 @@ pub use std::time::Duration;
 /// settles (under a millisecond when the machine is quiet, up to 200 ms), so
 /// only pools read it, first when one is built; channels use [`Instant`]. In
 /// the browser, [`Instant`].
-#[cfg(not(target_arch = "wasm32"))]
+#[cfg(not(any(target_arch = "wasm32", miri)))]
 pub(crate) use quanta::Instant as Stamp;
+/// The pool's clock under Miri, which cannot run the time-stamp counter's
+/// inline assembly: the OS clock.
+#[cfg(all(miri, not(target_arch = "wasm32")))]
+pub(crate) use std::time::Instant as Stamp;
 /// The pool's clock for job times; see the native definition.
 #[cfg(target_arch = "wasm32")]
 pub(crate) use web_time::Instant as Stamp;

@@ -977,6 +977,9 @@ impl<J, O, E> Shared<J, O, E> {
     fn left(&self) {
         let left = self.live.fetch_sub(1, Ordering::AcqRel) - 1;
         if left == 0 && self.closed.load(Ordering::Acquire) {
+            // No worker goes idle again to drop canceled ids of jobs that had
+            // ended: the last one out does, before `join` can return.
+            self.purge_canceled();
             self.results.close();
         }
         self.running.done();
