@@ -51,6 +51,8 @@ mod case;
 mod error;
 mod flavors;
 mod select;
+#[cfg(feature = "futures")]
+mod stream;
 mod time;
 mod wait;
 
@@ -74,6 +76,8 @@ pub use error::{
 #[doc(hidden)]
 pub use select::internal as __select;
 pub use select::{Select, Selected};
+#[cfg(feature = "futures")]
+pub use stream::{RecvStream, SendSink};
 pub use time::{after, never, tick};
 
 /// A capacity for each engine a channel can run on, named: the locked

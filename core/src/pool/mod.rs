@@ -51,6 +51,8 @@ mod metrics;
 mod outcome;
 #[cfg(feature = "prometheus")]
 mod prometheus;
+#[cfg(feature = "tokio")]
+mod tokio;
 mod worker;
 
 use std::any::Any;
@@ -68,6 +70,8 @@ use crate::{Context, RateLimit, Retry, WaitGroup};
 use engine::{Handler, JobOptions, Keep, PanicHook, Shared, Slot, Task};
 use metrics::Record;
 
+#[cfg(feature = "tokio")]
+pub use self::tokio::TokioSpawner;
 pub use closure::{Closure, ClosurePool};
 pub use metrics::{Distribution, Metrics, BUCKETS, SATURATION_WINDOWS};
 pub use outcome::{
