@@ -38,9 +38,9 @@ fn rss_kib() -> u64 {
 }
 
 fn main() {
-    let jobs: u64 = std::env::args()
-        .nth(1)
-        .map_or(10_000_000, |a| a.parse().expect("the job count is a number"));
+    let jobs: u64 = std::env::args().nth(1).map_or(10_000_000, |a| {
+        a.parse().expect("the job count is a number")
+    });
     // Panics are part of the mix; their messages would flood the terminal.
     std::panic::set_hook(Box::new(|_| {}));
 
@@ -110,7 +110,8 @@ fn main() {
             recent.clear();
         }
         if n % 250_000 == 0 {
-            pool.resize(2 + (fate(n) % 5) as usize).expect("a valid size");
+            pool.resize(2 + (fate(n) % 5) as usize)
+                .expect("a valid size");
         }
     }
     pool.close();
