@@ -297,7 +297,11 @@ impl Context {
 
     /// A child canceled `timeout` from now; see [`with_deadline`](Self::with_deadline).
     pub fn with_timeout(parent: &Context, timeout: Duration) -> (Context, CancelFunc) {
-        Context::with_deadline(parent, Instant::now() + timeout)
+        match Instant::now().checked_add(timeout) {
+            Some(deadline) => Context::with_deadline(parent, deadline),
+            // Past what an `Instant` can hold: it never comes.
+            None => Context::with_cancel(parent),
+        }
     }
 
     /// A channel that is closed when the context is canceled; use it in `select!`.
@@ -383,9 +387,10 @@ impl Context {
         if d.is_zero() {
             return Ok(());
         }
-        let timer = chan::after(d);
+        // Dropped with this future: a sleep cut short leaves no timer queued.
+        let alarm = chan::Alarm::new(d);
         let mut sel = chan::Select::new();
-        let _elapsed = sel.recv(&timer);
+        let _elapsed = sel.recv(alarm.receiver());
         let done = sel.recv(self.done());
         if sel.wait_async().await == done.index() {
             return Err(self.err().unwrap_or(ContextError::Canceled));

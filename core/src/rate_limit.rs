@@ -139,7 +139,9 @@ impl RateLimit {
         if b.tokens >= 0.0 {
             Duration::ZERO
         } else {
-            Duration::from_secs_f64(-b.tokens / self.inner.rate)
+            // A rate so slow that the wait overflows a `Duration` waits for
+            // ever (until its context ends).
+            Duration::try_from_secs_f64(-b.tokens / self.inner.rate).unwrap_or(Duration::MAX)
         }
     }
 
@@ -183,12 +185,23 @@ impl RateLimit {
         if delay.is_zero() {
             return Ok(false);
         }
-        match ctx.sleep_async(delay).await {
-            Ok(()) => Ok(true),
-            Err(e) => {
-                self.unreserve();
-                Err(RateLimitError::Canceled(e))
+        // Gives the reserved token back unless the wait ends with it: when
+        // the context ends first, and when this future is dropped mid-wait.
+        struct Reserved<'a>(Option<&'a RateLimit>);
+        impl Drop for Reserved<'_> {
+            fn drop(&mut self) {
+                if let Some(limit) = self.0 {
+                    limit.unreserve();
+                }
             }
+        }
+        let mut reserved = Reserved(Some(self));
+        match ctx.sleep_async(delay).await {
+            Ok(()) => {
+                reserved.0 = None;
+                Ok(true)
+            }
+            Err(e) => Err(RateLimitError::Canceled(e)),
         }
     }
 }
@@ -199,5 +212,47 @@ impl fmt::Debug for RateLimit {
             .field("rate", &self.inner.rate)
             .field("burst", &self.inner.burst)
             .finish()
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use std::future::Future;
+    use std::pin::pin;
+    use std::task::{Context as TaskContext, Waker};
+    use std::time::Duration;
+
+    use super::{RateLimit, RateLimitError};
+    use crate::{Context, ContextError};
+
+    #[test]
+    fn a_rate_too_slow_for_a_duration_waits_until_the_context_ends() {
+        let limit = RateLimit::per_second(1e-30);
+        assert!(limit.try_acquire(), "the first token is there");
+        let (ctx, _) = Context::with_timeout(&Context::background(), Duration::from_millis(20));
+        assert_eq!(
+            limit.wait(&ctx),
+            Err(RateLimitError::Canceled(ContextError::DeadlineExceeded))
+        );
+    }
+
+    #[test]
+    fn a_wait_given_up_gives_its_token_back() {
+        let limit = RateLimit::per_second(10.0);
+        assert!(limit.try_acquire());
+        {
+            let live = Context::background();
+            let mut cx = TaskContext::from_waker(Waker::noop());
+            let wait = pin!(limit.wait_async(&live));
+            assert!(
+                wait.poll(&mut cx).is_pending(),
+                "the next token is 100 ms away"
+            );
+        } // dropped: its reserved token goes back
+        std::thread::sleep(Duration::from_millis(150));
+        assert!(
+            limit.try_acquire(),
+            "the token due at 100 ms went to the dropped wait"
+        );
     }
 }

@@ -34,6 +34,7 @@ pub(crate) fn set_starter(starter: ThreadStarter) -> bool {
 
 /// A scheduled timer, for [`cancel`].
 #[derive(Debug)]
+#[cfg_attr(test, derive(Clone))]
 pub(crate) struct Key((Instant, u64));
 
 #[derive(Default)]
@@ -90,6 +91,12 @@ pub(crate) fn schedule(at: Instant, task: Task) -> Key {
         s.cv.notify_one();
     }
     Key(key)
+}
+
+/// Whether the timer of `key` is still waiting to fire.
+#[cfg(test)]
+pub(crate) fn is_scheduled(key: &Key) -> bool {
+    lock(&service().timers).entries.contains_key(&key.0)
 }
 
 /// Drops a timer that has not fired yet, so its task and memory go now.

@@ -78,6 +78,7 @@ pub use select::internal as __select;
 pub use select::{Select, Selected};
 #[cfg(feature = "futures")]
 pub use stream::{RecvStream, SendSink};
+pub(crate) use time::Alarm;
 pub use time::{after, never, tick};
 
 /// A capacity for each engine a channel can run on, named: the locked

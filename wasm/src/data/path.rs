@@ -65,15 +65,56 @@ fn push(out: &mut String, step: &Step<'_>) {
     let _ = match step {
         Step::Root(name) => write!(out, "{name}"),
         Step::Key(k) if is_identifier(k) => write!(out, ".{k}"),
-        Step::Key(k) => write!(out, "[{k:?}]"),
+        Step::Key(k) => write!(out, "[{}]", JsString(k)),
         Step::Index(i) => write!(out, "[{i}]"),
         Step::MapKey(i) => write!(out, ".keys()[{i}]"),
-        Step::MapValue(_, Data::Text(k)) => write!(out, ".get({k:?})"),
-        Step::MapValue(_, Data::Number(n)) => write!(out, ".get({n})"),
+        Step::MapValue(_, Data::Text(k)) => write!(out, ".get({})", JsString(k)),
+        Step::MapValue(_, Data::Number(n)) => write!(out, ".get({})", JsNumber(*n)),
         Step::MapValue(i, _) => write!(out, ".values()[{i}]"),
         Step::SetValue(i) => write!(out, ".values()[{i}]"),
         Step::Cause => write!(out, ".cause"),
     };
+}
+
+/// A string as a double-quoted JavaScript literal that strict mode reads
+/// back as the same string. Rust's `{:?}` is close but writes U+0000 as
+/// `\0`, which JavaScript reads as an octal escape when a digit follows.
+struct JsString<'a>(&'a str);
+
+impl fmt::Display for JsString<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use fmt::Write;
+        f.write_char('"')?;
+        for c in self.0.chars() {
+            match c {
+                '"' => f.write_str("\\\"")?,
+                '\\' => f.write_str("\\\\")?,
+                '\n' => f.write_str("\\n")?,
+                '\r' => f.write_str("\\r")?,
+                '\t' => f.write_str("\\t")?,
+                c if c.is_control() || c == '\u{2028}' || c == '\u{2029}' => {
+                    write!(f, "\\u{{{:x}}}", c as u32)?;
+                }
+                c => f.write_char(c)?,
+            }
+        }
+        f.write_char('"')
+    }
+}
+
+/// A number as a JavaScript literal: `Infinity`, `-Infinity` and `NaN` by
+/// their names, `-0` with its sign.
+struct JsNumber(f64);
+
+impl fmt::Display for JsNumber {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            n if n.is_nan() => f.write_str("NaN"),
+            f64::INFINITY => f.write_str("Infinity"),
+            f64::NEG_INFINITY => f.write_str("-Infinity"),
+            n => write!(f, "{n}"),
+        }
+    }
 }
 
 /// Whether `.key` reaches the property (else it is written `["key"]`).
