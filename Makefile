@@ -1,7 +1,7 @@
 # The two commands of the README, and the steps they are made of.
 PORT ?= 8080
 
-.PHONY: demo test bootstrap build-wasm vendor site package bench
+.PHONY: demo test bootstrap build-wasm vendor site package bench check-deep
 
 ## demo: install what is missing, build the wasm package, serve web/ on $(PORT)
 demo: bootstrap build-wasm vendor
@@ -32,3 +32,9 @@ package: bootstrap
 bench:
 	scripts/bootstrap.sh bench
 	bench/run.sh
+
+## check-deep: loom at depth, Miri, ThreadSanitizer, proptest models, fuzzing and a
+## soak (not part of test); ends with a table of figures
+check-deep:
+	scripts/bootstrap.sh deep
+	scripts/check-deep.sh

@@ -11,14 +11,18 @@
 #
 # `scripts/bootstrap.sh bench` (`make bench`) also installs what only the
 # benchmarks need (bench/run.sh): Debian's golang-go, for the Go side.
+# `scripts/bootstrap.sh deep` (`make check-deep`) also installs what only
+# scripts/check-deep.sh needs: Miri on the pinned nightly, and cargo-fuzz.
 set -euo pipefail
 
 with_bench=false
+with_deep=false
 case "${1:-}" in
   "") ;;
   bench) with_bench=true ;;
+  deep) with_deep=true ;;
   *)
-    echo "usage: scripts/bootstrap.sh [bench]" >&2
+    echo "usage: scripts/bootstrap.sh [bench|deep]" >&2
     exit 2
     ;;
 esac
@@ -94,6 +98,15 @@ if $with_bench && ! command -v go >/dev/null; then
   [ "$(id -u)" = 0 ] || sudo_cmd="sudo"
   $sudo_cmd apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq golang-go >/dev/null
+fi
+
+# --- check-deep only: Miri and cargo-fuzz --------------------------------------
+if $with_deep; then
+  if ! rustup +"$nightly" component list --installed 2>/dev/null | grep -q '^miri'; then
+    say "adding miri to $nightly"
+    rustup component add --toolchain "$nightly" miri
+  fi
+  scripts/install-fuzz.sh
 fi
 
 say "ready"
