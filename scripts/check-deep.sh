@@ -116,7 +116,7 @@ tsan() {
 proptest() {
   part proptest env PROPTEST_CASES="${PROPTEST_CASES:-10000}" \
     cargo +stable test --release -p brigade --test model_chan --test model_pool
-  row proptest ok "$(passed proptest) state machines, ${PROPTEST_CASES:-10000} cases each" "${elapsed} s"
+  row proptest ok "$(passed proptest) tests, each property test at ${PROPTEST_CASES:-10000} cases" "${elapsed} s"
 }
 
 fuzz() {
