@@ -73,7 +73,7 @@ use crate::{CancelFunc, Context, ContextError, RateLimit, Retry, WaitGroup};
 
 use super::metrics::{Counters, Distribution, Ended, Metrics, Record};
 use super::outcome::{
-    as_current, CancelReason, Failure, JobId, JobInfo, Loss, Outcome, Phase, Running,
+    AsCurrent, CancelReason, Failure, JobId, JobInfo, Loss, Outcome, Phase, Running,
 };
 
 /// The future an async handler returns, type-erased. It is polled only on the
@@ -114,12 +114,11 @@ fn call_blocking<J, O, E>(
     ctx: &Context,
     info: JobInfo,
 ) -> Call<O, E> {
-    as_current(info, || {
-        match catch_unwind(AssertUnwindSafe(|| h(job, ctx))) {
-            Ok(r) => Call::Returned(r),
-            Err(payload) => Call::caught(payload),
-        }
-    })
+    let _current = AsCurrent::set(info);
+    match catch_unwind(AssertUnwindSafe(|| h(job, ctx))) {
+        Ok(r) => Call::Returned(r),
+        Err(payload) => Call::caught(payload),
+    }
 }
 
 /// A job that passed its checks and runs on a worker: what [`Shared::begin`]
@@ -927,16 +926,20 @@ impl<J, O, E> Shared<J, O, E> {
         match &self.handler {
             Handler::Blocking(h) => call_blocking(h, job, ctx, info),
             Handler::Async(h) => {
-                let made = as_current(info, || catch_unwind(AssertUnwindSafe(|| h(job, ctx))));
+                let made = {
+                    let _current = AsCurrent::set(info);
+                    catch_unwind(AssertUnwindSafe(|| h(job, ctx)))
+                };
                 let mut fut = match made {
                     Ok(fut) => fut,
                     Err(payload) => return Call::caught(payload),
                 };
                 let mut done = Box::pin(ctx.done().recv_async());
                 poll_fn(|cx| {
-                    let polled = as_current(info, || {
+                    let polled = {
+                        let _current = AsCurrent::set(info);
                         catch_unwind(AssertUnwindSafe(|| fut.as_mut().poll(cx)))
-                    });
+                    };
                     match polled {
                         Ok(Poll::Ready(r)) => return Poll::Ready(Call::Returned(r)),
                         Ok(Poll::Pending) => {}

@@ -174,12 +174,24 @@ pub fn current_job() -> Option<JobInfo> {
     CURRENT.with(std::cell::Cell::get)
 }
 
-/// Runs `f` with `info` as the [`current_job`], and restores the one before.
-pub(crate) fn as_current<R>(info: JobInfo, f: impl FnOnce() -> R) -> R {
-    let before = CURRENT.with(|c| c.replace(Some(info)));
-    let r = f();
-    CURRENT.with(|c| c.set(before));
-    r
+/// Makes `info` the [`current_job`] until dropped, then restores the one
+/// before. A guard rather than a closure around the call: on `wasm32` with
+/// exception handling, LLVM's optimizer crashes (SIGSEGV, nightly-2026-05-20)
+/// on the closure form nested around `catch_unwind` in the async handler's
+/// poll.
+pub(crate) struct AsCurrent(Option<JobInfo>);
+
+impl AsCurrent {
+    pub(crate) fn set(info: JobInfo) -> Self {
+        AsCurrent(CURRENT.with(|c| c.replace(Some(info))))
+    }
+}
+
+impl Drop for AsCurrent {
+    fn drop(&mut self) {
+        let before = self.0;
+        CURRENT.with(|c| c.set(before));
+    }
 }
 
 /// The one outcome of a job submitted with `Pool::run`.
