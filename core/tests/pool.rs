@@ -1307,3 +1307,26 @@ fn a_handler_knows_its_job_id_and_attempt() {
     assert_eq!(*seen.lock().unwrap(), [(id, 1), (id, 2), (id, 3)]);
     assert_eq!(current_job(), None, "outside a handler");
 }
+
+#[test]
+fn discard_outcomes_keeps_results_empty_but_counts_and_hands_run_its_outcome() {
+    let pool = Pool::builder()
+        .workers(2)
+        .discard_outcomes()
+        .build(|n: &u32, _: &Context| Ok::<_, ()>(n * 2))
+        .unwrap();
+    for n in 0..100 {
+        pool.submit(n).unwrap();
+    }
+    let handle = pool.run(21).unwrap();
+    assert_eq!(
+        handle.wait().unwrap().result,
+        Ok(42),
+        "run still gets its outcome"
+    );
+    pool.close();
+    pool.join().unwrap();
+    assert_eq!(pool.results().iter().count(), 0, "nothing was kept");
+    let m = pool.metrics();
+    assert_eq!((m.submitted, m.succeeded), (101, 101));
+}
