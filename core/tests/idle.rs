@@ -10,7 +10,7 @@ use std::fs;
 use std::thread;
 use std::time::Duration;
 
-use brigade::chan::{self, Receiver, Sender};
+use brigade::chan;
 use brigade::{select, Pool};
 
 /// How long each wait lasts.
@@ -56,20 +56,9 @@ fn check(what: &str, used: Duration) {
     );
 }
 
-/// One channel of each engine (`chan::ENGINES`).
-fn channels() -> Vec<(&'static str, Sender<u64>, Receiver<u64>)> {
-    chan::ENGINES
-        .iter()
-        .map(|&(name, cap)| {
-            let (tx, rx) = chan::with_capacity(cap);
-            (name, tx, rx)
-        })
-        .collect()
-}
-
 #[test]
 fn a_receiver_blocked_on_an_empty_channel_sleeps() {
-    let runs: Vec<_> = channels()
+    let runs: Vec<_> = chan::each_engine::<u64>()
         .into_iter()
         .map(|(name, tx, rx)| {
             thread::spawn(move || {
@@ -89,7 +78,7 @@ fn a_receiver_blocked_on_an_empty_channel_sleeps() {
 
 #[test]
 fn a_sender_blocked_on_a_full_channel_sleeps() {
-    let runs: Vec<_> = channels()
+    let runs: Vec<_> = chan::each_engine::<u64>()
         .into_iter()
         .filter_map(|(name, tx, rx)| {
             let cap = tx.capacity()?;

@@ -99,6 +99,18 @@ pub fn with_capacity<T>(cap: Option<usize>) -> (Sender<T>, Receiver<T>) {
     cap.map_or_else(unbounded, bounded)
 }
 
+/// One channel of each engine in [`ENGINES`], with its name.
+#[doc(hidden)]
+pub fn each_engine<T>() -> Vec<(&'static str, Sender<T>, Receiver<T>)> {
+    ENGINES
+        .iter()
+        .map(|&(name, cap)| {
+            let (tx, rx) = with_capacity(cap);
+            (name, tx, rx)
+        })
+        .collect()
+}
+
 /// Creates a channel that buffers up to `cap` values; `cap == 0` is a rendezvous.
 ///
 /// # Examples
@@ -622,18 +634,7 @@ mod tests {
     use std::thread;
     use std::time::{Duration, Instant};
 
-    use super::{Receiver, RecvError, Select, Sender};
-
-    /// One channel of each engine ([`ENGINES`]).
-    fn each_engine() -> Vec<(&'static str, Sender<u32>, Receiver<u32>)> {
-        super::ENGINES
-            .iter()
-            .map(|&(name, cap)| {
-                let (tx, rx) = super::with_capacity(cap);
-                (name, tx, rx)
-            })
-            .collect()
-    }
+    use super::{each_engine, Receiver, RecvError, Select, Sender};
 
     /// Waits until `n` blocked operations are queued on the channel of `rx`.
     fn until_queued<T>(rx: &Receiver<T>, n: usize, what: &str) {
@@ -702,7 +703,9 @@ mod tests {
 
     #[test]
     fn a_select_leaves_no_waiter_on_either_channel() {
-        for ((what, tx, rx), (other, _tx2, rx2)) in each_engine().into_iter().zip(each_engine()) {
+        for ((what, tx, rx), (other, _tx2, rx2)) in
+            each_engine().into_iter().zip(each_engine::<u32>())
+        {
             thread::scope(|s| {
                 let picked = s.spawn(|| {
                     let mut sel = Select::new();
