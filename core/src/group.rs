@@ -20,10 +20,10 @@ use std::sync::Arc;
 
 use crate::loom::{lock, Mutex};
 
-use crate::chan::{self, Receiver, Sender};
-use crate::pool::{Closure, ClosurePool};
+use crate::chan::{self, Receiver, SendError, Sender, TrySendError};
+use crate::pool::{Closure, ClosurePool, Failure, Job, JobId, Pool};
 use crate::runtime::WouldBlockOnMainThread;
-use crate::{CancelFunc, Context, WaitGroup};
+use crate::{AfterFuncStop, CancelFunc, Context, WaitGroup};
 
 /// Why [`Group::wait`] returned an error.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -64,10 +64,32 @@ struct Inner<E> {
     cancel: CancelFunc,
     wg: WaitGroup,
     first: Mutex<Option<E>>,
+    /// The pool job whose failure is `first`, if a job's was.
+    failed_job: Mutex<Option<JobId>>,
     panic: Mutex<Option<Box<dyn Any + Send>>>,
     sem: Option<(Sender<()>, Receiver<()>)>,
     /// The pool the caller gave; `None`: the shared one.
     pool: Option<Arc<ClosurePool>>,
+}
+
+impl<E> Inner<E> {
+    /// Keeps `e` if it is the group's first error, and then cancels the group.
+    fn fail(&self, e: E, job: Option<JobId>) {
+        let mut first = lock(&self.first);
+        if first.is_none() {
+            *first = Some(e);
+            *lock(&self.failed_job) = job;
+            drop(first);
+            self.cancel.cancel();
+        }
+    }
+
+    /// Frees a place under the limit.
+    fn release(&self) {
+        if let Some((_, rx)) = &self.sem {
+            let _ = rx.try_recv();
+        }
+    }
 }
 
 /// A group of tasks with errgroup semantics.
@@ -125,6 +147,7 @@ impl<E: Send + 'static> Group<E> {
                 cancel,
                 wg: WaitGroup::new(),
                 first: Mutex::new(None),
+                failed_job: Mutex::new(None),
                 panic: Mutex::new(None),
                 sem: None,
                 pool: None,
@@ -167,6 +190,34 @@ impl<E: Send + 'static> Group<E> {
         &self.inner.ctx
     }
 
+    /// Takes a place under the group's limit, waiting while the group is at
+    /// it (at once without a limit). The place is the group's until a task
+    /// started through it ends, or until it is dropped unused.
+    pub fn reserve(&self) -> Place<E> {
+        if let Some((tx, _)) = &self.inner.sem {
+            // Never closed while the group lives; the thread may block here.
+            let _ = tx.send(());
+        }
+        Place::new(&self.inner)
+    }
+
+    /// Takes a place if the group is below its limit.
+    pub fn try_reserve(&self) -> Option<Place<E>> {
+        if let Some((tx, _)) = &self.inner.sem {
+            tx.try_send(()).ok()?;
+        }
+        Some(Place::new(&self.inner))
+    }
+
+    /// Takes a place, waiting asynchronously while the group is at its limit
+    /// (the way to wait on the browser's main thread).
+    pub async fn reserve_async(&self) -> Place<E> {
+        if let Some((tx, _)) = &self.inner.sem {
+            let _ = tx.send_async(()).await;
+        }
+        Place::new(&self.inner)
+    }
+
     /// Starts `f` on the group's pool, waiting first while the group is at
     /// its limit.
     ///
@@ -177,11 +228,7 @@ impl<E: Send + 'static> Group<E> {
     where
         F: FnOnce(&Context) -> Result<(), E> + Send + 'static,
     {
-        if let Some((tx, _)) = &self.inner.sem {
-            // Never closed while the group lives; the thread may block here.
-            let _ = tx.send(());
-        }
-        self.start(f);
+        self.reserve().go(f);
     }
 
     /// Starts `f` if the group is below its limit; returns whether it started.
@@ -189,56 +236,13 @@ impl<E: Send + 'static> Group<E> {
     where
         F: FnOnce(&Context) -> Result<(), E> + Send + 'static,
     {
-        if let Some((tx, _)) = &self.inner.sem {
-            if tx.try_send(()).is_err() {
-                return false;
-            }
-        }
-        self.start(f);
-        true
+        self.try_reserve().map(|place| place.go(f)).is_some()
     }
 
-    fn start<F>(&self, f: F)
-    where
-        F: FnOnce(&Context) -> Result<(), E> + Send + 'static,
-    {
-        let inner = self.inner.clone();
-        inner.wg.add(1);
-        let task = Closure::new(move |_| {
-            let r = catch_unwind(AssertUnwindSafe(|| f(&inner.ctx)));
-            match r {
-                Ok(Ok(())) => {}
-                Ok(Err(e)) => {
-                    let mut first = lock(&inner.first);
-                    if first.is_none() {
-                        *first = Some(e);
-                        inner.cancel.cancel();
-                    }
-                }
-                Err(p) => {
-                    let mut panic = lock(&inner.panic);
-                    if panic.is_none() {
-                        *panic = Some(p);
-                    }
-                    inner.cancel.cancel();
-                }
-            }
-            if let Some((_, rx)) = &inner.sem {
-                let _ = rx.try_recv();
-            }
-            inner.wg.done();
-        });
-        let queued = match &self.inner.pool {
-            Some(pool) => pool.submit(task).map(drop).map_err(|e| e.to_string()),
-            None => crate::pool::closure::spawn_shared(task),
-        };
-        if let Err(e) = queued {
-            self.inner.wg.done();
-            if let Some((_, rx)) = &self.inner.sem {
-                let _ = rx.try_recv();
-            }
-            panic!("Group::go: the task could not start: {e}");
-        }
+    /// The id of the pool job whose failure is the group's error, when it is
+    /// a job's (see [`Group::submit`]).
+    pub fn failed_job(&self) -> Option<JobId> {
+        *lock(&self.inner.failed_job)
     }
 
     /// Waits for every task; cancels the group's context; returns the first
@@ -277,6 +281,265 @@ impl<E: Send + 'static> Group<E> {
             Some(e) => Err(e),
             None => Ok(()),
         }
+    }
+}
+
+impl<E: Clone + Send + 'static> Group<Failure<E>> {
+    /// Submits `job` to `pool` as one of the group's tasks, waiting first
+    /// while the group is at its limit, then for room in the pool's queue.
+    ///
+    /// The job runs under the group's context: the group's first failure
+    /// cancels it (queued, it never starts), and its own failure (an error
+    /// after its retries, a panic, a timeout, a cancellation, a lost worker)
+    /// is the group's error if it is the first. A context the job carries
+    /// still cancels it too. Its outcome goes where the pool sends outcomes,
+    /// as for any job; the group keeps a clone of its failure.
+    ///
+    /// ```
+    /// use brigade::pool::{Failure, Pool};
+    /// use brigade::{Group, GroupError};
+    ///
+    /// let pool = Pool::builder()
+    ///     .workers(2)
+    ///     .build(|n: &u32, _ctx| if *n == 3 { Err("three") } else { Ok(n * 2) })
+    ///     .unwrap();
+    /// let g = Group::new();
+    /// let ids: Vec<_> = (1..=4).map(|n| g.submit(&pool, n).unwrap()).collect();
+    /// assert_eq!(g.wait(), Err(GroupError::Task(Failure::Error("three"))));
+    /// assert_eq!(g.failed_job(), Some(ids[2]));
+    /// ```
+    ///
+    /// # Errors
+    /// The pool is closed: the job comes back, and the group's place is freed.
+    pub fn submit<J, O>(
+        &self,
+        pool: &Pool<J, O, E>,
+        job: impl Into<Job<J, E>>,
+    ) -> Result<JobId, SendError<J>>
+    where
+        J: Send + 'static,
+        O: Send + 'static,
+    {
+        self.reserve().submit(pool, job)
+    }
+
+    /// Submits `job` if the group is below its limit and the pool's queue
+    /// has room, as [`submit`](Self::submit) otherwise.
+    ///
+    /// # Errors
+    /// [`TrySendError::Full`] if either is full, [`TrySendError::Closed`] if
+    /// the pool is closed; the job comes back.
+    pub fn try_submit<J, O>(
+        &self,
+        pool: &Pool<J, O, E>,
+        job: impl Into<Job<J, E>>,
+    ) -> Result<JobId, TrySendError<J>>
+    where
+        J: Send + 'static,
+        O: Send + 'static,
+    {
+        match self.try_reserve() {
+            Some(place) => place.try_submit(pool, job),
+            None => Err(TrySendError::Full(job.into().into_job())),
+        }
+    }
+
+    /// Submits `job`, waiting asynchronously for a place and for room, as
+    /// [`submit`](Self::submit) otherwise.
+    ///
+    /// # Errors
+    /// The pool is closed: the job comes back.
+    pub async fn submit_async<J, O>(
+        &self,
+        pool: &Pool<J, O, E>,
+        job: impl Into<Job<J, E>>,
+    ) -> Result<JobId, SendError<J>>
+    where
+        J: Send + 'static,
+        O: Send + 'static,
+    {
+        let job = job.into();
+        self.reserve_async().await.submit_async(pool, job).await
+    }
+}
+
+/// A place under a [`Group`]'s limit ([`Group::reserve`]), for one task:
+/// what starts through it runs without waiting for the limit. Dropped
+/// unused, it frees the place.
+#[must_use = "a place is freed when dropped"]
+pub struct Place<E> {
+    inner: Option<Arc<Inner<E>>>,
+}
+
+impl<E> Place<E> {
+    fn new(inner: &Arc<Inner<E>>) -> Self {
+        Place {
+            inner: Some(inner.clone()),
+        }
+    }
+
+    /// The group, with the place now counted as a running task's.
+    fn enter(mut self) -> Arc<Inner<E>> {
+        let inner = self.inner.take().expect("a place is used once");
+        inner.wg.add(1);
+        inner
+    }
+}
+
+impl<E> Drop for Place<E> {
+    fn drop(&mut self) {
+        if let Some(inner) = self.inner.take() {
+            inner.release();
+        }
+    }
+}
+
+impl<E> fmt::Debug for Place<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Place").finish_non_exhaustive()
+    }
+}
+
+impl<E: Send + 'static> Place<E> {
+    /// Starts `f` on the group's pool, as [`Group::go`].
+    ///
+    /// # Panics
+    /// As [`Group::go`].
+    pub fn go<F>(self, f: F)
+    where
+        F: FnOnce(&Context) -> Result<(), E> + Send + 'static,
+    {
+        let inner = self.enter();
+        let group = inner.clone();
+        let task = Closure::new(move |_| {
+            match catch_unwind(AssertUnwindSafe(|| f(&group.ctx))) {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => group.fail(e, None),
+                Err(p) => {
+                    let mut panic = lock(&group.panic);
+                    if panic.is_none() {
+                        *panic = Some(p);
+                    }
+                    drop(panic);
+                    group.cancel.cancel();
+                }
+            }
+            group.release();
+            group.wg.done();
+        });
+        let queued = match &inner.pool {
+            Some(pool) => pool.submit(task).map(drop).map_err(|e| e.to_string()),
+            None => crate::pool::closure::spawn_shared(task),
+        };
+        if let Err(e) = queued {
+            inner.release();
+            inner.wg.done();
+            panic!("Group::go: the task could not start: {e}");
+        }
+    }
+}
+
+impl<E: Clone + Send + 'static> Place<Failure<E>> {
+    /// Submits `job` to `pool` as one of the group's tasks, as [`Group::submit`].
+    ///
+    /// # Errors
+    /// The pool is closed: the job comes back, and the place is freed.
+    pub fn submit<J, O>(
+        self,
+        pool: &Pool<J, O, E>,
+        job: impl Into<Job<J, E>>,
+    ) -> Result<JobId, SendError<J>>
+    where
+        J: Send + 'static,
+        O: Send + 'static,
+    {
+        let (job, member) = self.member(job.into());
+        pool.submit(job).inspect_err(|_| member.end(None))
+    }
+
+    /// Submits `job` if the pool's queue has room, as [`Group::try_submit`].
+    ///
+    /// # Errors
+    /// As [`Pool::try_submit`]; the job comes back, and the place is freed.
+    pub fn try_submit<J, O>(
+        self,
+        pool: &Pool<J, O, E>,
+        job: impl Into<Job<J, E>>,
+    ) -> Result<JobId, TrySendError<J>>
+    where
+        J: Send + 'static,
+        O: Send + 'static,
+    {
+        let (job, member) = self.member(job.into());
+        pool.try_submit(job).inspect_err(|_| member.end(None))
+    }
+
+    /// Submits `job`, waiting asynchronously for room in the pool's queue.
+    ///
+    /// # Errors
+    /// The pool is closed: the job comes back, and the place is freed.
+    pub async fn submit_async<J, O>(
+        self,
+        pool: &Pool<J, O, E>,
+        job: impl Into<Job<J, E>>,
+    ) -> Result<JobId, SendError<J>>
+    where
+        J: Send + 'static,
+        O: Send + 'static,
+    {
+        let (job, member) = self.member(job.into());
+        pool.submit_async(job)
+            .await
+            .inspect_err(|_| member.end(None))
+    }
+
+    /// `job` made a task of the group: its context, and the watch its end
+    /// reports to; the member, for a refused submission to end.
+    fn member<J>(self, job: Job<J, E>) -> (Job<J, E>, Arc<Member<E>>) {
+        let inner = self.enter();
+        // A context of its own stays in force: the job gets a child of it
+        // that the group's context cancels as well.
+        let (ctx, link) = match job.own_context() {
+            None => (inner.ctx.clone(), None),
+            Some(own) => {
+                let (ctx, cancel) = Context::with_cancel(own);
+                let on_group = cancel.clone();
+                let stop = inner.ctx.after_func(move || on_group.cancel());
+                (ctx, Some((cancel, stop)))
+            }
+        };
+        let member = Arc::new(Member {
+            inner,
+            link: Mutex::new(link),
+        });
+        let watching = member.clone();
+        let job = job.member(
+            ctx,
+            Arc::new(move |id, failure| watching.end(failure.map(|f| (id, f)))),
+        );
+        (job, member)
+    }
+}
+
+/// A job submitted through a [`Group`], until it ends.
+struct Member<E> {
+    inner: Arc<Inner<Failure<E>>>,
+    /// The job's own context's child and the group's hook that cancels it.
+    link: Mutex<Option<(CancelFunc, AfterFuncStop)>>,
+}
+
+impl<E: Clone> Member<E> {
+    /// The job ended (`None`: it succeeded, or was never queued).
+    fn end(&self, failure: Option<(JobId, &Failure<E>)>) {
+        if let Some((cancel, stop)) = lock(&self.link).take() {
+            stop.stop();
+            cancel.cancel(); // lets go of the job's own context
+        }
+        if let Some((id, f)) = failure {
+            self.inner.fail(f.clone(), Some(id));
+        }
+        self.inner.release();
+        self.inner.wg.done();
     }
 }
 

@@ -35,7 +35,7 @@ mod timer;
 mod wait_group;
 
 pub use context::{AfterFuncStop, CancelFunc, Cause, Context, ContextError};
-pub use group::{Group, GroupError, ResultGroup};
+pub use group::{Group, GroupError, Place, ResultGroup};
 pub use pool::{
     BuildError, Builder, Failure, Job, JobHandle, JobId, Outcome, Pool, ShutdownReport,
 };

@@ -1,10 +1,13 @@
 //! `Group` and `ResultGroup`: Go's errgroup semantics.
 
+mod block_on;
+
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
+use block_on::block_on;
 use brigade::chan::{self, RecvTimeoutError};
 use brigade::{Context, ContextError, Group, GroupError, Pool, ResultGroup};
 
@@ -251,5 +254,167 @@ fn wait_where_blocking_is_forbidden_returns_an_error_and_keeps_the_group() {
     assert_eq!(main, Err(GroupError::WouldBlockOnMainThread));
     assert!(!g.context().is_done(), "nothing was canceled");
     drop(open);
+    assert_eq!(g.wait(), Ok(()));
+}
+
+// --- jobs of a pool as the group's tasks (`Group::submit`) ---------------------
+
+/// A pool whose job `n` fails after 20 ms for `n == 0`, sleeps until its
+/// context ends for `n == u32::MAX`, and otherwise runs `n` milliseconds.
+fn pool_of(workers: usize) -> Pool<u32, u32, &'static str> {
+    Pool::builder()
+        .workers(workers)
+        .build(|n: &u32, ctx| match *n {
+            0 => {
+                thread::sleep(Duration::from_millis(20));
+                Err("zero")
+            }
+            u32::MAX => {
+                let _ = ctx.done().recv();
+                Err("stopped")
+            }
+            n => {
+                thread::sleep(Duration::from_millis(n.into()));
+                Ok(n)
+            }
+        })
+        .unwrap()
+}
+
+#[test]
+fn a_failed_job_cancels_its_running_and_queued_siblings_and_is_the_groups_error() {
+    use brigade::pool::{CancelReason, Failure};
+    let pool = pool_of(2);
+    let g = Group::new();
+    let running = g.submit(&pool, u32::MAX).unwrap();
+    let failed = g.submit(&pool, 0).unwrap();
+    // Queued behind the two: the failure ends them before they start.
+    let queued: Vec<_> = (0..5).map(|_| g.submit(&pool, 50).unwrap()).collect();
+    let t0 = Instant::now();
+    assert_eq!(g.wait(), Err(GroupError::Task(Failure::Error("zero"))));
+    assert_eq!(g.failed_job(), Some(failed));
+    assert!(
+        t0.elapsed() < Duration::from_secs(5),
+        "the sleeper was canceled"
+    );
+    pool.close();
+    let outcomes: Vec<_> = pool.results().iter().collect();
+    assert_eq!(outcomes.len(), 7, "every job has its one outcome");
+    let of = |id| outcomes.iter().find(|o| o.id == id).unwrap();
+    assert_eq!(
+        of(running).result,
+        Err(Failure::Canceled(CancelReason::Job))
+    );
+    for id in queued {
+        assert_eq!(of(id).result, Err(Failure::Canceled(CancelReason::Job)));
+        assert_eq!(of(id).attempts, 0, "job {id} never started");
+    }
+}
+
+#[test]
+fn the_limit_bounds_how_many_jobs_of_the_group_run_at_once() {
+    let busy = Arc::new(AtomicUsize::new(0));
+    let most = Arc::new(AtomicUsize::new(0));
+    let (b, m) = (busy.clone(), most.clone());
+    let pool = Pool::builder()
+        .workers(4)
+        .build(move |_: &u32, _ctx| {
+            let now = b.fetch_add(1, Ordering::SeqCst) + 1;
+            m.fetch_max(now, Ordering::SeqCst);
+            thread::sleep(Duration::from_millis(5));
+            b.fetch_sub(1, Ordering::SeqCst);
+            Ok::<_, ()>(())
+        })
+        .unwrap();
+    let g = Group::new().limit(2);
+    for n in 0..20 {
+        g.submit(&pool, n).unwrap();
+    }
+    assert_eq!(g.wait(), Ok(()));
+    assert_eq!(most.load(Ordering::SeqCst), 2, "4 workers, a limit of 2");
+    // At the limit try_submit refuses and hands the job back.
+    let g = Group::new().limit(1);
+    let held = g.reserve();
+    assert_eq!(
+        g.try_submit(&pool, 7),
+        Err(brigade::chan::TrySendError::Full(7))
+    );
+    drop(held);
+    assert!(
+        g.try_submit(&pool, 7).is_ok(),
+        "dropping the place freed it"
+    );
+    assert_eq!(g.wait(), Ok(()));
+}
+
+#[test]
+fn a_refused_job_comes_back_and_frees_its_place() {
+    let pool = pool_of(1);
+    pool.close();
+    let g = Group::new().limit(1);
+    assert_eq!(g.submit(&pool, 5).map_err(|e| e.into_inner()), Err(5));
+    assert!(g.try_reserve().is_some(), "the place was freed");
+    assert_eq!(g.wait(), Ok(()), "no task is counted");
+}
+
+#[test]
+fn a_jobs_own_context_still_cancels_it_and_the_group_cancels_it_too() {
+    use brigade::pool::{CancelReason, Failure, Job};
+    let pool = pool_of(2);
+    // Its own context canceled: the job ends canceled, the group's error.
+    let (own, cancel) = Context::with_cancel(&Context::background());
+    let g = Group::new();
+    let id = g.submit(&pool, Job::new(u32::MAX).context(&own)).unwrap();
+    thread::sleep(Duration::from_millis(10));
+    cancel.cancel();
+    assert_eq!(
+        g.wait(),
+        Err(GroupError::Task(Failure::Canceled(CancelReason::Job)))
+    );
+    assert_eq!(g.failed_job(), Some(id));
+    // The group's failure cancels a job that has a live context of its own.
+    let (own, _keep) = Context::with_cancel(&Context::background());
+    let g = Group::new();
+    let sleeper = g.submit(&pool, Job::new(u32::MAX).context(&own)).unwrap();
+    g.submit(&pool, 0).unwrap();
+    assert_eq!(g.wait(), Err(GroupError::Task(Failure::Error("zero"))));
+    assert!(
+        !own.is_done(),
+        "the job's own context is not the group's to end"
+    );
+    pool.close();
+    let ended: Vec<_> = pool.results().iter().filter(|o| o.id == sleeper).collect();
+    assert_eq!(ended[0].result, Err(Failure::Canceled(CancelReason::Job)));
+}
+
+#[test]
+fn an_aborted_pool_ends_the_groups_jobs_and_wait_returns() {
+    use brigade::pool::{CancelReason, Failure};
+    let pool = pool_of(1);
+    let g = Group::new();
+    for _ in 0..3 {
+        g.submit(&pool, u32::MAX).unwrap();
+    }
+    thread::sleep(Duration::from_millis(10));
+    pool.abort();
+    assert_eq!(
+        g.wait(),
+        Err(GroupError::Task(Failure::Canceled(CancelReason::Pool)))
+    );
+}
+
+#[test]
+fn reserve_async_waits_for_a_place_that_a_job_frees() {
+    let pool = pool_of(2);
+    let g = Group::new().limit(1);
+    let first = g.submit(&pool, 30).unwrap();
+    let t0 = Instant::now();
+    let place = block_on(g.reserve_async());
+    assert!(
+        t0.elapsed() >= Duration::from_millis(20),
+        "it waited for the job"
+    );
+    let second = block_on(place.submit_async(&pool, 1)).unwrap();
+    assert!(second > first);
     assert_eq!(g.wait(), Ok(()));
 }

@@ -164,6 +164,7 @@ pub(crate) struct Spare<J, O, E> {
     id: JobId,
     job: J,
     handle: Option<Sender<Outcome<J, O, E>>>,
+    watch: Option<Watch<E>>,
     queued_for: Duration,
     start_at: Duration,
 }
@@ -174,11 +175,16 @@ pub(crate) type Keep<J> = fn(&J) -> J;
 /// Called with the job id and message when a handler panics.
 pub(crate) type PanicHook = Arc<dyn Fn(JobId, &str) + Send + Sync>;
 
+/// Told of a job's end just before its outcome is delivered, once: the
+/// [`Group`](crate::Group) a job was submitted through (`Place::submit`).
+pub(crate) type Watch<E> = Arc<dyn Fn(JobId, Option<&Failure<E>>) + Send + Sync>;
+
 /// Per-job settings given at submission.
 pub(crate) struct JobOptions<E> {
     pub(crate) ctx: Option<Context>,
     pub(crate) timeout: Option<Duration>,
     pub(crate) retry: Option<Retry<E>>,
+    pub(crate) watch: Option<Watch<E>>,
 }
 
 /// One worker's slot: the job it runs now and what the worker measured.
@@ -331,7 +337,10 @@ impl<J, O, E> Task<J, O, E> {
         opts: JobOptions<E>,
         handle: Option<Sender<Outcome<J, O, E>>>,
     ) -> Self {
-        let has_opts = opts.ctx.is_some() || opts.timeout.is_some() || opts.retry.is_some();
+        let has_opts = opts.ctx.is_some()
+            || opts.timeout.is_some()
+            || opts.retry.is_some()
+            || opts.watch.is_some();
         Task {
             id,
             job,
@@ -396,7 +405,11 @@ impl<J, O, E> Task<J, O, E> {
             ended_at: times.ended_at,
             worker,
         };
-        shared.deliver(outcome, self.extra.and_then(|x| x.handle));
+        let (handle, watch) = match self.extra {
+            Some(x) => (x.handle, x.opts.watch),
+            None => (None, None),
+        };
+        shared.deliver(outcome, handle, watch);
     }
 
     /// Ends a task that will never run: `Canceled(Pool)`.
@@ -506,14 +519,19 @@ impl<J, O, E> Shared<J, O, E> {
                 ended_at: now,
                 worker: Some(index),
             };
-            self.deliver(outcome, sp.handle);
+            self.deliver(outcome, sp.handle, sp.watch);
             sp.id
         });
         self.left();
         Ok(id)
     }
 
-    fn deliver(&self, outcome: Outcome<J, O, E>, handle: Option<Sender<Outcome<J, O, E>>>) {
+    fn deliver(
+        &self,
+        outcome: Outcome<J, O, E>,
+        handle: Option<Sender<Outcome<J, O, E>>>,
+        watch: Option<Watch<E>>,
+    ) {
         #[cfg(feature = "metrics")]
         metrics::counter!("brigade_jobs_total", "outcome" => match &outcome.result {
             Ok(_) => "succeeded",
@@ -529,6 +547,11 @@ impl<J, O, E> Shared<J, O, E> {
             if set.remove(&outcome.id) {
                 self.canceled_count.fetch_sub(1, Ordering::AcqRel);
             }
+        }
+        // Before the outcome is out: whoever holds it finds the job's group
+        // already told.
+        if let Some(watch) = watch {
+            watch(outcome.id, outcome.result.as_ref().err());
         }
         // Neither send can wait: a handle holds one slot for its one outcome,
         // and results are unbounded. Both fail only if no one is listening.
@@ -754,6 +777,7 @@ impl<J, O, E> Shared<J, O, E> {
             id: task.id,
             job: keep(task.job()),
             handle: task.extra.as_ref().and_then(|x| x.handle.clone()),
+            watch: task.opts().and_then(|o| o.watch.clone()),
             queued_for,
             start_at,
         });

@@ -67,7 +67,7 @@ use crate::loom::{lock, AtomicBool, AtomicU64, AtomicUsize, Mutex, Ordering};
 use crate::runtime::{Duration, Stamp};
 use crate::{Context, RateLimit, Retry, WaitGroup};
 
-use engine::{Handler, JobOptions, Keep, PanicHook, Shared, Slot, Task};
+use engine::{Handler, JobOptions, Keep, PanicHook, Shared, Slot, Task, Watch};
 use metrics::Record;
 
 #[cfg(feature = "tokio")]
@@ -220,6 +220,7 @@ impl<J, E> Job<J, E> {
                 ctx: None,
                 timeout: None,
                 retry: None,
+                watch: None,
             },
         }
     }
@@ -241,6 +242,24 @@ impl<J, E> Job<J, E> {
     pub fn retry(mut self, retry: Retry<E>) -> Self {
         self.opts.retry = Some(retry);
         self
+    }
+
+    /// The context given with [`context`](Self::context), if any.
+    pub(crate) fn own_context(&self) -> Option<&Context> {
+        self.opts.ctx.as_ref()
+    }
+
+    /// The job as a task of a group: it runs under `ctx`, and `watch` hears
+    /// of its end.
+    pub(crate) fn member(mut self, ctx: Context, watch: Watch<E>) -> Self {
+        self.opts.ctx = Some(ctx);
+        self.opts.watch = Some(watch);
+        self
+    }
+
+    /// The job itself, its settings dropped.
+    pub(crate) fn into_job(self) -> J {
+        self.job
     }
 }
 
