@@ -418,6 +418,41 @@ test('group: the first failure aborts the rest and wait() rejects with it', asyn
   assert.deepEqual(r.each, [1, 4, 9, 16]);
 });
 
+test('group: the first failure cancels its siblings in the workers while the page is blocked', async () => {
+  const r = await inPage(async ({ Pool }) => {
+    const pool = await Pool.create({ workers: 2 });
+    /** @type {Record<string, any>[]} */
+    const records = [];
+    pool.addEventListener('error', (e) => records.push(/** @type {CustomEvent} */ (e).detail));
+    const g = pool.group();
+    const sleeper = g.go('sleep', { ms: 10_000 });
+    g.go('sleep', { ms: 200 });
+    const failing = g.go('fail', { message: 'boom' }); // starts when the 200 ms sleep ends
+    const squares = [1, 2, 3].map((i) => g.go('square', i));
+    await new Promise((r) => setTimeout(r, 50)); // every job is queued
+    // The page's thread is busy for 1.5 s: whatever cancels the siblings
+    // meanwhile happens in the workers.
+    const t0 = performance.now();
+    while (performance.now() - t0 < 1500);
+    const err = await g.wait().catch((e) => e);
+    const sib = await Promise.all([sleeper, ...squares].map((p) => p.catch((e) => e)));
+    const failed = await failing.catch((e) => e);
+    const byKind = (k) => records.filter((x) => x.kind === k);
+    return {
+      err: [err.name, err.message, err === failed],
+      siblings: sib.map((e) => [e.name, e.message, e.cause === failed]),
+      sleeperRunMs: byKind('sleep').find((x) => x.error)?.runMs,
+      squaresStarted: byKind('square').map((x) => x.startedAt),
+      signal: g.signal.aborted,
+    };
+  });
+  assert.deepEqual(r.err, ['JobError', 'boom', true]);
+  for (const s of r.siblings) assert.deepEqual(s, ['AbortError', 'canceled by the first failure in its group', true]);
+  assert.ok(r.sleeperRunMs < 1000, `the sleeper was canceled at the failure, ~200 ms in, not when the page was free (ran ${r.sleeperRunMs} ms)`);
+  assert.deepEqual(r.squaresStarted, [null, null, null], 'the queued siblings never started');
+  assert.equal(r.signal, true);
+});
+
 test('resize, stats, metricsText, events, close, drain and terminate', async () => {
   const r = await inPage(async ({ Pool, PoolClosedError }) => {
     const pool = await Pool.create({ workers: 1, queue: 8 });

@@ -14,7 +14,7 @@ use std::task::{Context as TaskContext, Poll, Waker};
 use brigade::chan::{Receiver, RecvError, TrySendError};
 use brigade::pool::{Distribution, Failure, Job as PoolJob, Loss, Metrics};
 use brigade::runtime::Duration;
-use brigade::{CancelFunc, Context, Outcome, RateLimit, Retry};
+use brigade::{CancelFunc, Context, Outcome, Place, RateLimit, Retry};
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
@@ -617,7 +617,7 @@ impl PoolHandle {
 
     /// The job `trySubmit` and `submit` queue: its kind checked against the
     /// pool's, its input converted, its limits worked out.
-    fn job(
+    pub(crate) fn job(
         &self,
         kind: &str,
         input: &JsValue,
@@ -662,7 +662,20 @@ impl PoolHandle {
         hard_ms: Option<f64>,
     ) -> Result<f64, JsValue> {
         let job = self.job(kind, &input, (timeout_ms, hard_ms), awaited, tag)?;
-        match self.inner.try_submit(job) {
+        self.try_submit_job(job, None)
+    }
+
+    /// `trySubmit` of a checked job, as a task of a group if given its place.
+    pub(crate) fn try_submit_job(
+        &self,
+        job: PoolJob<Job, Fault>,
+        place: Option<Place<Failure<Fault>>>,
+    ) -> Result<f64, JsValue> {
+        let queued = match place {
+            Some(place) => place.try_submit(&self.inner, job),
+            None => self.inner.try_submit(job),
+        };
+        match queued {
             Ok(id) => Ok(id as f64),
             Err(TrySendError::Full(_)) => Err(Refusal::Full.into()),
             Err(_) => Err(Refusal::Closed.into()),
@@ -685,17 +698,31 @@ impl PoolHandle {
         tag: Option<f64>,
         hard_ms: Option<f64>,
     ) -> Result<js_sys::Promise, JsValue> {
-        let mut job = self.job(kind, &input, (timeout_ms, hard_ms), awaited, tag)?;
+        let job = self.job(kind, &input, (timeout_ms, hard_ms), awaited, tag)?;
+        Ok(self.submit_job(job, cancel, None))
+    }
+
+    /// `submit` of a checked job, as a task of a group if given its place.
+    pub(crate) fn submit_job(
+        &self,
+        mut job: PoolJob<Job, Fault>,
+        cancel: Option<JobCancel>,
+        place: Option<Place<Failure<Fault>>>,
+    ) -> js_sys::Promise {
         if let Some(c) = cancel {
             job = job.context(&c.ctx.0);
         }
         let inner = Rc::clone(&self.inner);
-        Ok(future_to_promise(AssertUnwindSafe(async move {
-            match inner.submit_async(job).await {
+        future_to_promise(AssertUnwindSafe(async move {
+            let queued = match place {
+                Some(place) => place.submit_async(&inner, job).await,
+                None => inner.submit_async(job).await,
+            };
+            match queued {
                 Ok(id) => Ok(JsValue::from_f64(id as f64)),
                 Err(_) => Err(Refusal::Closed.into()),
             }
-        })))
+        }))
     }
 
     /// Cancels job `id` (queued: it never runs; running: its context is canceled).

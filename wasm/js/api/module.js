@@ -5,6 +5,7 @@
 import init, {
   PoolHandle,
   JobCancel,
+  GroupHandle,
   Refusal,
   builtInKinds,
   optionRules,
@@ -14,7 +15,7 @@ import init, {
 } from '../brigade_wasm.js';
 import { NotIsolatedError, PoolClosedError } from './errors.js';
 
-export { PoolHandle, JobCancel, Refusal, builtInKinds, terminateWorker, workerGone };
+export { PoolHandle, JobCancel, GroupHandle, Refusal, builtInKinds, terminateWorker, workerGone };
 
 /**
  * One number option's rule: its range, whether it must be whole, its default.

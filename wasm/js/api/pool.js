@@ -10,6 +10,7 @@ import {
   terminateWorker,
   PoolHandle,
   JobCancel,
+  GroupHandle,
   Refusal,
   builtInKinds,
   initialize,
@@ -88,6 +89,17 @@ const SUPERVISE_MS = 25;
  * @property {boolean} dropped its signal aborted: it never runs
  * @property {JobCancel | null} switch its cancel switch while the pool takes it
  * @property {number} tag the page's tag for its progress, or 0
+ * @property {GroupPlace | undefined} place its place in a group, for a job of `group()`
+ */
+
+/**
+ * A place under a group's limit (the module's GroupPlace): the job submitted
+ * through it is a task of the group.
+ * @typedef {{
+ *   trySubmit(pool: PoolHandle, kind: string, input: unknown, timeoutMs?: number, awaited?: boolean, tag?: number, hardMs?: number): number,
+ *   submit(pool: PoolHandle, kind: string, input: unknown, timeoutMs?: number, awaited?: boolean, cancel?: JobCancel, tag?: number, hardMs?: number): Promise<number>,
+ *   free(): void,
+ * }} GroupPlace
  */
 
 /**
@@ -556,9 +568,10 @@ export class Pool extends EventTarget {
    * @param {boolean} awaited whether run() awaits the outcome
    * @param {AbortSignal | undefined} signal
    * @param {((value: unknown) => void) | undefined} onProgress
+   * @param {GroupPlace} [place] makes it a job of a group (see group())
    * @returns {number | Promise<number>}
    */
-  #enqueue(kind, input, limits, awaited, signal, onProgress) {
+  #enqueue(kind, input, limits, awaited, signal, onProgress, place) {
     if (this.#broken) throw this.#broken;
     if (limits.hardTimeoutMs !== undefined) this.#supervise();
     const tag = this.#tagFor(kind, onProgress);
@@ -566,7 +579,7 @@ export class Pool extends EventTarget {
       if (this.#hasRoom()) {
         let id;
         try {
-          id = this.#accepted(this.#handle.trySubmit(kind, input, limits.timeoutMs, awaited, tag, limits.hardTimeoutMs));
+          id = this.#accepted(this.#trySubmitNow(place, kind, input, limits, awaited, tag));
           detach(limits.transfer);
         } catch (e) {
           this.#progress.delete(tag);
@@ -581,7 +594,7 @@ export class Pool extends EventTarget {
     }
     return new Promise((resolve, reject) => {
       /** @type {Waiting} */
-      const w = { kind, input, limits, awaited, resolve, reject, signal, dropped: false, switch: null, tag };
+      const w = { kind, input, limits, awaited, resolve, reject, signal, dropped: false, switch: null, tag, place };
       if (signal) {
         w.resolve = (id) => {
           this.#off(signal, w);
@@ -602,6 +615,19 @@ export class Pool extends EventTarget {
       this.#backlog.push(w);
       this.#feed();
     });
+  }
+
+  /**
+   * Queues a job now through the module (as a task of its group if it has
+   * a place); throws the module's refusal.
+   * @param {GroupPlace | undefined} place @param {string} kind @param {unknown} input
+   * @param {Limits} limits @param {boolean} awaited @param {number} tag
+   * @returns {number}
+   */
+  #trySubmitNow(place, kind, input, limits, awaited, tag) {
+    return place
+      ? place.trySubmit(this.#handle, kind, input, limits.timeoutMs, awaited, tag, limits.hardTimeoutMs)
+      : this.#handle.trySubmit(kind, input, limits.timeoutMs, awaited, tag, limits.hardTimeoutMs);
   }
 
   /**
@@ -629,24 +655,18 @@ export class Pool extends EventTarget {
             const w = b;
             let id;
             if (this.#hasRoom()) {
-              id = guarded(() =>
-                this.#handle.trySubmit(w.kind, w.input, w.limits.timeoutMs, w.awaited, w.tag, w.limits.hardTimeoutMs),
-              );
+              id = guarded(() => this.#trySubmitNow(w.place, w.kind, w.input, w.limits, w.awaited, w.tag));
             } else {
               // The pool takes it when there is room. Should its signal abort
               // meanwhile, its switch ends it before a worker can start it.
               if (w.signal) w.switch = guarded(() => new JobCancel());
               try {
+                const { kind, input, limits, awaited, tag } = w;
+                const cancel = w.switch?.cloneHandle();
                 id = await guarded(() =>
-                  this.#handle.submit(
-                    w.kind,
-                    w.input,
-                    w.limits.timeoutMs,
-                    w.awaited,
-                    w.switch?.cloneHandle(),
-                    w.tag,
-                    w.limits.hardTimeoutMs,
-                  ),
+                  w.place
+                    ? w.place.submit(this.#handle, kind, input, limits.timeoutMs, awaited, cancel, tag, limits.hardTimeoutMs)
+                    : this.#handle.submit(kind, input, limits.timeoutMs, awaited, cancel, tag, limits.hardTimeoutMs),
                 );
               } finally {
                 w.switch?.free();
@@ -691,9 +711,27 @@ export class Pool extends EventTarget {
    */
   async run(kind, input, opts) {
     checkKind(kind, this.#kinds);
-    const { signal, onProgress, ...limits } = jobOptions(opts);
-    signal?.throwIfAborted();
-    const id = await this.#enqueue(kind, input, limits, true, signal, onProgress);
+    return this.#run(kind, input, jobOptions(opts));
+  }
+
+  /**
+   * run() with its options checked; `place` makes the job a task of a
+   * group (it is freed once the job is queued or refused), and `onId` hears
+   * the job's id once it is queued.
+   * @param {string} kind @param {unknown} input
+   * @param {ReturnType<typeof jobOptions>} opts
+   * @param {GroupPlace} [place] @param {(id: number) => void} [onId]
+   * @returns {Promise<unknown>}
+   */
+  async #run(kind, input, { signal, onProgress, ...limits }, place, onId) {
+    let id;
+    try {
+      signal?.throwIfAborted();
+      id = await this.#enqueue(kind, input, limits, true, signal, onProgress, place);
+    } finally {
+      place?.free();
+    }
+    onId?.(id);
     const early = this.#early.get(id);
     this.#early.delete(id);
     if (this.#broken) throw this.#broken;
@@ -900,6 +938,11 @@ export class Pool extends EventTarget {
   /**
    * An errgroup over this pool: the first failure aborts the group's other jobs
    * and wait() rejects with it.
+   *
+   * The group is core's `Group` (the module's GroupHandle): its jobs run
+   * under the group's context, so the first failure cancels the others from
+   * the worker it happened on, before its record reaches the page; queued
+   * jobs end canceled without starting. `limit` is the group's semaphore.
    * @param {{ signal?: AbortSignal, limit?: number }} [options]
    */
   group(options = {}) {
@@ -909,21 +952,35 @@ export class Pool extends EventTarget {
     if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) {
       throw new TypeError(`option "group.signal" must be an AbortSignal, got ${shown(o.signal)}`);
     }
-    const controller = new AbortController();
     const outer = /** @type {AbortSignal | undefined} */ (o.signal);
+    const handle = guarded(() => new GroupHandle(limit === Infinity ? undefined : limit));
+    const controller = new AbortController();
     if (outer) {
-      if (outer.aborted) controller.abort(outer.reason);
-      else outer.addEventListener('abort', () => controller.abort(outer.reason), { once: true });
+      const onAbort = () => {
+        controller.abort(outer.reason);
+        if (!trapped) handle.cancel();
+      };
+      if (outer.aborted) onAbort();
+      else outer.addEventListener('abort', onAbort, { once: true });
     }
-    /** @type {Promise<unknown>[]} */
-    const jobs = [];
-    /** @type {unknown} */
-    let first;
-    let failed = false;
-    let running = 0;
-    /** @type {(() => void)[]} */
-    const waiting = [];
+    const jobs = /** @type {Promise<unknown>[]} */ ([]);
+    /** The error of the job whose failure is the group's, by its id. */
+    const errors = new Map();
+    /** A failure before its job was queued (a bad kind or input): the group's, if first. */
+    let early = /** @type {{ error: unknown } | undefined} */ (undefined);
+    /** @type {(e: unknown) => void} */
+    let firstKnown = () => {};
+    /** Resolves to the group's error once the page has it. */
+    const first = new Promise((resolve) => (firstKnown = resolve));
+    /** @param {unknown} e the group's error */
+    const failWith = (e) => {
+      firstKnown(e);
+      if (!controller.signal.aborted) {
+        controller.abort(new AbortError('canceled by the first failure in its group', { cause: e }));
+      }
+    };
     const pool = this;
+    const jobOpts = jobOptions(outer ? { signal: outer } : undefined);
     return {
       signal: controller.signal,
       /**
@@ -934,22 +991,35 @@ export class Pool extends EventTarget {
        */
       go(kind, input) {
         const job = (async () => {
-          while (running >= /** @type {number} */ (limit)) await new Promise((r) => waiting.push(() => r(undefined)));
-          running += 1;
+          /** @type {number | undefined} */
+          let id;
           try {
-            return await pool.run(kind, input, { signal: controller.signal });
+            checkKind(kind, pool.#kinds);
+            const place = await guarded(() => handle.reserve());
+            return await pool.#run(kind, input, jobOpts, place, (i) => (id = i));
           } catch (e) {
-            if (!failed) {
-              failed = true;
-              first = e;
-              // The siblings reject with this (their signal's reason), as
-              // canceled jobs, not with the failure itself.
-              controller.abort(new AbortError('canceled by the first failure in its group', { cause: e }));
+            if (id === undefined) {
+              // Never queued, so not a task of the group: its failure is the
+              // group's if none came first, and cancels the group itself.
+              if (early === undefined && !trapped && handle.failedJob() === undefined) {
+                early = { error: e };
+                handle.cancel();
+                failWith(e);
+              }
+              throw e;
+            }
+            if (early === undefined && !trapped && handle.failedJob() === id) {
+              errors.set(id, e);
+              failWith(e);
+              throw e;
+            }
+            // Canceled by the group's failure (the module saw it first).
+            if (e instanceof AbortError && !outer?.aborted && !trapped && handle.isCanceled()) {
+              throw new AbortError('canceled by the first failure in its group', {
+                cause: early ? early.error : await first,
+              });
             }
             throw e;
-          } finally {
-            running -= 1;
-            waiting.shift()?.();
           }
         })();
         job.catch(() => {}); // reported through wait()
@@ -959,7 +1029,10 @@ export class Pool extends EventTarget {
       /** Resolves to every output in order, or rejects with the first failure. */
       async wait() {
         const settled = await Promise.allSettled(jobs);
-        if (failed) throw first;
+        // Every job has ended: this cancels the group's context, as Go's Wait.
+        const failed = await guarded(() => handle.wait());
+        if (early) throw early.error;
+        if (failed !== null) throw errors.get(failed);
         return settled.map((s) => (s.status === 'fulfilled' ? s.value : undefined));
       },
     };
