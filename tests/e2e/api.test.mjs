@@ -429,7 +429,8 @@ test('group: the first failure cancels its siblings in the workers while the pag
     g.go('sleep', { ms: 200 });
     const failing = g.go('fail', { message: 'boom' }); // starts when the 200 ms sleep ends
     const squares = [1, 2, 3].map((i) => g.go('square', i));
-    await new Promise((r) => setTimeout(r, 50)); // every job is queued
+    // Both sleeps are running (the workers are up) and the rest are queued.
+    while (pool.running().length < 2) await new Promise((r) => setTimeout(r, 5));
     // The page's thread is busy for 1.5 s: whatever cancels the siblings
     // meanwhile happens in the workers.
     const t0 = performance.now();

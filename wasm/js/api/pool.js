@@ -998,23 +998,27 @@ export class Pool extends EventTarget {
             const place = await guarded(() => handle.reserve());
             return await pool.#run(kind, input, jobOpts, place, (i) => (id = i));
           } catch (e) {
+            /** @type {number | undefined} */
+            let failed;
+            if (trapped) firstKnown(e); // nothing more comes from the module
+            else failed = handle.failedJob();
             if (id === undefined) {
               // Never queued, so not a task of the group: its failure is the
               // group's if none came first, and cancels the group itself.
-              if (early === undefined && !trapped && handle.failedJob() === undefined) {
+              if (early === undefined && !trapped && failed === undefined) {
                 early = { error: e };
                 handle.cancel();
                 failWith(e);
               }
               throw e;
             }
-            if (early === undefined && !trapped && handle.failedJob() === id) {
-              errors.set(id, e);
+            errors.set(id, e);
+            if (early === undefined && failed === id) {
               failWith(e);
               throw e;
             }
-            // Canceled by the group's failure (the module saw it first).
-            if (e instanceof AbortError && !outer?.aborted && !trapped && handle.isCanceled()) {
+            // Canceled by the group's failure, which the module saw first.
+            if (e instanceof AbortError && !outer?.aborted && failed !== undefined) {
               throw new AbortError('canceled by the first failure in its group', {
                 cause: early ? early.error : await first,
               });
@@ -1028,11 +1032,16 @@ export class Pool extends EventTarget {
       },
       /** Resolves to every output in order, or rejects with the first failure. */
       async wait() {
-        const settled = await Promise.allSettled(jobs);
-        // Every job has ended: this cancels the group's context, as Go's Wait.
+        await Promise.allSettled(jobs);
+        // The module waits for jobs started meanwhile too, then cancels the
+        // group's context, as Go's Wait does.
         const failed = await guarded(() => handle.wait());
+        // Their records reach the page after they end there.
+        const settled = await Promise.allSettled(jobs);
         if (early) throw early.error;
-        if (failed !== null) throw errors.get(failed);
+        // A job whose signal aborted while it waited for room rejected before
+        // its id was known: its error is the signal's reason.
+        if (failed !== null) throw errors.get(failed) ?? outer?.reason;
         return settled.map((s) => (s.status === 'fulfilled' ? s.value : undefined));
       },
     };
