@@ -152,3 +152,28 @@ fn group_first_error_cancels_the_sibling() {
         tasks.join().unwrap();
     });
 }
+
+#[test]
+fn group_submit_failure_cancels_the_queued_sibling_before_its_start() {
+    model(|| {
+        let pool = Pool::builder()
+            .workers(1)
+            .queue(1)
+            .spawner(LoomSpawner)
+            .build(|n: &u32, _: &Context| if *n == 0 { Err(()) } else { Ok(*n) })
+            .unwrap();
+        let g = Group::new();
+        let failed = g.submit(&pool, 0).unwrap();
+        let sibling = g.submit(&pool, 1).unwrap();
+        // The failure's end reaches the group before the worker takes the
+        // sibling: it is canceled whatever the interleaving.
+        assert_eq!(g.wait(), Err(GroupError::Task(Failure::Error(()))));
+        assert_eq!(g.failed_job(), Some(failed));
+        pool.close();
+        let outcomes: Vec<_> = pool.results().iter().collect();
+        assert_eq!(outcomes.len(), 2);
+        let s = outcomes.iter().find(|o| o.id == sibling).unwrap();
+        assert_eq!(s.result, Err(Failure::Canceled(CancelReason::Job)));
+        pool.join().unwrap();
+    });
+}
