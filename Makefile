@@ -3,7 +3,7 @@ PORT ?= 8080
 
 .PHONY: demo test bootstrap build-wasm vendor site package bench check-deep
 
-## demo: install what is missing, build the wasm package, serve web/ on $(PORT)
+## demo: install what is missing, build the optimised wasm package, serve web/ on $(PORT)
 demo: bootstrap build-wasm vendor
 	python3 scripts/serve.py --port $(PORT)
 
@@ -15,18 +15,18 @@ bootstrap:
 	scripts/bootstrap.sh
 
 build-wasm:
-	scripts/build-wasm.sh web/pkg
+	scripts/build-wasm.sh --release web/pkg
 
 vendor:
 	scripts/vendor.sh web/vendor
 
 ## site: the playground as a static site for any host, in dist/site
 site: bootstrap
-	scripts/site.sh dist/site
+	scripts/site.sh --release dist/site
 
 ## package: the npm package brigade-wasm in dist/brigade-wasm
 package: bootstrap
-	scripts/package.sh
+	scripts/package.sh --release
 
 ## bench: install what the benchmarks need (Go too), then run them all into bench/results (not part of test)
 bench:

@@ -9,8 +9,11 @@
 // from which bench/report.py writes bench/results/browser.md.
 //
 // Usage: node bench/browser.mjs [--runs 1] [--workers 2] [--jobs 100000]
-//          [--queue 1024] [--latency-jobs 2000] [--timeout-s 900] [--raw FILE]
-//          [--only PREFIX,...]
+//          [--queue 1024] [--latency-jobs 2000] [--kernel-runs 5]
+//          [--kernel-warmup 1] [--timeout-s 900] [--raw FILE] [--only PREFIX,...]
+//          [--pkg web/pkg]
+// Kernels (`--only kernel`): the built-in sha256, mandelbrot and thumbnail
+// kinds, one job at a time on a one-worker pool, median ms.
 // `bench/run.sh browser` runs it 3 times, then bench/report.py.
 
 import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
@@ -30,9 +33,12 @@ const { values: args } = parseArgs({
     'warmup-jobs': { type: 'string', default: '5000' },
     'latency-jobs': { type: 'string', default: '2000' },
     'latency-warmup': { type: 'string', default: '200' },
+    'kernel-runs': { type: 'string', default: '5' },
+    'kernel-warmup': { type: 'string', default: '1' },
     'timeout-s': { type: 'string', default: '900' },
     only: { type: 'string' },
     raw: { type: 'string' },
+    pkg: { type: 'string', default: 'web/pkg' },
   },
 });
 
@@ -50,20 +56,26 @@ const options = {
   warmupJobs: count('warmup-jobs'),
   latencyJobs: count('latency-jobs'),
   latencyWarmup: count('latency-warmup'),
+  kernelRuns: count('kernel-runs'),
+  kernelWarmup: count('kernel-warmup'),
   only: args.only ? args.only.split(',') : undefined,
+  // The wasm package the page imports, as a URL path under the served root.
+  pkg: `/${relative(root, resolve(root, args.pkg ?? 'web/pkg'))}`,
 };
+if (options.pkg.startsWith('/..')) throw new RangeError(`--pkg must be inside the repository, got ${args.pkg}`);
+const pkgDir = options.pkg.slice(1);
 const runs = count('runs');
 const timeoutMs = count('timeout-s') * 1000;
-if (options.workers < 1 || runs < 1 || options.jobs < 1 || options.latencyJobs < 1) {
-  throw new RangeError('--workers, --runs, --jobs and --latency-jobs must be at least 1');
+if (options.workers < 1 || runs < 1 || options.jobs < 1 || options.latencyJobs < 1 || options.kernelRuns < 1) {
+  throw new RangeError('--workers, --runs, --jobs, --latency-jobs and --kernel-runs must be at least 1');
 }
 
 // --- what must be there --------------------------------------------------------
 
 const wantsBrigade = !options.only || options.only.some((p) => 'brigade'.startsWith(p) || p.startsWith('brigade'));
-const pkgFiles = ['web/pkg/index.js', 'web/pkg/brigade_wasm.js', 'web/pkg/brigade_wasm_bg.wasm'];
-if (wantsBrigade && !pkgFiles.every((f) => existsSync(join(root, f)))) {
-  console.error('bench/browser.mjs: web/pkg is not built; run `make build-wasm` (or `bench/run.sh browser`, which does)');
+const pkgFiles = ['index.js', 'brigade_wasm.js', 'brigade_wasm_bg.wasm'];
+if (wantsBrigade && !pkgFiles.every((f) => existsSync(join(root, pkgDir, f)))) {
+  console.error(`bench/browser.mjs: ${pkgDir} is not built; run \`make build-wasm\` (or \`bench/run.sh browser\`, which does)`);
   process.exit(2);
 }
 for (const dep of ['workerpool', 'comlink']) {
@@ -130,9 +142,9 @@ class TreeCpu {
 
 // --- one run: a fresh browser, one page, every contender ------------------------
 
-/** When web/pkg's module was last written (0 when it is not built). */
+/** When the package's module was last written (0 when it is not built). */
 function pkgStamp() {
-  const wasm = join(root, 'web/pkg/brigade_wasm_bg.wasm');
+  const wasm = join(root, pkgDir, 'brigade_wasm_bg.wasm');
   return existsSync(wasm) ? statSync(wasm).mtimeMs : 0;
 }
 
@@ -153,7 +165,7 @@ async function runOnce(url, own) {
       () => clearTimeout(timer),
     );
     if (errors.length) throw new Error(`errors in the page:\n${errors.join('\n')}`);
-    if (pkgStamp() !== stamp) throw new Error('web/pkg was rebuilt during the run; run again');
+    if (pkgStamp() !== stamp) throw new Error(`${pkgDir} was rebuilt during the run; run again`);
     own.sample(); // the renderer's last ticks, before it goes
     result.browserVersion = chrome.browser.version();
     return result;
@@ -170,7 +182,7 @@ function lockedVersion(name) {
   return lock.packages?.[`node_modules/${name}`]?.version ?? 'unknown';
 }
 
-/** When web/pkg's module was built, to the second (null when it is not). */
+/** When the package's module was built, to the second (null when it is not). */
 function pkgBuilt() {
   const stamp = pkgStamp();
   return stamp ? new Date(stamp).toISOString().replace(/\.\d+Z$/, 'Z') : null;
@@ -190,14 +202,17 @@ function commandLine() {
     options.queue
   } --warmup-jobs ${options.warmupJobs} --latency-jobs ${options.latencyJobs} --latency-warmup ${
     options.latencyWarmup
-  }${only}${raw}`;
+  } --kernel-runs ${options.kernelRuns} --kernel-warmup ${options.kernelWarmup} --pkg ${pkgDir}${only}${raw}`;
 }
 
 /** One run in a line: jobs/s and round-trip p50 of every contender it measured. @param {any} r */
 function summary(r) {
   const perSecond = Object.entries(r.throughput).map(([k, t]) => `${k} ${Math.round(t.perSecond)}`);
   const p50 = Object.entries(r.latency).map(([k, l]) => `${k} ${l.p50.toFixed(0)}`);
-  return `jobs/s: ${perSecond.join(', ') || 'none'}; p50 µs: ${p50.join(', ') || 'none'}`;
+  const kernel = Object.entries(r.kernel ?? {}).map(([k, t]) => `${k.replace('kernel-', '')} ${t.median.toFixed(1)}`);
+  return `jobs/s: ${perSecond.join(', ') || 'none'}; p50 µs: ${p50.join(', ') || 'none'}; kernel ms: ${
+    kernel.join(', ') || 'none'
+  }`;
 }
 
 // --- main -----------------------------------------------------------------------

@@ -6,6 +6,9 @@
 # lists the worker snippets, which wasm-pack's own package.json omits. License
 # and repository come from the workspace Cargo.toml.
 #
+# Usage: scripts/package.sh [--release]; --release (what `make package` passes)
+# ships the optimised wasm build (scripts/build-wasm.sh --release).
+#
 # `sideEffects` names the two files that do something when loaded: the worker
 # (snippets/brigade-wasm-*/js/worker.js starts listening for `brigade:init`
 # when it runs in a Web Worker) and the service worker (sw.js). Everything else
@@ -13,8 +16,12 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 out="$root/dist/brigade-wasm"
+build=()
+if [ "${1:-}" = --release ]; then
+  build=(--release)
+fi
 rm -rf "$out"
-"$root/scripts/build-wasm.sh" "$out"
+"$root/scripts/build-wasm.sh" "${build[@]}" "$out"
 rm -f "$out/.gitignore"
 cp "$root/wasm/npm/index.d.ts" "$root/wasm/npm/isolate.d.ts" "$root/wasm/npm/README.md" "$out/"
 version=$(sed -n 's/^version = "\(.*\)"/\1/p' "$root/wasm/Cargo.toml" | head -1)

@@ -5,8 +5,16 @@
 # package, uPlot and sw.js, the service worker that adds COOP/COEP (the page
 # reloads once through it). Every URL in the page is relative, so the folder
 # also works under a sub-path (https://host/brigade/).
+#
+# Usage: scripts/site.sh [--release] [OUT]; --release (what `make site` passes)
+# ships the optimised wasm build (scripts/build-wasm.sh --release).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+build=()
+if [ "${1:-}" = --release ]; then
+  build=(--release)
+  shift
+fi
 out=$(realpath -m "${1:-$root/dist/site}")
 rm -rf "$out"
 mkdir -p "$out"
@@ -17,7 +25,7 @@ for f in "$root"/web/*; do
     *) cp -r "$f" "$out/" ;;
   esac
 done
-"$root/scripts/build-wasm.sh" "$out/pkg"
+"$root/scripts/build-wasm.sh" "${build[@]}" "$out/pkg"
 # The service worker's scope is the folder it is served from: next to the page.
 cp "$out/pkg/sw.js" "$out/sw.js"
 "$root/scripts/vendor.sh" "$out/vendor"

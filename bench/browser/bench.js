@@ -3,7 +3,8 @@
 //
 // Four ways to get a tiny job (`echo`: the output is the input, a number) from
 // the page to a worker and back, all with the same number of workers:
-//   - brigade: the pool in the shared WebAssembly memory (web/pkg);
+//   - brigade: the pool in the shared WebAssembly memory (web/pkg, or the
+//     package bench/browser.mjs --pkg names);
 //   - workerpool: the npm package, `pool.exec('echo', [i])`;
 //   - a Comlink pool: N workers each exposing `echo`, called round-robin;
 //   - bare postMessage: N plain workers that post every message back, called
@@ -50,9 +51,9 @@ function within(p, ms, what) {
 
 // --- contenders ------------------------------------------------------------------
 
-/** @param {{ workers: number, queue: number }} o @returns {Promise<Contender>} */
+/** @param {{ workers: number, queue: number, pkg: string }} o @returns {Promise<Contender>} */
 async function openBrigade(o) {
-  const { Pool } = await import('/web/pkg/index.js');
+  const { Pool } = await import(`${o.pkg}/index.js`);
   const pool = await Pool.create({ workers: o.workers, queue: o.queue });
   return {
     pool,
@@ -279,9 +280,85 @@ async function roundTrips(who, c, warmup, n) {
   return { n, p50: rank(0.5), p99: rank(0.99), max: us[n - 1], mean: meanUs };
 }
 
+// --- kernels: the built-in Rust job kinds, one job at a time ----------------------
+
+/** A deterministic RGBA image, `w` x `h`. @param {number} w @param {number} h */
+function gradient(w, h) {
+  const rgba = new Uint8Array(w * h * 4);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const i = (y * w + x) * 4;
+      rgba[i] = x & 255;
+      rgba[i + 1] = y & 255;
+      rgba[i + 2] = (x * y) & 255;
+      rgba[i + 3] = 255;
+    }
+  }
+  return rgba;
+}
+
+/**
+ * The kernels' inputs (wasm/src/kinds.rs) and how each output is checked.
+ * @type {{ key: string, kind: string, input: () => unknown, check: (v: any) => boolean }[]}
+ */
+const KERNELS = [
+  {
+    key: 'kernel-sha256',
+    kind: 'sha256',
+    // 4 MiB of a repeating byte pattern.
+    input: () => Uint8Array.from({ length: 4 << 20 }, (_, i) => (i * 31) & 255),
+    check: (v) => typeof v === 'string' && v.length === 64,
+  },
+  {
+    key: 'kernel-mandelbrot',
+    kind: 'mandelbrot',
+    input: () => ({ x: -2.2, y: -1.5, scale: 3 / 512, width: 512, height: 512, maxIter: 256 }),
+    check: (v) => v instanceof Uint16Array && v.length === 512 * 512,
+  },
+  {
+    key: 'kernel-thumbnail',
+    kind: 'thumbnail',
+    input: () => ({ width: 1024, height: 1024, maxSide: 256, rgba: gradient(1024, 1024) }),
+    check: (v) => v && v.width === 256 && v.height === 256 && v.rgba.length === 256 * 256 * 4,
+  },
+];
+
+/**
+ * Each kernel on a one-worker brigade pool: `warmup` untimed jobs, then `n`
+ * timed one at a time (`run`, awaited), input built before the clock starts.
+ * @param {string} pkg @param {number} warmup @param {number} n @param {(key: string) => boolean} wanted
+ */
+async function kernels(pkg, warmup, n, wanted) {
+  /** @type {Record<string, { n: number, median: number, min: number }>} */
+  const out = {};
+  const todo = KERNELS.filter((k) => wanted(k.key));
+  if (!todo.length) return out;
+  const { Pool } = await import(`${pkg}/index.js`);
+  const pool = await Pool.create({ workers: 1, queue: 4 });
+  try {
+    for (const k of todo) {
+      const input = k.input();
+      const ms = [];
+      for (let i = 0; i < warmup + n; i++) {
+        const t = performance.now();
+        const v = await pool.run(k.kind, input);
+        const took = performance.now() - t;
+        if (!k.check(v)) throw new Error(`${k.key}: unexpected output ${String(v).slice(0, 80)}`);
+        if (i >= warmup) ms.push(took);
+      }
+      ms.sort((a, b) => a - b);
+      out[k.key] = { n, median: ms[Math.floor((n - 1) / 2)], min: ms[0] };
+      console.log(`${k.key}: median ${out[k.key].median.toFixed(1)} ms`);
+    }
+  } finally {
+    await within(pool.drain(), 10_000, 'brigade drain()');
+  }
+  return out;
+}
+
 /**
  * Runs the benchmark; resolves to plain data for the driver.
- * @param {{ workers: number, queue: number, jobs: number, warmupJobs: number, latencyJobs: number, latencyWarmup: number, only?: string[] }} o
+ * @param {{ workers: number, queue: number, jobs: number, warmupJobs: number, latencyJobs: number, latencyWarmup: number, kernelRuns: number, kernelWarmup: number, pkg: string, only?: string[] }} o
  */
 async function bench(o) {
   if (!crossOriginIsolated) throw new Error('the page is not cross-origin isolated');
@@ -312,9 +389,11 @@ async function bench(o) {
       await c.close();
     }
   }
+  const kernel = await kernels(o.pkg, o.kernelWarmup, o.kernelRuns, wanted);
   return {
     throughput,
     latency,
+    kernel,
     page: {
       userAgent: navigator.userAgent,
       hardwareConcurrency: navigator.hardwareConcurrency,
