@@ -459,11 +459,22 @@ fn redis_restart_with_aof_loses_nothing_acknowledged() {
     std::thread::sleep(Duration::from_millis(300));
     server.restart().unwrap();
     let mut conn = server.client().get_connection().unwrap();
-    wait_until(
-        "the group to drain after the restart",
-        Duration::from_secs(60),
-        || consumers.iter().all(|c| c.group_drained()),
-    );
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !consumers.iter().all(|c| c.group_drained()) {
+        if Instant::now() > deadline {
+            for c in &consumers {
+                eprintln!(
+                    "{}: {:?} {:?} {:?}",
+                    c.name(),
+                    c.metrics().stream,
+                    c.last_error(),
+                    c.pool().busy()
+                );
+            }
+            panic!("the group did not drain after the restart");
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
     for c in &consumers {
         let report = c.shutdown(Duration::from_secs(5)).unwrap();
         assert!(report.drained);

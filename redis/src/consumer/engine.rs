@@ -364,7 +364,18 @@ where
             pipe.cmd("EXISTS").arg(m);
         }
         let conn = self.conn.as_mut().expect("connected");
-        let done: Vec<bool> = pipe.query(conn)?;
+        let done: Vec<bool> = match pipe.query(conn) {
+            Ok(done) => done,
+            Err(e) => {
+                // Pending in Redis but not run: forget them, so that they
+                // are not kept alive, and they are reclaimed (by this
+                // consumer or another) after the visibility timeout.
+                for (id, ..) in &decoded {
+                    self.held.remove(id);
+                }
+                return Err(e);
+            }
+        };
         for (((id, key, raw, job), done_key), done) in decoded.into_iter().zip(markers).zip(done) {
             if done {
                 Counters::add(&self.cfg.counters.skipped_done, 1);
