@@ -7,6 +7,7 @@
 #   - wasm-bindgen-cli at exactly the version Cargo.lock resolves
 #   - wasm-pack (it is always run with --mode no-install, so it never downloads)
 #   - Debian chromium and chromium-driver
+#   - Debian redis-server (brigade-redis's tests and example start their own)
 #   - npm dev dependencies from the committed package-lock.json
 #
 # `scripts/bootstrap.sh bench` (`make bench`) also installs what only the
@@ -81,6 +82,15 @@ if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; the
   [ "$(id -u)" = 0 ] || sudo_cmd="sudo"
   $sudo_cmd apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq chromium chromium-driver >/dev/null
+fi
+
+# --- redis-server (Debian package) for brigade-redis --------------------------
+if ! command -v redis-server >/dev/null; then
+  say "installing redis-server"
+  sudo_cmd=""
+  [ "$(id -u)" = 0 ] || sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq redis-server >/dev/null
 fi
 
 # --- npm dev dependencies ------------------------------------------------------

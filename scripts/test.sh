@@ -63,6 +63,8 @@ step "clippy: core (native)" cargo +stable clippy -p brigade --all-targets --all
 step "clippy: wasm (wasm32)" bash -c 'cd wasm && cargo clippy --all-targets -- -D warnings'
 step "wasm refuses to build without atomics" scripts/check-atomics-guard.sh
 step "cargo test: core" cargo +stable test -p brigade --all-features
+step "clippy: brigade-redis" cargo +stable clippy -p brigade-redis --all-targets -- -D warnings
+step "cargo test: brigade-redis (real redis-server)" cargo +stable test -p brigade-redis
 step "loom: channels, WaitGroup, the pool's races, Group" scripts/loom.sh
 step "build the wasm package" scripts/build-wasm.sh web/pkg
 step "wasm imports a shared memory with a maximum" node scripts/check-wasm-memory.mjs web/pkg/brigade_wasm_bg.wasm

@@ -309,6 +309,24 @@ impl Queue {
             .invoke(&mut self.conn)?)
     }
 
+    /// Creates consumer group `group` on the stream, from its first entry,
+    /// creating the stream if needed; an existing group is left as it is.
+    /// Consumers do this when they start; a producer does it to count the
+    /// group's pending entries before any consumer has run.
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] for an empty name; [`Error::Redis`].
+    pub fn create_group(&mut self, group: &str) -> Result<(), Error> {
+        if group.is_empty() {
+            return Err(Error::Invalid("the group must not be empty".into()));
+        }
+        Ok(crate::consumer::create_group(
+            &mut self.conn,
+            &self.keys.stream,
+            group,
+        )?)
+    }
+
     /// The number of delayed jobs not yet moved into the stream.
     ///
     /// # Errors

@@ -80,7 +80,7 @@ return #kept
 
 /// Creates `group` on `stream` from its first entry, creating the stream
 /// if needed; an existing group is left as it is.
-pub(super) fn create_group(conn: &mut Connection, stream: &str, group: &str) -> RedisResult<()> {
+pub(crate) fn create_group(conn: &mut Connection, stream: &str, group: &str) -> RedisResult<()> {
     let created: RedisResult<()> = redis::cmd("XGROUP")
         .arg("CREATE")
         .arg(stream)

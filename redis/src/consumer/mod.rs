@@ -5,6 +5,8 @@
 
 mod engine;
 
+pub(crate) use engine::create_group;
+
 use std::fmt;
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, Mutex};
