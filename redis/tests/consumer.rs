@@ -523,3 +523,93 @@ fn bad_parameters_are_refused_with_a_reason() {
     let err = Queue::open(server.client(), "").unwrap_err().to_string();
     assert!(err.contains("stream name"), "{err}");
 }
+
+/// A job that runs five times longer than the visibility timeout is not
+/// taken from its live consumer: the consumer refreshes its entries.
+#[test]
+fn a_long_job_is_not_reclaimed_from_a_live_consumer() {
+    let server = LocalServer::start().unwrap();
+    let mut queue = Queue::open(server.client(), S).unwrap();
+    queue.enqueue(&1u64).unwrap();
+    let runs = Arc::new(AtomicUsize::new(0));
+    let make = |name: &str| {
+        let runs = runs.clone();
+        Consumer::builder(server.client(), S, G, name)
+            .pool(Pool::builder().workers(1).queue(0))
+            .visibility_timeout(Duration::from_millis(150))
+            .build(move |_: &Delivery<u64>, _: &Context| {
+                runs.fetch_add(1, Ordering::SeqCst);
+                std::thread::sleep(Duration::from_millis(750));
+                Ok::<_, String>(())
+            })
+            .unwrap()
+    };
+    let busy = make("busy");
+    wait_until("the job to start", Duration::from_secs(5), || {
+        runs.load(Ordering::SeqCst) == 1
+    });
+    let idle = make("idle");
+    wait_until("the group to drain", Duration::from_secs(10), || {
+        busy.group_drained()
+    });
+    busy.shutdown(Duration::from_secs(5)).unwrap();
+    idle.shutdown(Duration::from_secs(5)).unwrap();
+    assert_eq!(runs.load(Ordering::SeqCst), 1);
+    assert_eq!(idle.metrics().stream.reclaimed, 0);
+    assert_eq!(busy.metrics().stream.acked, 1);
+}
+
+/// An entry whose consumers keep dying on it is dead-lettered once it has
+/// been delivered more than `max_deliveries` times, without running again.
+#[test]
+fn an_entry_delivered_too_often_is_dead_lettered_without_running() {
+    let server = LocalServer::start().unwrap();
+    let mut queue = Queue::open(server.client(), S).unwrap();
+    let id = queue.enqueue(&1u64).unwrap();
+    let runs = Arc::new(AtomicUsize::new(0));
+    let make = |name: &str| {
+        let runs = runs.clone();
+        Consumer::builder(server.client(), S, G, name)
+            .pool(Pool::builder().workers(1).queue(0))
+            .visibility_timeout(Duration::from_millis(50))
+            .max_deliveries(2)
+            .build(move |_: &Delivery<u64>, ctx: &Context| {
+                runs.fetch_add(1, Ordering::SeqCst);
+                // Runs until its consumer dies.
+                let _ = ctx.done().recv_timeout(Duration::from_secs(30));
+                Err::<(), _>("canceled".to_owned())
+            })
+            .unwrap()
+    };
+    for (n, name) in ["first", "second"].iter().enumerate() {
+        let c = make(name);
+        wait_until("the job to start", Duration::from_secs(5), || {
+            runs.load(Ordering::SeqCst) == n + 1
+        });
+        c.abort().unwrap(); // dies holding it
+    }
+    let last = make("third");
+    let mut conn = server.client().get_connection().unwrap();
+    wait_until("the dead letter", Duration::from_secs(10), || {
+        !dead_letters(&mut conn, S).is_empty()
+    });
+    wait_until("the group to drain", Duration::from_secs(10), || {
+        last.group_drained()
+    });
+    last.shutdown(Duration::from_secs(5)).unwrap();
+    assert_eq!(
+        runs.load(Ordering::SeqCst),
+        2,
+        "ran again after max_deliveries"
+    );
+    let dead = dead_letters(&mut conn, S);
+    assert_eq!(dead.len(), 1);
+    assert_eq!(dead[0]["id"], id);
+    assert_eq!(dead[0]["kind"], "max_deliveries");
+    assert!(
+        dead[0]["error"].contains("delivered 3 times"),
+        "{:?}",
+        dead[0]
+    );
+    assert_eq!(group_pending(&mut conn, S, G), 0);
+}
