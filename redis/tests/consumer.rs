@@ -536,10 +536,10 @@ fn a_long_job_is_not_reclaimed_from_a_live_consumer() {
         let runs = runs.clone();
         Consumer::builder(server.client(), S, G, name)
             .pool(Pool::builder().workers(1).queue(0))
-            .visibility_timeout(Duration::from_millis(150))
+            .visibility_timeout(Duration::from_millis(400))
             .build(move |_: &Delivery<u64>, _: &Context| {
                 runs.fetch_add(1, Ordering::SeqCst);
-                std::thread::sleep(Duration::from_millis(750));
+                std::thread::sleep(Duration::from_millis(2000));
                 Ok::<_, String>(())
             })
             .unwrap()

@@ -159,7 +159,7 @@ fn child_consumer() {
     let u = url.clone();
     let consumer = Consumer::builder(client, S, G, &name)
         .pool(Pool::builder().workers(WORKERS).queue(64))
-        .visibility_timeout(Duration::from_secs(1))
+        .visibility_timeout(Duration::from_secs(2))
         .build(move |d: &Delivery<u64>, _: &Context| {
             with_conn(&u, |c| {
                 redis::cmd("HINCRBY")
