@@ -5,17 +5,21 @@
 //! Delivery is at least once: an entry whose consumer died before
 //! acknowledging it runs again elsewhere. A handler whose effect is a write
 //! to Redis makes it happen once per idempotency key with
-//! [`Delivery::record_once`]: it `WATCH`es `<stream>:done:<key>`, and if
+//! [`Delivery::record_once`]: it `WATCH`es `<stream>:done:<group>:<key>`, and if
 //! the marker is absent, runs the effect and `SET <marker> 1 EX <ttl>` in
 //! one `MULTI`/`EXEC`. A second delivery finds the marker and writes
 //! nothing; two racing deliveries cannot both write, because the marker's
 //! `WATCH` aborts the later `EXEC` (which is then retried and sees the
-//! marker). Consumers also check the marker before running a delivered
-//! entry and acknowledge it without running when it is set, so a job that
-//! completed but died before its `XACK` does not even start again.
+//! marker). Consumers also check the marker before running a reclaimed
+//! entry, or one with a key of its own, and acknowledge it without running
+//! when it is set, so a job that completed but died before its `XACK` does
+//! not even start again. (An entry read fresh has never been delivered to
+//! the group, so it has no marker of its own to check.)
 //!
 //! The key is the one given at enqueue, or else the entry id (which every
-//! redelivery of an entry shares). Markers expire after the consumer's
+//! redelivery of an entry shares; an entry given back at shutdown carries
+//! its original id as its key). Markers are per consumer group: every group
+//! of a stream runs every entry. Markers expire after the consumer's
 //! `idempotency_ttl` (24 hours unless set): a duplicate arriving later than
 //! that runs again.
 

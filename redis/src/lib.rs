@@ -69,7 +69,8 @@
 //! # Keys
 //! For a stream `s`: `s` (the jobs), `s:dead` (dead letters), `s:delayed`
 //! (a sorted set of delayed jobs, see [`queue`]), `s:key:<key>` (enqueue
-//! idempotency keys) and `s:done:<key>` (effect markers).
+//! idempotency keys) and `s:done:<group>:<key>` (effect markers, per consumer
+//! group).
 
 #![deny(missing_docs)]
 
@@ -115,8 +116,10 @@ impl Keys {
         format!("{}:key:{key}", self.stream)
     }
 
-    /// `<stream>:done:<key>`: the effect marker.
-    pub(crate) fn done_marker(&self, key: &str) -> String {
-        format!("{}:done:{key}", self.stream)
+    /// `<stream>:done:<group>:<key>`: the effect marker. Per group: each
+    /// group of a stream runs every entry (fan-out), so one group's
+    /// effects must not mark another's done.
+    pub(crate) fn done_marker(&self, group: &str, key: &str) -> String {
+        format!("{}:done:{group}:{key}", self.stream)
     }
 }

@@ -26,9 +26,9 @@
 //! 6. when there is no room, or the stream had nothing, wait up to 20 ms
 //!    for an outcome instead.
 //!
-//! Before running a delivered entry, its idempotency marker is checked (one
-//! pipelined `EXISTS` per batch); an entry whose marker is set is
-//! acknowledged without running.
+//! Before running a reclaimed entry or one with a key of its own, its
+//! idempotency marker is checked (one pipelined `EXISTS` per batch); an
+//! entry whose marker is set is acknowledged without running.
 //!
 //! # Invariants
 //! 1. `held` is exactly the set of entries pending for this consumer that
@@ -357,15 +357,29 @@ where
         }
         let markers: Vec<String> = decoded
             .iter()
-            .map(|(id, key, _, _)| self.cfg.keys.done_marker(key.as_deref().unwrap_or(id)))
+            .map(|(id, key, _, _)| {
+                let key = key.as_deref().unwrap_or(id);
+                self.cfg.keys.done_marker(&self.cfg.group, key)
+            })
+            .collect();
+        // Only an entry delivered before (reclaimed) or with a key of its
+        // own can have a marker set; a fresh entry keyed by its id cannot.
+        let check: Vec<bool> = decoded
+            .iter()
+            .map(|(_, key, _, _)| reclaimed || key.is_some())
             .collect();
         let mut pipe = redis::pipe();
-        for m in &markers {
+        for (m, _) in markers.iter().zip(&check).filter(|(_, &c)| c) {
             pipe.cmd("EXISTS").arg(m);
         }
         let conn = self.conn.as_mut().expect("connected");
-        let done: Vec<bool> = match pipe.query(conn) {
-            Ok(done) => done,
+        let checked: RedisResult<Vec<bool>> = if check.contains(&true) {
+            pipe.query(conn)
+        } else {
+            Ok(Vec::new())
+        };
+        let mut checked = match checked {
+            Ok(done) => done.into_iter(),
             Err(e) => {
                 // Pending in Redis but not run: forget them, so that they
                 // are not kept alive, and they are reclaimed (by this
@@ -376,6 +390,10 @@ where
                 return Err(e);
             }
         };
+        let done: Vec<bool> = check
+            .iter()
+            .map(|&c| c && checked.next().unwrap_or(false))
+            .collect();
         for (((id, key, raw, job), done_key), done) in decoded.into_iter().zip(markers).zip(done) {
             if done {
                 Counters::add(&self.cfg.counters.skipped_done, 1);
@@ -532,7 +550,9 @@ where
         match &o.result {
             Ok(_) => {
                 Counters::add(&self.cfg.counters.succeeded, 1);
-                let done = key.as_ref().map(|k| self.cfg.keys.done_marker(k));
+                let done = key
+                    .as_ref()
+                    .map(|k| self.cfg.keys.done_marker(&self.cfg.group, k));
                 self.finals.push(Final::Ack { id, done });
             }
             Err(Failure::Canceled(CancelReason::Pool)) if state == ABORT => {
@@ -540,6 +560,9 @@ where
                 // reclaims it.
             }
             Err(Failure::Canceled(CancelReason::Pool)) => {
+                // The copy keeps the original's key (its id if it had none),
+                // so an effect the canceled run did record is not repeated.
+                let key = Some(key.unwrap_or_else(|| id.clone()));
                 self.finals.push(Final::Requeue { id, job: raw, key });
             }
             Err(f) => {

@@ -103,7 +103,7 @@ impl<E> ConsumerBuilder<E> {
         self
     }
 
-    /// How long idempotency markers (`<stream>:done:<key>`) live
+    /// How long idempotency markers (`<stream>:done:<group>:<key>`) live
     /// ([`DEFAULT_IDEMPOTENCY_TTL`] unless set; whole seconds, rounded up).
     pub fn idempotency_ttl(mut self, ttl: Duration) -> Self {
         self.idempotency_ttl = ttl;
