@@ -13,6 +13,11 @@ write bench/results/<name>.md (the tables), <name>.json (the ratios) and
 - browser: raw.json, from bench/browser.mjs --raw: every run's figures, the
   options and the versions it knows.
 
+Each area also writes <name>.rows.json: its rows of the summary (one per
+comparison of brigade with a peer) and its run's record. `bench/report.py
+summary` gathers them into summary.json and summary.md, and `bench/report.py
+readme` writes README.md's performance section from them (bench/summary.py).
+
 Standard library only. `--results DIR` writes there instead of bench/results.
 """
 
@@ -27,6 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import plot  # noqa: E402  (bench/plot.py, beside this file)
 
 RESULTS = Path(__file__).resolve().parent / "results"
+README = Path(__file__).resolve().parent.parent / "README.md"  # bench/summary.py writes its section
 
 
 class ReportError(Exception):
@@ -83,6 +89,67 @@ def go_results(work, r):
 
 def median(xs):
     return statistics.median(xs)
+
+
+def four_digits(x):
+    return float(f"{x:.4g}")
+
+
+def figure(x):
+    """A figure as the summary prints it: whole numbers with separators, else 3 significant digits."""
+    if x >= 100:
+        return f"{x:,.0f}"
+    return f"{x:.3g}"
+
+
+# --- a row of the summary ---------------------------------------------------------
+
+# The floor under a threaded channel row: two threads passing a turn with
+# park/unpark, no channel (`handoff` in core/benches/channels.rs).
+FLOOR_PEER = "hand-off floor (thread park/unpark, no channel)"
+
+
+def higher_is_better(unit):
+    """Rates (jobs/s) are better higher; times and sizes lower."""
+    return unit.endswith("/s")
+
+
+def summary_row(scenario, metric, unit, ours, peer, peer_value):
+    """One comparison: `ratio` is how many times better brigade is (peer ÷ ours
+    for times and sizes, ours ÷ peer for rates), so above 1 brigade wins."""
+    if ours <= 0 or peer_value <= 0:
+        raise ReportError(f"{scenario}: {metric}: figures must be positive (ours {ours}, {peer} {peer_value})")
+    ratio = ours / peer_value if higher_is_better(unit) else peer_value / ours
+    return {
+        "scenario": scenario,
+        "metric": metric,
+        "unit": unit,
+        "ours": four_digits(ours),
+        "peer": peer,
+        "peer_value": four_digits(peer_value),
+        "ratio": float(f"{ratio:.3g}"),
+    }
+
+
+def run_record(area, meta, **more):
+    """What the summary says about the run that measured `area`."""
+    record = {
+        "area": area,
+        "machine": f"{meta['nproc']} cores, {meta['cpu']}",
+        "load_average": meta["load_average"],
+        "other_load": other_load(meta, more.pop("own_ticks", None)),
+        "rustc": meta["rustc"],
+        "go": meta.get("go"),
+        "node": meta.get("node"),
+        "commit": commit_line(meta),
+        "date": meta["date"],
+        "rounds": meta["rounds"],
+        "quick": bool(meta.get("quick")),
+    }
+    for key in ("rustc_wasm", "wasm_opt"):
+        if meta.get(key):
+            record[key] = meta[key]
+    return record | more
 
 
 # --- the header every report starts with -------------------------------------------
@@ -142,8 +209,21 @@ def subtitle(meta, rounds):
 # --- channels -----------------------------------------------------------------------
 
 MESSAGES = 20_000  # as in core/benches/channels.rs and bench/go/channels.go
-CHANNEL_LIBS = ["brigade", "crossbeam", "flume"]
+CHANNEL_LIBS = ["brigade", "crossbeam", "flume", "std"]
 CHANNEL_PEERS = ["crossbeam", "flume", "go"]
+# std::sync::mpsc has one receiver and no select: it runs these scenarios only.
+STD_SCENARIOS = ("seq", "spsc", "mpsc")
+CHANNEL_PEER_NAMES = {
+    "crossbeam": "crossbeam-channel",
+    "flume": "flume",
+    "std": "std::sync::mpsc",
+    "go": "Go (goroutines)",
+}
+
+
+def channel_libs(scenario):
+    """The Rust libraries criterion measured in `scenario`."""
+    return [lib for lib in CHANNEL_LIBS if lib != "std" or scenario in STD_SCENARIOS]
 SCENARIOS = [
     ("seq", ["1", "64", "unbounded"]),
     ("spsc", ["0", "1", "64", "unbounded"]),
@@ -163,8 +243,9 @@ def channel_goal(scenario, cap, vs_crossbeam, vs_go):
     return "ok" if not missed else "missed: " + ", ".join(missed)
 
 
-def channels_report(work, meta):
-    """The channel tables (markdown) and their ratios for the chart."""
+def channels_report(work, meta, summary=None):
+    """The channel tables (markdown) and their ratios for the chart; appends the
+    summary's rows to `summary` where given."""
     rounds = range(1, int(meta["rounds"]) + 1)
     started = started_at(work)
     go_rounds = [go_results(work, r) for r in rounds]
@@ -179,6 +260,7 @@ def channels_report(work, meta):
 
     # Go's channels with each goroutine locked to an OS thread, beside brigade's.
     threads_rows = []
+    go_threads = {}
     for scenario, caps in SCENARIOS[1:]:
         for cap in caps:
             key = (f"{scenario}-threads", cap)
@@ -188,6 +270,7 @@ def channels_report(work, meta):
             on_threads = median(go[key] for go in go_rounds)
             on_goroutines = median(go[(scenario, cap)] for go in go_rounds)
             ours = median(ns(r, scenario, "brigade", cap) for r in rounds)
+            go_threads[(scenario, cap)] = on_threads
             threads_rows.append(
                 f"| {scenario} | {cap} | {on_goroutines:.1f} | {on_threads:.1f} "
                 f"| {on_threads / on_goroutines:.1f}x | {ours:.1f} | {ours / on_threads:.2f}x |"
@@ -203,7 +286,7 @@ def channels_report(work, meta):
             for r, go in zip(rounds, go_rounds):
                 if (scenario, cap) not in go:
                     raise ReportError(f"no Go result for {scenario} {cap} in round {r}")
-                each_lib = {lib: ns(r, scenario, lib, cap) for lib in CHANNEL_LIBS}
+                each_lib = {lib: ns(r, scenario, lib, cap) for lib in channel_libs(scenario)}
                 per_round.append(each_lib | {"go": go[(scenario, cap)]})
             mid = {k: median(rr[k] for rr in per_round) for k in per_round[0]}
             # brigade's time over each peer's: of the medians, and in each round.
@@ -221,15 +304,33 @@ def channels_report(work, meta):
             verdict = channel_goal(scenario, cap, vs["crossbeam"], vs["go"])
             if verdict != "ok":
                 misses.append(f"{scenario}/{cap}")
+            std = f"{mid['std']:.1f}" if "std" in mid else ""
             rows.append(
                 f"| {scenario} | {cap} | {mid['brigade']:.1f} | {mid['crossbeam']:.1f} "
-                f"| {mid['flume']:.1f} | {mid['go']:.1f} | {vs['crossbeam']:.2f}x ({each_cb}) "
+                f"| {mid['flume']:.1f} | {std} | {mid['go']:.1f} | {vs['crossbeam']:.2f}x ({each_cb}) "
                 f"| {vs['go']:.2f}x ({each_go}) | {verdict} |"
             )
+            if summary is not None:
+                name = f"channels {scenario}, capacity {cap}"
+                for peer in ("crossbeam", "flume", "std", "go"):
+                    if peer in mid:
+                        summary.append(
+                            summary_row(name, "time per message", "ns", mid["brigade"], CHANNEL_PEER_NAMES[peer], mid[peer])
+                        )
+                if scenario != "seq":
+                    summary.append(
+                        summary_row(
+                            name, "time per message", "ns", mid["brigade"], "Go (goroutines locked to OS threads)",
+                            go_threads[(scenario, cap)],
+                        )
+                    )
+                    summary.append(
+                        summary_row(name, "time per message", "ns", mid["brigade"], FLOOR_PEER, park)
+                    )
 
     nproc = int(meta["nproc"])
     top = header(
-        "Channel benchmarks: brigade vs crossbeam-channel, flume and Go",
+        "Channel benchmarks: brigade vs crossbeam-channel, flume, std::sync::mpsc and Go",
         "Generated by `bench/run.sh channels`; do not edit by hand.",
         meta,
         rust_go_lines(meta),
@@ -240,7 +341,8 @@ def channels_report(work, meta):
 
 Nanoseconds per message ({MESSAGES} `u64` values per iteration; lower is better),
 in {len(rounds)} rounds; each round runs every scenario once, and each figure is
-its median over the rounds. Within a round, Rust: criterion's median of 10
+its median over the rounds. `std::sync::mpsc` runs only the scenarios with one
+consumer (its receiver cannot be shared and it has no select). Within a round, Rust: criterion's median of 10
 samples (`core/benches/channels.rs`); Go: median of at least 10 repetitions
 (`bench/go/channels.go`, GOMAXPROCS = cores). Ratios are of the medians, with each
 round's own ratio in brackets; above 1 means brigade is slower. Producers and consumers are OS threads in Rust and
@@ -262,8 +364,8 @@ far.
 Goal: brigade within 1.3x of crossbeam-channel on bounded `spsc`/`mpmc`
 (capacity 0, 1, 64), and not slower than Go anywhere.
 
-| scenario | cap | brigade | crossbeam | flume | Go | brigade/crossbeam | brigade/Go | goal |
-|---|---|---:|---:|---:|---:|---:|---:|---|
+| scenario | cap | brigade | crossbeam | flume | std mpsc | Go | brigade/crossbeam | brigade/Go | goal |
+|---|---|---:|---:|---:|---:|---:|---:|---:|---|
 """
         + "\n".join(rows)
         + f"""
@@ -348,6 +450,7 @@ POOL_RUST = [
     ("crossbeam-chan-sized", "the same on crossbeam-channel"),
     ("rayon", "`rayon::spawn` + counter"),
     ("threadpool", "`threadpool` execute + join"),
+    ("tokio-blocking", "`tokio::task::spawn_blocking` + counter"),
 ]
 POOL_GO = [
     ("go-pool", "Go: goroutines + buffered channel + WaitGroup"),
@@ -361,6 +464,7 @@ POOL_ORDER = [
     "go-pool-outcome",
     "rayon",
     "threadpool",
+    "tokio-blocking",
     "brigade-chan",
     "brigade-chan-sized",
     "crossbeam-chan-sized",
@@ -372,6 +476,7 @@ POOL_SHORT = {
     "go-pool-outcome": "Go pool with outcomes",
     "rayon": "rayon::spawn",
     "threadpool": "threadpool",
+    "tokio-blocking": "tokio spawn_blocking",
     "brigade-chan": "Go's pool on brigade chan",
     "brigade-chan-sized": "same, pool-sized values",
     "crossbeam-chan-sized": "same, on crossbeam",
@@ -397,8 +502,19 @@ def pool_goals(vs_go, vs_rayon):
     ]
 
 
-def pool_report(work, meta):
-    """The pool table (markdown) and its ratios for the chart."""
+# The pool's peers in the summary, by their names there.
+POOL_PEERS = {
+    "go-pool": "Go channel pool (goroutines)",
+    "go-pool-outcome": "Go channel pool reporting outcomes",
+    "rayon": "rayon::spawn",
+    "threadpool": "threadpool",
+    "tokio-blocking": "tokio::task::spawn_blocking",
+}
+
+
+def pool_report(work, meta, summary=None):
+    """The pool table (markdown) and its ratios for the chart; appends the
+    summary's rows to `summary` where given."""
     rounds = int(meta["rounds"])
     started = started_at(work)
     per_round = [pool_round(work, r, started) for r in range(1, rounds + 1)]
@@ -412,6 +528,13 @@ def pool_report(work, meta):
         f"| {vs[k]:.2f}x |"
         for k in POOL_ORDER
     ]
+    if summary is not None:
+        for k, peer in POOL_PEERS.items():
+            summary.append(
+                summary_row(
+                    "pool, 1,000,000 no-op jobs on 2 workers", "time per job", "ns", ns["brigade"], peer, ns[k]
+                )
+            )
     goal_lines = [
         f"- {text}: {'met' if ok else 'missed'} ({ratio:.2f}x)"
         for text, ok, ratio in pool_goals(vs["go-pool"], vs["rayon"])
@@ -457,7 +580,7 @@ the program written with `brigade::chan`, the last is the `Pool`):
 """
 
     top = header(
-        "Worker pool per-job overhead: brigade vs Go, rayon and threadpool",
+        "Worker pool per-job overhead: brigade vs Go, rayon, threadpool and tokio",
         "Generated by `bench/run.sh pool`; do not edit by hand.",
         meta,
         rust_go_lines(meta),
@@ -488,6 +611,9 @@ job is done and, where there are results, the last one is received.
   results channel.
 - `threadpool` 1.8: `ThreadPool::new(2)`, `execute` per job, then `join`. No
   results channel.
+- `tokio::task::spawn_blocking`: a runtime whose blocking pool has at most 2
+  threads; each job bumps a counter, the one reaching {JOBS} wakes the waiting
+  thread, as for rayon. No results channel.
 - brigade channels, Go's pool by hand: the Go program above written with
   `brigade::chan` and 2 threads; not one of the peers, it tells how much of the
   pool's cost is the channel underneath and how much is what the pool adds (ids,
@@ -625,15 +751,23 @@ def browser_goals(m):
     return "\n".join(lines)
 
 
+def kernel_table(kernels):
+    """The built-in kernels' times, where the run measured them."""
+    if not kernels:
+        return ""
+    rows = "\n".join(f"| {KERNEL_LABELS[k]} | {ms:.1f} |" for k, ms in kernels.items())
+    return (
+        "## Kernels\n\nThe built-in Rust kinds, one job at a time on a one-worker pool, input "
+        "built before the clock starts (median ms of the timed jobs, median over the runs):\n\n"
+        f"| kernel | ms |\n|---|---:|\n{rows}\n\n"
+    )
+
+
 def kept_notes(old_md):
     """The hand-written section at the end of the old results file, or a placeholder."""
     if old_md and NOTES in old_md:
         return old_md[old_md.index(NOTES) :]
     return f"{NOTES}\n\n(Write the notes here; bench/report.py keeps this section when it rewrites the file.)\n"
-
-
-def four_digits(x):
-    return float(f"{x:.4g}")
 
 
 def browser_chart(raw, meta, runs, m):
@@ -690,8 +824,56 @@ def browser_chart(raw, meta, runs, m):
     }
 
 
-def browser_report(work, meta, old_md=None):
-    """The browser tables (markdown, with the notes of `old_md` kept) and the chart's ratios."""
+BROWSER_PEERS = {
+    "workerpool": "workerpool",
+    "comlink": "Comlink pool",
+    "postmessage": "bare postMessage echo",
+    "shared-async": "shared-memory echo (Atomics.waitAsync)",
+}
+
+
+def browser_rows(m):
+    """The summary's rows from the medians `m` of the browser runs."""
+    rows = []
+    scenario = "browser tiny jobs (echo)"
+    for key, metric in (
+        ("brigade-trysubmit", "throughput, trySubmit + results()"),
+        ("brigade-run", "throughput, Promise.all of run()"),
+    ):
+        ours = (m["throughput"].get(key) or {}).get("perSecond")
+        for peer in ("workerpool", "comlink", "postmessage"):
+            theirs = (m["throughput"].get(peer) or {}).get("perSecond")
+            if ours and theirs:
+                rows.append(summary_row(scenario, metric, "jobs/s", ours, BROWSER_PEERS[peer], theirs))
+    ours = m["latency"].get("brigade-run")
+    for q in ("p50", "p99"):
+        for peer in ("postmessage", "workerpool", "comlink", "shared-async"):
+            theirs = m["latency"].get(peer)
+            if ours and theirs:
+                rows.append(summary_row(scenario, f"round trip {q}, awaited run()", "µs", ours[q], BROWSER_PEERS[peer], theirs[q]))
+    return rows
+
+
+KERNEL_LABELS = {
+    "kernel-sha256": "sha256 of 4 MiB",
+    "kernel-mandelbrot": "mandelbrot 512x512, 256 iterations",
+    "kernel-thumbnail": "thumbnail 1024x1024 to 256x256",
+}
+
+
+def kernel_medians(runs):
+    """Each kernel's median time (ms) over the runs that measured it."""
+    out = {}
+    for key in KERNEL_LABELS:
+        times = [r["kernel"][key]["median"] for r in runs if key in (r.get("kernel") or {})]
+        if times:
+            out[key] = median(times)
+    return out
+
+
+def browser_report(work, meta, old_md=None, summary=None):
+    """The browser tables (markdown, with the notes of `old_md` kept) and the
+    chart's ratios; appends the summary's rows to `summary` where given."""
     path = Path(work) / "raw.json"
     if path.exists() and path.stat().st_mtime < started_at(work):
         raise ReportError(f"{path} is older than the run (a stale result of an earlier one)")
@@ -700,6 +882,9 @@ def browser_report(work, meta, old_md=None):
     if not runs:
         raise ReportError(f"{path} has no runs")
     m = browser_medians(runs)
+    if summary is not None:
+        summary.extend(browser_rows(m))
+    kernels = kernel_medians(runs)
     o = raw["options"]
     v = raw["versions"]
     first = runs[0]
@@ -761,26 +946,131 @@ Goals (from the issue){'' if n == 1 else f', on the medians of the {n} runs'}:
 {browser_goals(m)}
 
 {tables}
-{kept_notes(old_md)}"""
+{kernel_table(kernels)}{kept_notes(old_md)}"""
     )
     return md, browser_chart(raw, meta, runs, m)
 
 
+# --- wasm: the optimised build against the fast one ---------------------------------
+
+WASM_BUILDS = {
+    "release": "optimised (`scripts/build-wasm.sh --release`: LTO, one codegen unit, +simd128, wasm-opt -O3)",
+    "fast": "fast (`scripts/build-wasm.sh`, what `make test` builds: no LTO, no SIMD, no wasm-opt)",
+}
+WASM_PEER = "fast build (no LTO, no SIMD, no wasm-opt)"
+
+
+def wasm_report(work, meta, summary=None):
+    """The optimised wasm build against the fast one, measured in the same run:
+    module size, kernel times, tiny-job throughput and round trip."""
+    work = Path(work)
+    started = started_at(work)
+    sizes = load_json(work / "sizes.json")
+    per_build = {}
+    for build in WASM_BUILDS:
+        runs = []
+        for r in range(1, int(meta["rounds"]) + 1):
+            path = work / f"{build}-{r}.json"
+            if path.exists() and path.stat().st_mtime < started:
+                raise ReportError(f"{path} is older than the run (a stale result of an earlier one)")
+            raw = load_json(path)
+            if not raw.get("runs"):
+                raise ReportError(f"{path} has no runs")
+            runs.extend(raw["runs"])
+        m = browser_medians(runs)
+        per_build[build] = {
+            "size": sizes[build],
+            "kernels": kernel_medians(runs),
+            "trysubmit": (m["throughput"].get("brigade-trysubmit") or {}).get("perSecond"),
+            "run": (m["throughput"].get("brigade-run") or {}).get("perSecond"),
+            "p50": (m["latency"].get("brigade-run") or {}).get("p50"),
+            "browser": runs[0]["browserVersion"],
+        }
+    ours, peer = per_build["release"], per_build["fast"]
+    metrics = [("module size (brigade_wasm_bg.wasm)", "bytes", ours["size"], peer["size"])]
+    for key, label in KERNEL_LABELS.items():
+        if key in ours["kernels"] and key in peer["kernels"]:
+            metrics.append((f"kernel: {label}", "ms", ours["kernels"][key], peer["kernels"][key]))
+    for key, label, unit in (
+        ("trysubmit", "tiny jobs: throughput, trySubmit + results()", "jobs/s"),
+        ("run", "tiny jobs: throughput, Promise.all of run()", "jobs/s"),
+        ("p50", "tiny jobs: round trip p50, awaited run()", "µs"),
+    ):
+        if ours[key] and peer[key]:
+            metrics.append((label, unit, ours[key], peer[key]))
+    rows = [summary_row("wasm build", metric, unit, a, WASM_PEER, b) for metric, unit, a, b in metrics]
+    if summary is not None:
+        summary.extend(rows)
+    lines = [
+        f"- other load: {other_load(meta)}; load average at the start: {', '.join(meta['load_average'].split())}",
+        f"- browser: {ours['browser']}, headless; node {meta.get('node')}",
+        f"- rustc (wasm): {meta.get('rustc_wasm') or meta['rustc']}",
+        f"- commit: {commit_line(meta)}",
+    ]
+    top = header(
+        "The optimised wasm build against the fast one",
+        "Generated by `bench/run.sh wasm`; do not edit by hand.",
+        meta,
+        lines,
+    )
+    table = "\n".join(
+        f"| {r['metric']} | {r['unit']} | {figure(r['ours'])} | {figure(r['peer_value'])} | {r['ratio']}x |" for r in rows
+    )
+    md = (
+        top
+        + f"""
+
+Both builds come from this checkout, into target/bench-wasm/; each of the
+{meta['rounds']} rounds runs `bench/browser.mjs --only kernel,brigade-trysubmit,brigade-run`
+once per build, the fast one first; figures are medians over the rounds (a
+kernel's figure in a round is the median of its timed jobs).
+
+- {WASM_BUILDS['release']}
+- {WASM_BUILDS['fast']}
+
+The last column is how many times better the optimised build is (fast ÷
+optimised for sizes and times, optimised ÷ fast for rates): above 1 it wins.
+
+| metric | unit | optimised | fast | ratio |
+|---|---|---:|---:|---:|
+{table}
+"""
+    )
+    chart = {
+        "title": "wasm: the optimised build's figure ÷ the fast build's",
+        "subtitle": subtitle(meta, meta["rounds"]),
+        "axis": "ratio, log scale: left of 1x the optimised build is better",
+        "series": ["optimised ÷ fast"],
+        "rows": [
+            {"label": r["metric"][:40], "values": [four_digits(1 / r["ratio"])], "rounds": [[]]} for r in rows
+        ],
+        "goals": [{"value": 1.0, "label": "no change"}],
+    }
+    return md, chart
+
+
 # --- main ---------------------------------------------------------------------------
 
-REPORTS = {"channels": channels_report, "pool": pool_report, "browser": browser_report}
+REPORTS = {"channels": channels_report, "pool": pool_report, "browser": browser_report, "wasm": wasm_report}
+# The order of the summary.
+AREAS = ["channels", "pool", "browser", "wasm"]
 
 
 def write(name, work, results=RESULTS):
-    """Writes results/<name>.md, .json and .svg from WORK_DIR; returns the markdown."""
+    """Writes results/<name>.md, .json and .svg from WORK_DIR, and <name>.rows.json
+    (its rows of the summary and the run's record); returns the markdown."""
     work, results = Path(work), Path(results)
     meta = load_json(work / "meta.json")
     md_path = results / f"{name}.md"
+    rows = []
     if name == "browser":
         old = md_path.read_text() if md_path.exists() else None
-        md, chart = browser_report(work, meta, old)
+        md, chart = browser_report(work, meta, old, rows)
+        tree = load_json(work / "raw.json").get("treeTicks")
+        record = run_record(name, meta, own_ticks=tree)
     else:
-        md, chart = REPORTS[name](work, meta)
+        md, chart = REPORTS[name](work, meta, rows)
+        record = run_record(name, meta)
     try:
         plot.check(chart)
     except ValueError as e:
@@ -790,10 +1080,32 @@ def write(name, work, results=RESULTS):
     md_path.write_text(md)
     (results / f"{name}.json").write_text(json.dumps(chart, indent=1, ensure_ascii=False) + "\n")
     (results / f"{name}.svg").write_text(svg)
+    rows_json = {"run": record, "rows": rows}
+    (results / f"{name}.rows.json").write_text(json.dumps(rows_json, indent=1, ensure_ascii=False) + "\n")
     return md
 
 
 def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] in (["summary"], ["readme"]):
+        parser = argparse.ArgumentParser(description="Writes bench/results/summary.* or README.md's performance section.")
+        parser.add_argument("what", choices=["summary", "readme"])
+        parser.add_argument("--results", default=RESULTS, help="where the results are (default: bench/results)")
+        parser.add_argument("--readme", default=README, help="the README to update (default: README.md)")
+        args = parser.parse_args(argv)
+        import summary  # bench/summary.py, beside this file
+
+        try:
+            if args.what == "summary":
+                md = summary.write_summary(args.results)
+                print(md)
+                print(f"wrote {Path(args.results) / 'summary.json'}, summary.runs.json and summary.md")
+            else:
+                summary.write_readme(args.readme, args.results)
+                print(f"wrote the performance section of {args.readme}")
+        except ReportError as e:
+            sys.exit(f"bench/report.py: {e}")
+        return
     parser = argparse.ArgumentParser(description="Writes bench/results/<name>.md, .json and .svg.")
     parser.add_argument("name", choices=sorted(REPORTS))
     parser.add_argument("work", help="the run's work directory (bench/run.sh's target/bench-<name>)")

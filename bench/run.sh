@@ -15,11 +15,23 @@
 #   browser   brigade vs the npm workerpool package vs a Comlink pool, and a bare
 #             postMessage echo, in headless Chromium (bench/browser.mjs, page
 #             and workers in bench/browser/): jobs/s page -> pool -> page and
-#             one job's round trip. About 2 minutes for 3 runs, plus rebuilding
-#             web/pkg after a change.
+#             one job's round trip, on the optimised wasm build that make demo
+#             ships. About 2 minutes for 3 runs, plus rebuilding web/pkg.
+#   wasm      the optimised wasm build (scripts/build-wasm.sh --release) against
+#             the fast one make test builds, both from this checkout: module
+#             size, the sha256/mandelbrot/thumbnail kernels and tiny-job
+#             throughput and round trip. About 2 minutes for 3 rounds, plus the
+#             two builds.
 #
-# Usage (from anywhere): bench/run.sh [channels|pool|browser ...] [-- browser.mjs options]
-# No name runs all three. ROUNDS=n changes the rounds (runs, for the browser);
+# At the end, bench/report.py summary gathers every area's rows into
+# bench/results/summary.json and summary.md (with each run's machine, load,
+# toolchains and commit), and bench/report.py readme writes README.md's
+# performance section from them (not after a QUICK=1 run).
+#
+# Usage (from anywhere): bench/run.sh [channels|pool|browser|wasm ...] [-- browser.mjs options]
+# No name runs all four. QUICK=1: one round each, shorter criterion and Go
+# measurements and fewer browser jobs: a look at the whole in under 5 minutes
+# (once the benches are built), not figures to keep. ROUNDS=n changes the rounds (runs, for the browser);
 # options after the names (e.g. --runs 1 --jobs 20000) go to bench/browser.mjs,
 # later ones winning. Times are for this 2-core machine kind; best run while
 # nothing else is busy (the CPU time other processes used is recorded in the
@@ -41,16 +53,25 @@ die() {
 names=()
 while [ $# -gt 0 ]; do
     case $1 in
-        channels | pool | browser) names+=("$1") ;;
+        channels | pool | browser | wasm) names+=("$1") ;;
         --) shift; break ;;
         -*) break ;;
-        *) die "unknown benchmark '$1' (channels, pool or browser)" ;;
+        *) die "unknown benchmark '$1' (channels, pool, browser or wasm)" ;;
     esac
     shift
 done
 browser_options=("$@")
 if [ ${#names[@]} -eq 0 ]; then
-    names=(channels pool browser)
+    names=(channels pool browser wasm)
+fi
+quick=${QUICK:-0}
+if [ "$quick" = 1 ]; then
+    export BENCH_QUICK=1 # bench/go's programs measure for less time
+    criterion_args=(-- --warm-up-time 0.3 --measurement-time 0.5)
+    quick_browser=(--jobs 20000 --warmup-jobs 2000 --latency-jobs 500 --latency-warmup 100 --kernel-runs 3)
+else
+    criterion_args=()
+    quick_browser=()
 fi
 wants() { [[ " ${names[*]} " == *" $1 "* ]]; }
 if [ ${#browser_options[@]} -gt 0 ] && ! wants browser; then
@@ -63,7 +84,7 @@ missing=()
 if wants channels || wants pool; then
     command -v go >/dev/null 2>&1 || missing+=("go")
 fi
-if wants browser; then
+if wants browser || wants wasm; then
     command -v node >/dev/null 2>&1 || die "node is missing (the browser benchmark runs on Node.js)"
     command -v chromium >/dev/null 2>&1 || missing+=("chromium")
     for dep in workerpool comlink playwright-core; do
@@ -72,6 +93,7 @@ if wants browser; then
     for tool in wasm-pack wasm-bindgen; do
         command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
     done
+    [ -x node_modules/.bin/wasm-opt ] || missing+=("node_modules/binaryen")
 fi
 if [ ${#missing[@]} -gt 0 ]; then
     die "missing: ${missing[*]}; install with \`scripts/bootstrap.sh bench\` (or \`make bench\`, which then runs this)"
@@ -117,7 +139,8 @@ json_list() {
 write_meta() {
     local file=$1 rounds=$2 busy=$3 own=$4 wall=$5 load=$6
     shift 6
-    local go=null node=null
+    local go=null node=null wasm_opt=null
+    if [ -x node_modules/.bin/wasm-opt ]; then wasm_opt=$(json_str "$(node_modules/.bin/wasm-opt --version)"); fi
     if command -v go >/dev/null 2>&1; then go=$(json_str "$(go version)"); fi
     if command -v node >/dev/null 2>&1; then node=$(json_str "$(node --version)"); fi
     cat >"$file" <<EOF
@@ -126,6 +149,9 @@ write_meta() {
  "nproc": $(nproc),
  "cpu": $(json_str "$(grep -m1 '^model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"),
  "rustc": $(json_str "$("${rustc[@]}" -V)"),
+ "rustc_wasm": $(json_str "$(cd wasm && rustc -V)"),
+ "wasm_opt": $wasm_opt,
+ "quick": $([ "$quick" = 1 ] && echo true || echo false),
  "go": $go,
  "node": $node,
  "commit": $(json_str "$(git rev-parse HEAD)"),
@@ -155,7 +181,7 @@ rounds_of() {
     for r in $(seq "$rounds"); do
         echo "== $bench: round $r of $rounds"
         mkdir -p "$work/round-$r/criterion"
-        "${cargo[@]}" bench -p brigade --bench "$bench" 2>&1 | tee "$work/criterion.log"
+        "${cargo[@]}" bench -p brigade --bench "$bench" "${criterion_args[@]}" 2>&1 | tee "$work/criterion.log"
         for g in "$@"; do
             # -p keeps criterion's file times: the report's staleness check reads them.
             cp -rp "$target/criterion/$g" "$work/round-$r/criterion/"
@@ -167,8 +193,11 @@ rounds_of() {
     done
 }
 
+# In QUICK=1 mode, one round unless ROUNDS says otherwise.
+rounds_or() { if [ "$quick" = 1 ]; then echo "${ROUNDS:-1}"; else echo "${ROUNDS:-$1}"; fi; }
+
 measure_channels() {
-    rounds=${ROUNDS:-3}
+    rounds=$(rounds_or 3)
     rounds_of channels . seq spsc mpsc mpmc select handoff
 }
 
@@ -177,19 +206,36 @@ measure_pool() {
     # three-round run that straddled a slow spell of the host (Go 138, 137 and
     # 70 ns per job) put the median ratio at 1.51x where five rounds minutes
     # later gave 2.52x.
-    rounds=${ROUNDS:-5}
+    rounds=$(rounds_or 5)
     rounds_of pool ./pool pool
 }
 
 measure_browser() {
-    rounds=${ROUNDS:-3}
-    node bench/browser.mjs --runs "$rounds" "${browser_options[@]}" --raw "$work/raw.json"
+    rounds=$(rounds_or 3)
+    node bench/browser.mjs --runs "$rounds" "${quick_browser[@]}" "${browser_options[@]}" --raw "$work/raw.json"
+}
+
+# The two builds side by side: each round runs the fast one, then the
+# optimised one, so drift over the minutes hits both.
+wasm_builds=(fast release)
+measure_wasm() {
+    rounds=$(rounds_or 3)
+    local r b
+    for r in $(seq "$rounds"); do
+        for b in "${wasm_builds[@]}"; do
+            echo "== wasm: round $r of $rounds, $b build"
+            node bench/browser.mjs --runs 1 --only kernel,brigade-trysubmit,brigade-run \
+                "${quick_browser[@]}" "${browser_options[@]}" \
+                --pkg "target/bench-wasm/$b/pkg" --raw "$work/$b-$r.json"
+        done
+    done
 }
 
 # The paths whose uncommitted changes the results would not be the commit's.
 sources_channels=(core Cargo.lock)
 sources_pool=(core Cargo.lock)
 sources_browser=(core wasm Cargo.lock)
+sources_wasm=(core wasm Cargo.lock Cargo.toml scripts/build-wasm.sh package-lock.json)
 
 # run NAME: measures, accounts for the CPU time, writes meta.json, then the report.
 run() {
@@ -200,8 +246,18 @@ run() {
         # The wasm package the page imports, built from this checkout every
         # time (cargo rebuilds only what changed): a package left from an
         # older commit would be measured under this one's name.
-        scripts/build-wasm.sh web/pkg
+        scripts/build-wasm.sh --release web/pkg
         rm -f "$work/raw.json"
+    fi
+    if [ "$name" = wasm ]; then
+        # Under the served root (bench/browser.mjs serves the repository), in
+        # target/, which git ignores.
+        rm -f "$work"/fast-*.json "$work"/release-*.json
+        scripts/build-wasm.sh "$root/target/bench-wasm/fast/pkg"
+        scripts/build-wasm.sh --release "$root/target/bench-wasm/release/pkg"
+        printf '{"fast": %s, "release": %s}\n' \
+            "$(stat -c %s "$root/target/bench-wasm/fast/pkg/brigade_wasm_bg.wasm")" \
+            "$(stat -c %s "$root/target/bench-wasm/release/pkg/brigade_wasm_bg.wasm")" >"$work/sizes.json"
     fi
     touch "$work/started" # criterion results older than this are stale
     local load busy own wall
@@ -221,3 +277,7 @@ run() {
 for name in "${names[@]}"; do
     run "$name"
 done
+python3 bench/report.py summary
+if [ "$quick" != 1 ]; then
+    python3 bench/report.py readme
+fi

@@ -17,6 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import report  # noqa: E402
+import summary  # noqa: E402
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -87,6 +88,7 @@ POOL_ROUNDS = {
     "crossbeam-chan-sized": [100, 110, 120],
     "rayon": [160, 150, 170],
     "threadpool": [400, 400, 400],
+    "tokio-blocking": [500, 400, 300],
     "go-pool": [50, 100, 400],
     "go-pool-sized": [120, 120, 120],
     "go-pool-outcome": [250, 220, 230],
@@ -198,9 +200,9 @@ class ChannelsTest(WorkDir):
             go = []
             for scenario, caps in report.SCENARIOS:
                 for cap in caps:
-                    ns = {"brigade": 100, "crossbeam": 80, "flume": 200, "go": 120}
+                    ns = {"brigade": 100, "crossbeam": 80, "flume": 200, "std": 150, "go": 120}
                     ns |= changes.get((scenario, cap), {})
-                    for lib in report.CHANNEL_LIBS:
+                    for lib in report.channel_libs(scenario):
                         write_estimate(self.work, r, ns[lib] * report.MESSAGES, scenario, lib, cap)
                     go.append(f"{scenario} {cap} {ns['go']}")
                     if scenario != "seq":
@@ -220,11 +222,11 @@ class ChannelsTest(WorkDir):
             }
         )
         md, chart = report.channels_report(self.work, meta)
-        self.assertIn("| spsc | 0 | 150.0 | 100.0 | 200.0 | 120.0 | 1.50x (1.50) | 1.25x (1.25) | missed: crossbeam, Go |", md)
-        self.assertIn("| spsc | unbounded | 150.0 | 100.0 | 200.0 | 120.0 | 1.50x (1.50) | 1.25x (1.25) | missed: Go |", md)
-        self.assertIn("| mpmc | 64 | 130.0 | 100.0 | 200.0 | 120.0 | 1.30x (1.30) | 1.08x (1.08) | missed: Go |", md)
-        self.assertIn("| select | 1 | 100.0 | 80.0 | 200.0 | 50.0 | 1.25x (1.25) | 2.00x (2.00) | missed: Go |", md)
-        self.assertIn("| seq | 1 | 100.0 | 80.0 | 200.0 | 120.0 | 1.25x (1.25) | 0.83x (0.83) | ok |", md)
+        self.assertIn("| spsc | 0 | 150.0 | 100.0 | 200.0 | 150.0 | 120.0 | 1.50x (1.50) | 1.25x (1.25) | missed: crossbeam, Go |", md)
+        self.assertIn("| spsc | unbounded | 150.0 | 100.0 | 200.0 | 150.0 | 120.0 | 1.50x (1.50) | 1.25x (1.25) | missed: Go |", md)
+        self.assertIn("| mpmc | 64 | 130.0 | 100.0 | 200.0 |  | 120.0 | 1.30x (1.30) | 1.08x (1.08) | missed: Go |", md)
+        self.assertIn("| select | 1 | 100.0 | 80.0 | 200.0 |  | 50.0 | 1.25x (1.25) | 2.00x (2.00) | missed: Go |", md)
+        self.assertIn("| seq | 1 | 100.0 | 80.0 | 200.0 | 150.0 | 120.0 | 1.25x (1.25) | 0.83x (0.83) | ok |", md)
         self.assertIn("Goal met in 15 of 19 rows; missed in: spsc/0, spsc/unbounded, mpmc/64, select/1.", md)
         row = next(r for r in chart["rows"] if r["label"] == "select/1")
         self.assertEqual(row["values"], [1.25, 0.5, 2.0])
@@ -241,7 +243,7 @@ class ChannelsTest(WorkDir):
         write_estimate(self.work, 2, 400 * report.MESSAGES, "spsc", "brigade", "1")
         write_estimate(self.work, 3, 40 * report.MESSAGES, "spsc", "brigade", "1")
         md, chart = report.channels_report(self.work, meta)
-        self.assertIn("| spsc | 1 | 100.0 | 80.0 | 200.0 | 120.0 | 1.25x (1.25 / 5.00 / 0.50) |", md)
+        self.assertIn("| spsc | 1 | 100.0 | 80.0 | 200.0 | 150.0 | 120.0 | 1.25x (1.25 / 5.00 / 0.50) |", md)
         row = next(r for r in chart["rows"] if r["label"] == "spsc/1")
         self.assertEqual(row["rounds"][0], [1.25, 5.0, 0.5])
 
@@ -414,6 +416,180 @@ class BrowserTest(WorkDir):
         svg = bars((self.results / "browser.svg").read_text())
         self.assertEqual(len(svg), len(values))
         self.assertEqual(svg[0].find(f"{SVG}title").text, "per job, trySubmit ÷ workerpool: 0.03x")
+
+
+# --- summary rows, the wasm area, summary.json and the README section ---------------
+
+
+class SummaryRowTest(unittest.TestCase):
+    def test_ratio_is_how_many_times_better_brigade_is(self):
+        t = report.summary_row("s", "time per job", "ns", 100, "peer", 250)
+        self.assertEqual(t["ratio"], 2.5)  # peer's time ÷ ours
+        r = report.summary_row("s", "throughput", "jobs/s", 400_000, "peer", 10_000)
+        self.assertEqual(r["ratio"], 40.0)  # our rate ÷ the peer's
+        b = report.summary_row("s", "size", "bytes", 2000, "peer", 1000)
+        self.assertEqual(b["ratio"], 0.5)
+        self.assertEqual(
+            set(t), {"scenario", "metric", "unit", "ours", "peer", "peer_value", "ratio"}
+        )
+
+    def test_a_figure_that_is_not_positive_is_refused(self):
+        with self.assertRaisesRegex(report.ReportError, "must be positive"):
+            report.summary_row("s", "m", "ns", 0, "peer", 1)
+
+    def test_reading_says_who_wins_and_why_a_loss(self):
+        win = report.summary_row("s", "m", "ns", 100, "crossbeam-channel", 200)
+        self.assertEqual(summary.reading(win), "brigade's is 2.00x faster than crossbeam-channel's (0.50x its time).")
+        loss = report.summary_row("s", "m", "ns", 200, "Go (goroutines)", 100)
+        self.assertTrue(summary.reading(loss).startswith("brigade takes 2.00x the time of Go (goroutines) (100% more): Go switches"))
+        rate = report.summary_row("s", "m", "jobs/s", 50, "workerpool", 100)
+        self.assertIn("(50% fewer)", summary.reading(rate))
+        floor = report.summary_row("s", "m", "ns", 300, report.FLOOR_PEER, 100)
+        self.assertIn("3.00x the time of a bare thread hand-off (beyond the 2x goal)", summary.reading(floor))
+
+
+class AreaRowsTest(WorkDir):
+    def test_pool_rows(self):
+        PoolTest.write_pool(self)
+        rows = []
+        report.pool_report(self.work, json.loads((self.work / "meta.json").read_text()), rows)
+        by_peer = {r["peer"]: r for r in rows}
+        self.assertEqual(set(by_peer), set(report.POOL_PEERS.values()))
+        self.assertEqual(by_peer["rayon::spawn"]["ratio"], 0.8)  # rayon 160 ÷ brigade 200
+        self.assertEqual(by_peer["tokio::task::spawn_blocking"]["peer_value"], 400)
+        self.assertEqual(by_peer["tokio::task::spawn_blocking"]["ratio"], 2.0)
+
+    def test_channel_rows_have_std_where_it_runs_and_the_floor_on_threaded_rows(self):
+        meta = ChannelsTest.write_channels(self)
+        rows = []
+        report.channels_report(self.work, meta, rows)
+        peers = lambda name: [r["peer"] for r in rows if r["scenario"] == name]  # noqa: E731
+        self.assertEqual(
+            peers("channels seq, capacity 1"), ["crossbeam-channel", "flume", "std::sync::mpsc", "Go (goroutines)"]
+        )
+        self.assertNotIn("std::sync::mpsc", peers("channels mpmc, capacity 0"))
+        self.assertIn(report.FLOOR_PEER, peers("channels spsc, capacity 0"))
+        floor = next(r for r in rows if r["scenario"] == "channels spsc, capacity 0" and r["peer"] == report.FLOOR_PEER)
+        self.assertEqual((floor["ours"], floor["peer_value"], floor["ratio"]), (100, 5000, 50.0))
+        threads = next(r for r in rows if r["scenario"] == "channels mpsc, capacity 0" and "locked" in r["peer"])
+        self.assertEqual(threads["peer_value"], 1200)
+
+    def test_browser_rows(self):
+        meta = BrowserTest.write_raw(self, [browser_run()])
+        rows = []
+        report.browser_report(self.work, meta, None, rows)
+        tput = next(r for r in rows if r["metric"].startswith("throughput, trySubmit") and r["peer"] == "workerpool")
+        self.assertEqual(tput["ratio"], 40.0)
+        p50 = next(r for r in rows if r["metric"].startswith("round trip p50") and r["peer"] == "bare postMessage echo")
+        self.assertEqual((p50["ours"], p50["peer_value"]), (70, 100))
+        self.assertFalse([r for r in rows if r["peer"] == "Comlink pool" and "round trip" in r["metric"]])
+
+
+def wasm_raw(kernel_ms, per_second, p50):
+    run = browser_run()
+    run["throughput"] = {"brigade-trysubmit": {"jobs": 10, "ms": 1, "perSecond": per_second}}
+    run["latency"] = {"brigade-run": {"n": 10, "p50": p50, "p99": p50 * 2, "max": p50 * 3, "mean": p50}}
+    run["kernel"] = {k: {"n": 3, "median": kernel_ms, "min": kernel_ms} for k in report.KERNEL_LABELS}
+    return {"runs": [run]}
+
+
+class WasmTest(WorkDir):
+    def write_wasm(self, rounds=2):
+        meta = write_meta(self.work, rounds=rounds, rustc_wasm="rustc 1.0.0-nightly", wasm_opt="wasm-opt version 132")
+        (self.work / "sizes.json").write_text(json.dumps({"fast": 1_200_000, "release": 600_000}))
+        for r in range(1, rounds + 1):
+            (self.work / f"fast-{r}.json").write_text(json.dumps(wasm_raw(10 + r, 100_000, 80)))
+            (self.work / f"release-{r}.json").write_text(json.dumps(wasm_raw(5 + r, 200_000, 80)))
+        return meta
+
+    def test_rows_and_table(self):
+        meta = self.write_wasm()
+        rows = []
+        md, chart = report.wasm_report(self.work, meta, rows)
+        size = rows[0]
+        self.assertEqual((size["metric"], size["unit"], size["ratio"]), ("module size (brigade_wasm_bg.wasm)", "bytes", 2.0))
+        sha = next(r for r in rows if "sha256" in r["metric"])
+        self.assertEqual((sha["ours"], sha["peer_value"]), (6.5, 11.5))  # medians over the two rounds
+        tput = next(r for r in rows if "trySubmit" in r["metric"])
+        self.assertEqual(tput["ratio"], 2.0)
+        self.assertIn("| module size (brigade_wasm_bg.wasm) | bytes | 600,000 | 1,200,000 | 2.0x |", md)
+        self.assertIn("- rustc (wasm): rustc 1.0.0-nightly", md)
+        self.assertEqual(chart["rows"][0]["values"], [0.5])
+
+    def test_a_missing_round_is_refused(self):
+        meta = self.write_wasm()
+        (self.work / "release-2.json").unlink()
+        with self.assertRaisesRegex(report.ReportError, "release-2.json is missing"):
+            report.wasm_report(self.work, meta)
+
+    def test_stale_round_is_refused(self):
+        meta = self.write_wasm()
+        make_old(self.work / "fast-1.json")
+        with self.assertRaisesRegex(report.ReportError, "fast-1.json is older than the run"):
+            report.wasm_report(self.work, meta)
+
+
+class SummaryTest(WorkDir):
+    def write_areas(self):
+        PoolTest.write_pool(self)
+        report.write("pool", self.work, self.results)
+        WasmTest.write_wasm(self, rounds=1)
+        report.write("wasm", self.work, self.results)
+
+    def test_summary_json_md_and_runs(self):
+        self.write_areas()
+        md = summary.write_summary(self.results)
+        rows = json.loads((self.results / "summary.json").read_text())
+        self.assertIsInstance(rows, list)
+        self.assertEqual([r["scenario"] for r in rows[:1]], ["pool, 1,000,000 no-op jobs on 2 workers"])
+        self.assertTrue(any(r["scenario"] == "wasm build" for r in rows))
+        for r in rows:
+            self.assertEqual(set(r), {"scenario", "metric", "unit", "ours", "peer", "peer_value", "ratio"})
+        runs = json.loads((self.results / "summary.runs.json").read_text())
+        self.assertEqual([r["area"] for r in runs], ["pool", "wasm"])
+        self.assertEqual(runs[0]["machine"], "2 cores, Test CPU")
+        self.assertEqual(runs[0]["load_average"], "0.50 0.40 0.30")
+        self.assertEqual(runs[1]["wasm_opt"], "wasm-opt version 132")
+        self.assertIn("| pool, 1,000,000 no-op jobs on 2 workers | time per job | ns | 200 | rayon::spawn | 160 | 0.8 |", md)
+        self.assertIn("- pool: 2026-01-02T03:04:05Z, 2 cores, Test CPU; load average at the start 0.50 0.40 0.30", md)
+        self.assertIn("commit 0123456789abcdef0123456789abcdef01234567", md)
+        self.assertIn("- channels <= 1.0x crossbeam-channel on every row: not measured in these results", md)
+        self.assertEqual(md, (self.results / "summary.md").read_text())
+
+    def test_goals_from_rows(self):
+        rows = [
+            report.summary_row("channels spsc, capacity 0", "time per message", "ns", 100, "crossbeam-channel", 80),
+            report.summary_row("channels spsc, capacity 1", "time per message", "ns", 100, "crossbeam-channel", 120),
+            report.summary_row("channels spsc, capacity 0", "time per message", "ns", 150, report.FLOOR_PEER, 100),
+            report.summary_row("channels spsc, capacity 64", "time per message", "ns", 900, report.FLOOR_PEER, 100),
+            report.summary_row("browser tiny jobs (echo)", "throughput, trySubmit + results()", "jobs/s", 400, "workerpool", 10),
+        ]
+        text = "\n".join(summary.goals(rows))
+        self.assertIn("- channels <= 1.0x crossbeam-channel on every row: missed (1 of 2 rows; worst brigade ÷ crossbeam 1.25x)", text)
+        self.assertIn("within 2x of the hand-off floor: met (1 of 1 rows; worst brigade ÷ floor 1.50x)", text)
+        self.assertIn("- browser tiny jobs >= 10x workerpool's throughput (trySubmit): met (40.0x)", text)
+        self.assertIn("- round trip p50 <= the postMessage echo's: not measured in these results", text)
+
+    def test_no_results_is_an_error(self):
+        with self.assertRaisesRegex(report.ReportError, "no <area>.rows.json"):
+            summary.write_summary(self.results)
+
+    def test_readme_section_replaced_between_markers_and_kept_around(self):
+        self.write_areas()
+        readme = self.work / "README.md"
+        readme.write_text("# x\n\nintro\n\n## Performance\n\nold figures 123\n\n## Next\n\nkept\n")
+        summary.write_readme(readme, self.results)
+        first = readme.read_text()
+        self.assertNotIn("old figures", first)
+        self.assertTrue(first.startswith("# x\n\nintro\n\n" + summary.README_START + "\n## Performance\n"))
+        self.assertTrue(first.endswith(summary.README_END + "\n\n## Next\n\nkept\n"), first[-200:])
+        self.assertIn("### Worker pool", first)
+        self.assertIn("| pool, 1,000,000 no-op jobs on 2 workers | time per job (ns) | 200 | rayon::spawn | 160 | 0.8 "
+                      "| brigade takes 1.25x the time of rayon::spawn (25% more): a rayon job", first)
+        self.assertIn("### The optimised wasm build", first)
+        # A second run replaces its own section and nothing else.
+        summary.write_readme(readme, self.results)
+        self.assertEqual(readme.read_text(), first)
 
 
 if __name__ == "__main__":

@@ -25,6 +25,7 @@ package main
 
 import (
 	"fmt"
+	"os"
 	"runtime"
 	"sort"
 	"sync"
@@ -36,9 +37,18 @@ const (
 	threads  = 4     // producers; consumers in mpmc; channels in select
 	batch    = 64    // the "N" buffer size
 	minReps  = 10
-	minTime  = time.Second
-	warmUp   = time.Second
 )
+
+// How long each scenario warms up and is measured for at least: shorter with
+// BENCH_QUICK=1 (bench/run.sh's QUICK=1), for a quick look, not a figure to keep.
+var minTime, warmUp = durations(time.Second, time.Second, 200*time.Millisecond, 100*time.Millisecond)
+
+func durations(min, warm, quickMin, quickWarm time.Duration) (time.Duration, time.Duration) {
+	if os.Getenv("BENCH_QUICK") == "1" {
+		return quickMin, quickWarm
+	}
+	return min, warm
+}
 
 // unbounded stands for an unbounded channel (see the package comment).
 const unbounded = -1

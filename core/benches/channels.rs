@@ -1,4 +1,6 @@
-//! Channel micro-benchmarks, side by side: brigade, crossbeam-channel and flume.
+//! Channel micro-benchmarks, side by side: brigade, crossbeam-channel, flume and
+//! `std::sync::mpsc` (in the scenarios with one consumer: its receiver cannot be
+//! shared and it has no select).
 //!
 //! Every scenario moves [`MESSAGES`] `u64`s per iteration, so a time per iteration
 //! divided by [`MESSAGES`] is a time per message. `bench/go/channels.go` runs the
@@ -66,14 +68,18 @@ impl Cap {
     }
 }
 
-/// The operations a scenario needs from a channel library.
+/// The operations a scenario with one consumer needs from a channel library.
 trait Flavor {
     const NAME: &'static str;
     type Tx: Clone + Send + 'static;
-    type Rx: Clone + Send + 'static;
+    type Rx: Send + 'static;
     fn channel(cap: Cap) -> (Self::Tx, Self::Rx);
     fn send(tx: &Self::Tx, v: u64);
     fn recv(rx: &Self::Rx) -> u64;
+}
+
+/// What `mpmc` and `select` need on top: receivers that clone, and a select.
+trait Multi: Flavor<Rx: Clone> {
     /// Receives one value through a select over all of `rxs`.
     fn select_recv(rxs: &[Self::Rx; THREADS]) -> u64;
 }
@@ -99,7 +105,9 @@ impl Flavor for Brigade {
     fn recv(rx: &Self::Rx) -> u64 {
         rx.recv().expect("open")
     }
+}
 
+impl Multi for Brigade {
     fn select_recv(rxs: &[Self::Rx; THREADS]) -> u64 {
         let [a, b, c, d] = rxs;
         brigade::select! {
@@ -133,7 +141,9 @@ impl Flavor for Crossbeam {
     fn recv(rx: &Self::Rx) -> u64 {
         rx.recv().expect("open")
     }
+}
 
+impl Multi for Crossbeam {
     fn select_recv(rxs: &[Self::Rx; THREADS]) -> u64 {
         let [a, b, c, d] = rxs;
         crossbeam_channel::select! {
@@ -167,7 +177,9 @@ impl Flavor for Flume {
     fn recv(rx: &Self::Rx) -> u64 {
         rx.recv().expect("open")
     }
+}
 
+impl Multi for Flume {
     fn select_recv(rxs: &[Self::Rx; THREADS]) -> u64 {
         let [a, b, c, d] = rxs;
         flume::Selector::new()
@@ -177,6 +189,47 @@ impl Flavor for Flume {
             .recv(d, |v| v)
             .wait()
             .expect("open")
+    }
+}
+
+struct Std;
+
+/// `std::sync::mpsc`'s two sender types: `sync_channel`'s for a bounded
+/// channel, `channel`'s for an unbounded one.
+#[derive(Clone)]
+enum StdTx {
+    Bounded(std::sync::mpsc::SyncSender<u64>),
+    Unbounded(std::sync::mpsc::Sender<u64>),
+}
+
+impl Flavor for Std {
+    const NAME: &'static str = "std";
+    type Tx = StdTx;
+    type Rx = std::sync::mpsc::Receiver<u64>;
+
+    fn channel(cap: Cap) -> (Self::Tx, Self::Rx) {
+        match cap {
+            Cap::Bounded(n) => {
+                let (tx, rx) = std::sync::mpsc::sync_channel(n);
+                (StdTx::Bounded(tx), rx)
+            }
+            Cap::Unbounded => {
+                let (tx, rx) = std::sync::mpsc::channel();
+                (StdTx::Unbounded(tx), rx)
+            }
+        }
+    }
+
+    fn send(tx: &Self::Tx, v: u64) {
+        match tx {
+            StdTx::Bounded(tx) => tx.send(v),
+            StdTx::Unbounded(tx) => tx.send(v),
+        }
+        .expect("open");
+    }
+
+    fn recv(rx: &Self::Rx) -> u64 {
+        rx.recv().expect("open")
     }
 }
 
@@ -274,7 +327,7 @@ fn mpsc<F: Flavor>(cap: Cap) -> Duration {
     timed(workers)
 }
 
-fn mpmc<F: Flavor>(cap: Cap) -> Duration {
+fn mpmc<F: Multi>(cap: Cap) -> Duration {
     let (tx, rx) = F::channel(cap);
     let mut workers: Vec<Worker> = (0..THREADS)
         .map(|_| producer::<F>(tx.clone(), MESSAGES / THREADS))
@@ -283,7 +336,7 @@ fn mpmc<F: Flavor>(cap: Cap) -> Duration {
     timed(workers)
 }
 
-fn select<F: Flavor>(cap: Cap) -> Duration {
+fn select<F: Multi>(cap: Cap) -> Duration {
     // The original senders stay alive in this frame until every value has been
     // received, so no channel closes under the select (a closed channel is always
     // ready and would turn the consumer into a busy loop).
@@ -355,12 +408,12 @@ fn handoff(wait: Wait, threads: usize) -> Duration {
 }
 
 /// Benchmarks `scenario` for every library at every capacity in `caps`.
-fn group(c: &mut Criterion, name: &str, caps: &[Cap], scenario: Scenarios) {
+fn group(c: &mut Criterion, name: &str, caps: &[Cap], scenario: &[Scenario]) {
     let mut g = c.benchmark_group(name);
     g.throughput(Throughput::Elements(MESSAGES as u64));
     g.sampling_mode(SamplingMode::Flat);
     for &cap in caps {
-        for (lib, run) in scenario {
+        for &(lib, run) in scenario {
             g.bench_with_input(BenchmarkId::new(lib, cap.label()), &cap, |b, &cap| {
                 b.iter_custom(|iters| (0..iters).map(|_| run(cap)).sum());
             });
@@ -369,12 +422,22 @@ fn group(c: &mut Criterion, name: &str, caps: &[Cap], scenario: Scenarios) {
     g.finish();
 }
 
-/// One scenario, instantiated for each library.
-type Scenarios = [(&'static str, fn(Cap) -> Duration); 3];
+/// A library's name and one iteration of a scenario on it.
+type Scenario = (&'static str, fn(Cap) -> Duration);
 
+/// One scenario, instantiated for each library: `all` for the scenarios with
+/// one consumer, `multi` for those std's channel cannot run.
 macro_rules! scenarios {
-    ($f:ident) => {
-        [
+    (all $f:ident) => {
+        &[
+            (Brigade::NAME, $f::<Brigade> as fn(Cap) -> Duration),
+            (Crossbeam::NAME, $f::<Crossbeam>),
+            (Flume::NAME, $f::<Flume>),
+            (Std::NAME, $f::<Std>),
+        ]
+    };
+    (multi $f:ident) => {
+        &[
             (Brigade::NAME, $f::<Brigade> as fn(Cap) -> Duration),
             (Crossbeam::NAME, $f::<Crossbeam>),
             (Flume::NAME, $f::<Flume>),
@@ -383,11 +446,11 @@ macro_rules! scenarios {
 }
 
 fn benches(c: &mut Criterion) {
-    group(c, "seq", &Cap::ALL[1..], scenarios!(seq));
-    group(c, "spsc", &Cap::ALL, scenarios!(spsc));
-    group(c, "mpsc", &Cap::ALL, scenarios!(mpsc));
-    group(c, "mpmc", &Cap::ALL, scenarios!(mpmc));
-    group(c, "select", &Cap::ALL, scenarios!(select));
+    group(c, "seq", &Cap::ALL[1..], scenarios!(all seq));
+    group(c, "spsc", &Cap::ALL, scenarios!(all spsc));
+    group(c, "mpsc", &Cap::ALL, scenarios!(all mpsc));
+    group(c, "mpmc", &Cap::ALL, scenarios!(multi mpmc));
+    group(c, "select", &Cap::ALL, scenarios!(multi select));
     let mut g = c.benchmark_group("handoff");
     g.throughput(Throughput::Elements(MESSAGES as u64));
     g.sampling_mode(SamplingMode::Flat);

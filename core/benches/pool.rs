@@ -1,5 +1,5 @@
-//! Worker pool per-job overhead, side by side: brigade's [`Pool`], `rayon::spawn`
-//! and the `threadpool` crate, each running [`JOBS`] no-op jobs per iteration on
+//! Worker pool per-job overhead, side by side: brigade's [`Pool`], `rayon::spawn`,
+//! the `threadpool` crate and `tokio::task::spawn_blocking`, each running [`JOBS`] no-op jobs per iteration on
 //! [`WORKERS`] threads. A time per iteration divided by [`JOBS`] is a time per job.
 //! `bench/go/pool/main.go` runs the same workload through a Go pool made of
 //! goroutines and channels, and `bench/run.sh pool` puts all of them in one table
@@ -24,6 +24,9 @@
 //!   each job bumps a static counter and the one that brings it to [`JOBS`] wakes
 //!   the bench thread.
 //! - `threadpool`: `ThreadPool::execute`, then `join`.
+//! - `tokio-blocking`: `spawn_blocking` on a tokio runtime whose blocking pool
+//!   has at most [`WORKERS`] threads (and one async worker, idle); each job
+//!   bumps a counter and the last one wakes the bench thread, as for `rayon`.
 //!
 //! Timing: workers are started before the clock and are not counted (Go's
 //! goroutines start far cheaper than threads, and that is not what is measured);
@@ -32,7 +35,7 @@
 
 use std::hint::black_box;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Condvar, Mutex};
+use std::sync::{Condvar, Mutex, OnceLock};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -185,6 +188,45 @@ fn threadpool_execute() -> Duration {
     elapsed
 }
 
+/// Jobs finished in the current `tokio-blocking` iteration.
+static TOKIO_DONE: AtomicUsize = AtomicUsize::new(0);
+static TOKIO_ALL_DONE: Mutex<bool> = Mutex::new(false);
+static TOKIO_WAKE: Condvar = Condvar::new();
+
+/// The runtime whose blocking pool runs the `tokio-blocking` jobs.
+fn tokio_runtime() -> &'static tokio::runtime::Runtime {
+    static RT: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
+    RT.get_or_init(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .max_blocking_threads(WORKERS)
+            .build()
+            .expect("tokio runtime")
+    })
+}
+
+fn tokio_spawn_blocking() -> Duration {
+    let rt = tokio_runtime();
+    TOKIO_DONE.store(0, Ordering::Relaxed);
+    *TOKIO_ALL_DONE.lock().expect("lock") = false;
+    let t0 = Instant::now();
+    for i in 0..JOBS {
+        // The handle is dropped: the job runs detached, as with rayon::spawn.
+        drop(rt.spawn_blocking(move || {
+            black_box(i);
+            if TOKIO_DONE.fetch_add(1, Ordering::AcqRel) + 1 == JOBS {
+                *TOKIO_ALL_DONE.lock().expect("lock") = true;
+                TOKIO_WAKE.notify_one();
+            }
+        }));
+    }
+    let mut done = TOKIO_ALL_DONE.lock().expect("lock");
+    while !*done {
+        done = TOKIO_WAKE.wait(done).expect("lock");
+    }
+    t0.elapsed()
+}
+
 /// A name and one iteration's run.
 type Contender = (&'static str, fn() -> Duration);
 
@@ -192,13 +234,14 @@ fn benches(c: &mut Criterion) {
     let mut g = c.benchmark_group("pool");
     g.throughput(Throughput::Elements(JOBS as u64));
     g.sampling_mode(SamplingMode::Flat);
-    let contenders: [Contender; 6] = [
+    let contenders: [Contender; 7] = [
         ("brigade", brigade_pool),
         ("brigade-chan", brigade_chan),
         ("brigade-chan-sized", brigade_sized),
         ("crossbeam-chan-sized", crossbeam_sized),
         ("rayon", rayon_spawn),
         ("threadpool", threadpool_execute),
+        ("tokio-blocking", tokio_spawn_blocking),
     ];
     for (name, run) in contenders {
         g.bench_function(name, |b| {

@@ -26,6 +26,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"runtime"
 	"sort"
 	"sync"
@@ -37,9 +38,18 @@ const (
 	workers = 2       // worker goroutines
 	queue   = 1024    // buffer of the jobs and results channels
 	minReps = 10
-	minTime = 5 * time.Second
-	warmUp  = time.Second
 )
+
+// How long each pool warms up and is measured for at least: shorter with
+// BENCH_QUICK=1 (bench/run.sh's QUICK=1), for a quick look, not a figure to keep.
+var minTime, warmUp = durations(5*time.Second, time.Second, time.Second, 200*time.Millisecond)
+
+func durations(min, warm, quickMin, quickWarm time.Duration) (time.Duration, time.Duration) {
+	if os.Getenv("BENCH_QUICK") == "1" {
+		return quickMin, quickWarm
+	}
+	return min, warm
+}
 
 // sink keeps received results observable.
 var sink uint64
