@@ -895,7 +895,7 @@ def browser_report(work, meta, old_md=None, summary=None):
         f"- browser: {first['browserVersion']} (`{first['page']['userAgent']}`), headless, "
         f"cross-origin isolated: {json.dumps(first['page']['crossOriginIsolated'])}",
         f"- node {v['node']}; workerpool {v['workerpool']}; comlink {v['comlink']}",
-        f"- brigade: commit {commit_line(meta)}; web/pkg built: {raw.get('pkgBuilt') or 'not built'}",
+        f"- brigade: commit {commit_line(meta)}; wasm package built: {raw.get('pkgBuilt') or 'not built'}",
     ]
     top = header(
         "Tiny jobs in the browser: brigade vs workerpool vs a Comlink pool",

@@ -16,7 +16,7 @@
 #             postMessage echo, in headless Chromium (bench/browser.mjs, page
 #             and workers in bench/browser/): jobs/s page -> pool -> page and
 #             one job's round trip, on the optimised wasm build that make demo
-#             ships. About 2 minutes for 3 runs, plus rebuilding web/pkg.
+#             ships. About 2 minutes for 3 runs, plus building that package.
 #   wasm      the optimised wasm build (scripts/build-wasm.sh --release) against
 #             the fast one make test builds, both from this checkout: module
 #             size, the sha256/mandelbrot/thumbnail kernels and tiny-job
@@ -67,7 +67,7 @@ fi
 quick=${QUICK:-0}
 if [ "$quick" = 1 ]; then
     export BENCH_QUICK=1 # bench/go's programs measure for less time
-    criterion_args=(-- --warm-up-time 0.3 --measurement-time 0.5)
+    criterion_args=(-- --warm-up-time 0.2 --measurement-time 0.3)
     quick_browser=(--jobs 20000 --warmup-jobs 2000 --latency-jobs 500 --latency-warmup 100 --kernel-runs 3)
 else
     criterion_args=()
@@ -212,7 +212,8 @@ measure_pool() {
 
 measure_browser() {
     rounds=$(rounds_or 3)
-    node bench/browser.mjs --runs "$rounds" "${quick_browser[@]}" "${browser_options[@]}" --raw "$work/raw.json"
+    node bench/browser.mjs --runs "$rounds" "${quick_browser[@]}" "${browser_options[@]}" \
+        --pkg target/bench-wasm/release/pkg --raw "$work/raw.json"
 }
 
 # The two builds side by side: each round runs the fast one, then the
@@ -237,24 +238,35 @@ sources_pool=(core Cargo.lock)
 sources_browser=(core wasm Cargo.lock)
 sources_wasm=(core wasm Cargo.lock Cargo.toml scripts/build-wasm.sh package-lock.json)
 
+# build_wasm fast|release: the wasm package the page imports, built from this
+# checkout once per run of this script (cargo rebuilds only what changed; a
+# package left from an older commit would be measured under this one's name),
+# into target/bench-wasm/<build>/pkg: under the root that bench/browser.mjs
+# serves, in target/, which git ignores.
+built=" "
+build_wasm() {
+    [[ $built == *" $1 "* ]] && return
+    if [ "$1" = release ]; then
+        scripts/build-wasm.sh --release "$root/target/bench-wasm/release/pkg"
+    else
+        scripts/build-wasm.sh "$root/target/bench-wasm/fast/pkg"
+    fi
+    built+="$1 "
+}
+
 # run NAME: measures, accounts for the CPU time, writes meta.json, then the report.
 run() {
     local name=$1
     work=$target/bench-$name
     mkdir -p "$work"
     if [ "$name" = browser ]; then
-        # The wasm package the page imports, built from this checkout every
-        # time (cargo rebuilds only what changed): a package left from an
-        # older commit would be measured under this one's name.
-        scripts/build-wasm.sh --release web/pkg
+        build_wasm release
         rm -f "$work/raw.json"
     fi
     if [ "$name" = wasm ]; then
-        # Under the served root (bench/browser.mjs serves the repository), in
-        # target/, which git ignores.
         rm -f "$work"/fast-*.json "$work"/release-*.json
-        scripts/build-wasm.sh "$root/target/bench-wasm/fast/pkg"
-        scripts/build-wasm.sh --release "$root/target/bench-wasm/release/pkg"
+        build_wasm fast
+        build_wasm release
         printf '{"fast": %s, "release": %s}\n' \
             "$(stat -c %s "$root/target/bench-wasm/fast/pkg/brigade_wasm_bg.wasm")" \
             "$(stat -c %s "$root/target/bench-wasm/release/pkg/brigade_wasm_bg.wasm")" >"$work/sizes.json"

@@ -374,7 +374,7 @@ class BrowserTest(WorkDir):
                       "load average at the start: 0.50, 0.40, 0.30", md)
         self.assertIn("- browser: 1.0.0.0 (`HeadlessChrome/1.0`), headless, cross-origin isolated: true", md)
         self.assertIn("- node v20.0.0; workerpool 10.0.3; comlink 4.4.2", md)
-        self.assertIn("web/pkg built: 2026-01-02T03:00:00Z", md)
+        self.assertIn("wasm package built: 2026-01-02T03:00:00Z", md)
         self.assertIn("- command: `bench/run.sh browser` = `node bench/browser.mjs --runs 3 --workers 2 --jobs 1000`", md)
         self.assertEqual(chart["subtitle"], "2 cores; Chromium 1.0.0.0; 2 workers; 1000 echo jobs; medians of 1 runs; 2026-01-02")
 

@@ -41,7 +41,7 @@ const (
 
 // How long each scenario warms up and is measured for at least: shorter with
 // BENCH_QUICK=1 (bench/run.sh's QUICK=1), for a quick look, not a figure to keep.
-var minTime, warmUp = durations(time.Second, time.Second, 200*time.Millisecond, 100*time.Millisecond)
+var minTime, warmUp = durations(time.Second, time.Second, 100*time.Millisecond, 50*time.Millisecond)
 
 func durations(min, warm, quickMin, quickWarm time.Duration) (time.Duration, time.Duration) {
 	if os.Getenv("BENCH_QUICK") == "1" {
