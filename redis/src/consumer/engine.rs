@@ -6,8 +6,9 @@
 //! Each turn:
 //! 1. take every outcome the pool has delivered and turn it into a final
 //!    write: `XACK` (success), `XADD <stream>:dead` + `XACK` (failure after
-//!    the last attempt), `XADD <stream>` + `XACK` (canceled at a shutdown's
-//!    deadline: given back), or nothing (canceled by `abort`: left pending);
+//!    the last attempt), `XADD <stream>` + `XACK` (canceled, or failed,
+//!    after a shutdown's deadline: given back), or nothing (canceled or
+//!    failed after `abort`: left pending);
 //! 2. send all final writes of the turn in one `MULTI`/`EXEC`, so a dead
 //!    letter is never added without its entry acknowledged or the other way
 //!    round; an entry leaves `held` only once its write succeeded;
@@ -150,6 +151,9 @@ pub(super) struct Engine<J, O, E> {
     backoff: Duration,
     requeued: u64,
     reclaim_now: bool,
+    /// A shutdown's deadline passed and the pool was aborted: jobs that
+    /// end now without success are given back, not dead-lettered.
+    pool_aborted: bool,
 }
 
 impl<J, O, E> Engine<J, O, E>
@@ -177,6 +181,7 @@ where
             backoff: Duration::from_millis(10),
             requeued: 0,
             reclaim_now: true,
+            pool_aborted: false,
             cfg,
         }
     }
@@ -188,7 +193,6 @@ where
 
     pub(super) fn run(mut self) -> ShutdownReport {
         let mut draining = false;
-        let mut pool_aborted = false;
         let mut hard_deadline = None;
         loop {
             let state = self.cfg.control.state();
@@ -219,8 +223,8 @@ where
                     .unwrap_or_else(|p| p.into_inner())
                     .unwrap_or((Instant::now(), Duration::ZERO));
                 let now = Instant::now();
-                if now >= deadline && !pool_aborted && !self.held.is_empty() {
-                    pool_aborted = true;
+                if now >= deadline && !self.pool_aborted && !self.held.is_empty() {
+                    self.pool_aborted = true;
                     self.cfg.pool.abort();
                     hard_deadline = Some(now + timeout);
                 }
@@ -232,7 +236,7 @@ where
                     }
                     self.publish_held();
                     return ShutdownReport {
-                        drained: !pool_aborted && self.held.is_empty(),
+                        drained: !self.pool_aborted && self.held.is_empty(),
                         requeued: self.requeued,
                         still_held: self.held.len() as u64,
                     };
@@ -555,11 +559,11 @@ where
                     .map(|k| self.cfg.keys.done_marker(&self.cfg.group, k));
                 self.finals.push(Final::Ack { id, done });
             }
-            Err(Failure::Canceled(CancelReason::Pool)) if state == ABORT => {
-                // Left pending (and so still in `held`): another consumer
-                // reclaims it.
+            Err(_) if state == ABORT => {
+                // Canceled, or failed because it was canceled: left pending
+                // (and so still in `held`) for another consumer to reclaim.
             }
-            Err(Failure::Canceled(CancelReason::Pool)) => {
+            Err(f) if self.pool_aborted || matches!(f, Failure::Canceled(CancelReason::Pool)) => {
                 // The copy keeps the original's key (its id if it had none),
                 // so an effect the canceled run did record is not repeated.
                 let key = Some(key.unwrap_or_else(|| id.clone()));
@@ -610,12 +614,13 @@ where
                     c.ignore();
                 }
             }
-            tx.cmd("XACK")
-                .arg(&keys.stream)
-                .arg(&self.cfg.group)
-                .arg(f.id())
-                .ignore();
         }
+        // One XACK for the whole turn, inside the same transaction.
+        let ack = tx.cmd("XACK").arg(&keys.stream).arg(&self.cfg.group);
+        for f in &self.finals {
+            ack.arg(f.id());
+        }
+        ack.ignore();
         let conn = self.conn.as_mut().expect("connected");
         let () = tx.query(conn)?;
         let c = &self.cfg.counters;

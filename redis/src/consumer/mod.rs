@@ -307,6 +307,12 @@ where
         }
     }
 
+    /// The stream figures alone: cheap (atomic reads), unlike
+    /// [`metrics`](Self::metrics), which merges the pool's histograms.
+    pub fn stream_metrics(&self) -> crate::StreamMetrics {
+        self.counters.snapshot()
+    }
+
     /// Whether the group has nothing left, as of the last refresh: no
     /// entry undelivered (lag 0), none pending in any consumer, no delayed
     /// job waiting.
