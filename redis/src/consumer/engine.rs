@@ -439,7 +439,13 @@ where
             // More of the pending list to scan: go on next turn.
             self.reclaim_now = true;
         }
-        let claimed = reply.claimed;
+        // An entry this consumer holds is in its pool already: one it took
+        // back from itself (its keep-alive came late) must not run twice.
+        let claimed: Vec<StreamId> = reply
+            .claimed
+            .into_iter()
+            .filter(|e| !self.held.contains(&e.id))
+            .collect();
         if claimed.is_empty() {
             return Ok(());
         }
