@@ -46,7 +46,8 @@
 //!   for dead.
 //! - **Effects once per key.** [`Delivery::record_once`] writes a job's
 //!   Redis effect together with an idempotency marker (see [`delivery`]);
-//!   consumers skip, and acknowledge, entries whose marker is set.
+//!   a consumer acknowledges without running a reclaimed or keyed entry
+//!   whose marker is set.
 //! - **Dead letters.** A job that fails after its last attempt, or whose
 //!   payload does not decode, is added to `<stream>:dead` with the error,
 //!   its failure kind and the attempt count, and acknowledged, in one
@@ -58,9 +59,9 @@
 //!   for.
 //! - **Shutdown.** [`Consumer::shutdown`] stops reading, lets queued and
 //!   running jobs finish until its deadline and acknowledges them; jobs
-//!   canceled at the deadline are given back to the stream (a copy added,
-//!   the original acknowledged, in one `MULTI`), so the consumer holds
-//!   nothing afterwards. [`Consumer::abort`] cancels the jobs and leaves
+//!   canceled (or failing) after the deadline are given back to the stream
+//!   (a copy added, the original acknowledged, in one `MULTI`), so the
+//!   consumer holds nothing afterwards. [`Consumer::abort`] cancels the jobs and leaves
 //!   their entries pending, for other consumers to reclaim.
 //! - **Redis restarts.** The consumer reconnects with backoff and carries
 //!   on; acknowledgements it could not send are kept and sent after the
