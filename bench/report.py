@@ -124,11 +124,16 @@ def summary_row(scenario, metric, unit, ours, peer, peer_value):
         "scenario": scenario,
         "metric": metric,
         "unit": unit,
-        "ours": four_digits(ours),
+        "ours": exact_or_four_digits(ours),
         "peer": peer,
-        "peer_value": four_digits(peer_value),
+        "peer_value": exact_or_four_digits(peer_value),
         "ratio": float(f"{ratio:.3g}"),
     }
+
+
+def exact_or_four_digits(x):
+    """Whole numbers (sizes in bytes) as they are; measurements to 4 significant digits."""
+    return x if isinstance(x, int) else four_digits(x)
 
 
 def run_record(area, meta, **more):
@@ -957,7 +962,7 @@ WASM_BUILDS = {
     "release": "optimised (`scripts/build-wasm.sh --release`: LTO, one codegen unit, +simd128, wasm-opt -O3)",
     "fast": "fast (`scripts/build-wasm.sh`, what `make test` builds: no LTO, no SIMD, no wasm-opt)",
 }
-WASM_PEER = "fast build (no LTO, no SIMD, no wasm-opt)"
+WASM_PEER = "the fast build (no LTO, no SIMD, no wasm-opt)"
 
 
 def wasm_report(work, meta, summary=None):

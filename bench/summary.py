@@ -165,6 +165,48 @@ AREA_TITLES = {
     "wasm": "The optimised wasm build",
 }
 
+# How each area's figures come about: the design behind them, no figures (those
+# come from the results). Printed under the area's table.
+AREA_NOTES = {
+    "channels": """How: bounded buffers of 4 and more run on a lock-free ring and unbounded
+channels on a lock-free list of blocks, crossbeam-channel's designs;
+rendezvous and small buffers run on a locked engine after Go's `hchan`; a
+channel wakes a claimed waiter after releasing its lock, and the claim takes
+the waiter off its queue; `select!` keeps its cases on the caller's stack.
+A blocking send or receive on the lock-free engines retries 4 times before
+it registers as a waiter, and a registered wait watches its signal for
+500 ns, then yields its CPU 10 times before it parks. `core/src/chan/README.md`
+has the design and the measurements behind each choice. Go's goroutine rows
+are reported beside them, not chased: Go switches goroutines in user space,
+which OS threads cannot; `bench/results/channels.md` also runs Go's channels
+with each goroutine locked to an OS thread.""",
+    "pool": """How: the pool is Go's channel-pool program plus bigger values (a 4-word task
+in, an `Outcome` of 14 words out) and the work per job that fills the
+`Outcome` (an id, clock readings, a context check, panic containment,
+counters, histograms); `bench/results/pool.md` takes those steps apart in Go
+and in brigade. Per job, no cache line is written by more than one thread
+besides the two channels' own, job times come from the CPU's time-stamp
+counter, and a blocking handler with no retry or rate limit is called without
+building a future. rayon, threadpool and tokio's `spawn_blocking` run a
+closure and send nothing back.""",
+    "browser": """How: jobs and results live in the WebAssembly memory every worker shares, so
+a job costs no `postMessage`; the page's results loop waits on a counter in
+shared memory with one `Atomics.waitAsync`, and starts waiting only once a job
+is out.""",
+    "wasm": """How: `scripts/build-wasm.sh --release` (what `make demo`, `make site` and
+`make package` ship) builds the wasm-release profile (LTO, one codegen unit)
+with `+simd128`, then runs wasm-opt -O3 from the npm package binaryen with the
+module's features enabled (threads, bulk memory, exception handling, SIMD,
+reference types). `make test` builds without those, which saves minutes.""",
+}
+
+# A `seq` row runs on one thread, so no wake-up decides it.
+WHY_SEQ = "`seq` runs on one thread with no waiting, so this is each library's own code per send and receive"
+# A threaded row below the park/unpark floor.
+FLOOR_BELOW = (
+    "brigade's waits spin briefly before they park, so many messages need no wake-up through the kernel at all"
+)
+
 # Why brigade can lose to a peer, by the peer: the sentence a losing row ends with.
 WHY = {
     "Go (goroutines)": "Go switches goroutines in user space, while a brigade thread that waits sleeps in the "
@@ -198,26 +240,49 @@ WHY = {
 }
 
 
+def times(x):
+    """A multiple as the readings write it: two decimals below 10, one above."""
+    return f"{x:.2f}x" if x < 10 else f"{x:.1f}x"
+
+
+def more(x, word):
+    """How much more than 1, as a percentage below 2x (where a multiple reads worse)."""
+    return f" ({(x - 1) * 100:.0f}% {word})" if x < 2 else ""
+
+
+def why(row):
+    """The reason a row loses, by its peer (seq runs on one thread: no wake-ups)."""
+    if row["scenario"].startswith("channels seq"):
+        return WHY_SEQ
+    return WHY.get(row["peer"], "")
+
+
 def reading(row):
     """One sentence on what a row means: who wins and by how much, and why where brigade loses."""
     r, peer, unit = row["ratio"], row["peer"], row["unit"]
+    # In the wasm area brigade is compared with itself: the subject is the build.
+    who = "the optimised build" if row["scenario"] == "wasm build" else "brigade"
     if peer == FLOOR_PEER:
         x = 1 / r
+        goal = "within" if x <= 2 else "beyond"
         return (
-            f"brigade takes {x:.2f}x the time of a bare thread hand-off "
-            f"({'within' if x <= 2 else 'beyond'} the 2x goal): {WHY[peer]}."
+            f"brigade takes {times(x)} the time of a bare park/unpark hand-off ({goal} the 2x goal): "
+            + (FLOOR_BELOW if x <= 1 else WHY[peer])
+            + "."
         )
     if round(r, 2) == 1:
-        return f"brigade and {peer} are level (ratio {r})."
+        return f"{who} and {peer} are level (ratio {r})."
     if higher_is_better(unit):
         if r >= 1:
-            return f"brigade moves {r:.2f}x the jobs per second of {peer}."
-        return f"brigade moves {r:.2f}x the jobs per second of {peer} ({(1 - r) * 100:.0f}% fewer): {WHY.get(peer, '')}."
-    noun = "size" if unit == "bytes" else "time"
+            return f"{who} moves {times(r)} the jobs per second of {peer}."
+        return f"{who} moves {times(r)} the jobs per second of {peer} ({(1 - r) * 100:.0f}% fewer): {why(row)}."
+    if unit == "bytes":
+        if r >= 1:
+            return f"{who} is {times(r)} smaller than {peer} ({times(1 / r)} its size)."
+        return f"{who} is {times(1 / r)} the size of {peer}{more(1 / r, 'more')}: {why(row)}."
     if r >= 1:
-        adjective = "smaller" if unit == "bytes" else "faster"
-        return f"brigade's is {r:.2f}x {adjective} than {peer}'s ({1 / r:.2f}x its {noun})."
-    return f"brigade takes {1 / r:.2f}x the {noun} of {peer} ({(1 / r - 1) * 100:.0f}% more): {WHY.get(peer, '')}."
+        return f"{who} is {times(r)} faster than {peer} ({times(1 / r)} its time)."
+    return f"{who} takes {times(1 / r)} the time of {peer}{more(1 / r, 'more')}: {why(row)}."
 
 
 def readme_section(areas):
@@ -237,27 +302,40 @@ def readme_section(areas):
         "(the peer's time ÷ brigade's, or brigade's rate ÷ the peer's): above 1 brigade wins.",
         "The host has 2 cores shared with other work, so threaded figures move between runs.",
         "",
-        "Goals:",
+        "Goals (from the project's performance issue), on these results:",
         "",
         *goals(rows),
     ]
     for area, data in areas.items():
         run = data["run"]
+        rows = data["rows"]
+        wins = sum(r["ratio"] >= 1 for r in rows)
         out += [
             "",
             f"### {AREA_TITLES[area]}",
             "",
-            f"Measured {run['date'][:10]} on {run['machine']} (load average {run['load_average']} at the start); "
-            f"details in `bench/results/{area}.md`.",
+            f"![{AREA_TITLES[area]}: brigade against each peer](bench/results/{area}.svg)",
             "",
+            f"Measured {run['date'][:10]} on {run['machine']} (load average {run['load_average']} at the "
+            f"start{', a QUICK=1 run' if run.get('quick') else ''}); `bench/results/{area}.md` has how, and "
+            f"every round. brigade is ahead in {wins} of {len(rows)} rows.",
+            "",
+        ]
+        table = [
             "| scenario | metric | brigade | peer | peer's | ratio | reading |",
             "|---|---|---:|---|---:|---:|---|",
         ]
-        for r in data["rows"]:
-            out.append(
+        for r in rows:
+            table.append(
                 f"| {r['scenario']} | {r['metric']} ({r['unit']}) | {figure(r['ours'])} | {r['peer']} "
                 f"| {figure(r['peer_value'])} | {r['ratio']} | {reading(r)} |"
             )
+        if len(rows) > 20:
+            out += ["<details><summary>All " + str(len(rows)) + " rows</summary>", "", *table, "", "</details>"]
+        else:
+            out += table
+        if area in AREA_NOTES:
+            out += ["", AREA_NOTES[area]]
     out.append(README_END)
     return "\n".join(out)
 

@@ -439,13 +439,19 @@ class SummaryRowTest(unittest.TestCase):
 
     def test_reading_says_who_wins_and_why_a_loss(self):
         win = report.summary_row("s", "m", "ns", 100, "crossbeam-channel", 200)
-        self.assertEqual(summary.reading(win), "brigade's is 2.00x faster than crossbeam-channel's (0.50x its time).")
-        loss = report.summary_row("s", "m", "ns", 200, "Go (goroutines)", 100)
-        self.assertTrue(summary.reading(loss).startswith("brigade takes 2.00x the time of Go (goroutines) (100% more): Go switches"))
+        self.assertEqual(summary.reading(win), "brigade is 2.00x faster than crossbeam-channel (0.50x its time).")
+        loss = report.summary_row("s", "m", "ns", 150, "Go (goroutines)", 100)
+        self.assertTrue(summary.reading(loss).startswith("brigade takes 1.50x the time of Go (goroutines) (50% more): Go switches"))
+        far = report.summary_row("s", "m", "ns", 4200, "Go (goroutines)", 100)
+        self.assertTrue(summary.reading(far).startswith("brigade takes 42.0x the time of Go (goroutines): Go switches"))
+        seq = report.summary_row("channels seq, capacity 1", "m", "ns", 150, "flume", 100)
+        self.assertIn(": `seq` runs on one thread", summary.reading(seq))
         rate = report.summary_row("s", "m", "jobs/s", 50, "workerpool", 100)
         self.assertIn("(50% fewer)", summary.reading(rate))
         floor = report.summary_row("s", "m", "ns", 300, report.FLOOR_PEER, 100)
-        self.assertIn("3.00x the time of a bare thread hand-off (beyond the 2x goal)", summary.reading(floor))
+        self.assertIn("3.00x the time of a bare park/unpark hand-off (beyond the 2x goal): the floor is", summary.reading(floor))
+        below = report.summary_row("s", "m", "ns", 50, report.FLOOR_PEER, 100)
+        self.assertIn("0.50x the time of a bare park/unpark hand-off (within the 2x goal): brigade's waits spin", summary.reading(below))
 
 
 class AreaRowsTest(WorkDir):
