@@ -11,7 +11,11 @@
 // Usage: node bench/browser.mjs [--runs 1] [--workers 2] [--jobs 100000]
 //          [--queue 1024] [--latency-jobs 2000] [--kernel-runs 5]
 //          [--kernel-warmup 1] [--timeout-s 900] [--raw FILE] [--only PREFIX,...]
+//          [--startup-workers 1,2,4] [--startup-reps 5] [--page-jobs 100000]
 //          [--pkg web/pkg]
+// Start-up (`--only startup`): Pool.create to the first result, cold and warm,
+// brigade and workerpool. Main thread (`--only page`): long tasks and the worst
+// frame gap while a run of --page-jobs jobs updates the page.
 // Kernels (`--only kernel`): the built-in sha256, mandelbrot and thumbnail
 // kinds, one job at a time on a one-worker pool, median ms.
 // `bench/run.sh browser` runs it 3 times, then bench/report.py.
@@ -35,6 +39,9 @@ const { values: args } = parseArgs({
     'latency-warmup': { type: 'string', default: '200' },
     'kernel-runs': { type: 'string', default: '5' },
     'kernel-warmup': { type: 'string', default: '1' },
+    'startup-workers': { type: 'string', default: '1,2,4' },
+    'startup-reps': { type: 'string', default: '5' },
+    'page-jobs': { type: 'string', default: '100000' },
     'timeout-s': { type: 'string', default: '900' },
     only: { type: 'string' },
     raw: { type: 'string' },
@@ -58,6 +65,9 @@ const options = {
   latencyWarmup: count('latency-warmup'),
   kernelRuns: count('kernel-runs'),
   kernelWarmup: count('kernel-warmup'),
+  startupWorkers: String(args['startup-workers']).split(',').map(Number),
+  startupReps: count('startup-reps'),
+  pageJobs: count('page-jobs'),
   only: args.only ? args.only.split(',') : undefined,
   // The wasm package the page imports, as a URL path under the served root.
   pkg: `/${relative(root, resolve(root, args.pkg ?? 'web/pkg'))}`,
@@ -66,6 +76,9 @@ if (options.pkg.startsWith('/..')) throw new RangeError(`--pkg must be inside th
 const pkgDir = options.pkg.slice(1);
 const runs = count('runs');
 const timeoutMs = count('timeout-s') * 1000;
+if (!options.startupWorkers.every((n) => Number.isInteger(n) && n >= 1)) {
+  throw new RangeError(`--startup-workers must be whole numbers >= 1, got ${args['startup-workers']}`);
+}
 if (options.workers < 1 || runs < 1 || options.jobs < 1 || options.latencyJobs < 1 || options.kernelRuns < 1) {
   throw new RangeError('--workers, --runs, --jobs, --latency-jobs and --kernel-runs must be at least 1');
 }
@@ -202,7 +215,9 @@ function commandLine() {
     options.queue
   } --warmup-jobs ${options.warmupJobs} --latency-jobs ${options.latencyJobs} --latency-warmup ${
     options.latencyWarmup
-  } --kernel-runs ${options.kernelRuns} --kernel-warmup ${options.kernelWarmup} --pkg ${pkgDir}${only}${raw}`;
+  } --kernel-runs ${options.kernelRuns} --kernel-warmup ${options.kernelWarmup} --startup-workers ${options.startupWorkers.join(
+    ',',
+  )} --startup-reps ${options.startupReps} --page-jobs ${options.pageJobs} --pkg ${pkgDir}${only}${raw}`;
 }
 
 /** One run in a line: jobs/s and round-trip p50 of every contender it measured. @param {any} r */
@@ -210,9 +225,15 @@ function summary(r) {
   const perSecond = Object.entries(r.throughput).map(([k, t]) => `${k} ${Math.round(t.perSecond)}`);
   const p50 = Object.entries(r.latency).map(([k, l]) => `${k} ${l.p50.toFixed(0)}`);
   const kernel = Object.entries(r.kernel ?? {}).map(([k, t]) => `${k.replace('kernel-', '')} ${t.median.toFixed(1)}`);
+  const start = Object.entries(r.startup ?? {}).map(
+    ([k, t]) => `${k.replace('startup-', '')} cold ${t.cold.ms.toFixed(0)}, warm ${Object.values(t.warm).map((x) => Number(x).toFixed(0)).join('/')}`,
+  );
+  const page = Object.entries(r.mainThread ?? {}).map(
+    ([k, t]) => `${k.replace('page-', '')} ${t.longTasks} long tasks, worst frame gap ${t.worstFrameGapMs.toFixed(0)} ms`,
+  );
   return `jobs/s: ${perSecond.join(', ') || 'none'}; p50 µs: ${p50.join(', ') || 'none'}; kernel ms: ${
     kernel.join(', ') || 'none'
-  }`;
+  }; start-up ms: ${start.join(', ') || 'none'}; page: ${page.join(', ') || 'none'}`;
 }
 
 // --- main -----------------------------------------------------------------------

@@ -866,6 +866,93 @@ KERNEL_LABELS = {
 }
 
 
+def startup_medians(runs):
+    """{who: {"cold": (workers, ms), "warm": {workers: ms}}}: medians over the runs that measured it."""
+    out = {}
+    for key, who in (("startup-brigade", "brigade"), ("startup-workerpool", "workerpool")):
+        got = [r["startup"][key] for r in runs if key in (r.get("startup") or {})]
+        if not got:
+            continue
+        counts = list(got[0]["warm"])
+        out[who] = {
+            "cold": (got[0]["cold"]["workers"], median(g["cold"]["ms"] for g in got)),
+            "warm": {n: median(g["warm"][n] for g in got) for n in counts},
+        }
+    return out
+
+
+def main_thread_medians(runs):
+    """{who: {metric: median}} of the main-thread scenario over the runs that measured it."""
+    out = {}
+    for key, who in (("page-brigade", "brigade"), ("page-workerpool", "workerpool")):
+        got = [r["mainThread"][key] for r in runs if key in (r.get("mainThread") or {})]
+        if got:
+            out[who] = {m: median(g[m] for g in got) for m in got[0]}
+    return out
+
+
+def startup_rows(start, page):
+    """The summary's rows of start-up and the main thread (brigade against workerpool)."""
+    rows = []
+    b, w = start.get("brigade"), start.get("workerpool")
+    if b and w:
+        scenario = "browser Pool.create to the first result"
+        rows.append(summary_row(scenario, f"cold, {b['cold'][0]} workers", "ms", b["cold"][1], "workerpool", w["cold"][1]))
+        for n, ms in b["warm"].items():
+            if n in w["warm"]:
+                rows.append(summary_row(scenario, f"warm, {n} workers", "ms", ms, "workerpool", w["warm"][n]))
+    b, w = page.get("brigade"), page.get("workerpool")
+    if b and w:
+        rows.append(
+            summary_row(
+                f"browser page during a {b['jobs']:,.0f}-job run",
+                "worst gap between animation frames",
+                "ms",
+                b["worstFrameGapMs"],
+                "workerpool",
+                w["worstFrameGapMs"],
+            )
+        )
+    return rows
+
+
+def startup_tables(start, page):
+    """Markdown for the start-up and main-thread scenarios, where the run measured them."""
+    out = ""
+    if start:
+        counts = list(next(iter(start.values()))["warm"])
+        head = " | ".join(f"warm, {n} workers" for n in counts)
+        lines = [f"| pool | cold (workers) | {head} |", "|---|---:|" + "---:|" * len(counts)]
+        for who, t in start.items():
+            warm = " | ".join(f"{t['warm'][n]:.1f}" for n in counts)
+            lines.append(f"| {who} | {t['cold'][1]:.1f} ({t['cold'][0]}) | {warm} |")
+        out += (
+            "## Start-up: asking for a pool to its first result\n\n"
+            "ms, medians over the runs. Cold: the page's first pool (brigade: from before the package's "
+            "import, so the module is fetched, compiled and instantiated); warm: later pools, the median of "
+            "several per worker count. workerpool starts its workers on the first `exec`.\n\n"
+            + "\n".join(lines)
+            + "\n\n"
+        )
+    if page:
+        lines = [
+            "| pool | jobs | ms | long tasks (> 50 ms) | longest task ms | worst frame gap ms | frames |",
+            "|---|---:|---:|---:|---:|---:|---:|",
+        ]
+        for who, t in page.items():
+            lines.append(
+                f"| {who} | {t['jobs']:,.0f} | {t['ms']:.0f} | {t['longTasks']:g} | {t['longestTaskMs']:.0f} "
+                f"| {t['worstFrameGapMs']:.1f} | {t['frames']:g} |"
+            )
+        out += (
+            "## The page's main thread during a long run\n\n"
+            "Echo jobs while the page writes a counter of the results as they arrive; a "
+            "`PerformanceObserver` counts the main thread's long tasks and a `requestAnimationFrame` loop "
+            "records the worst gap between frames (medians over the runs).\n\n" + "\n".join(lines) + "\n\n"
+        )
+    return out
+
+
 def kernel_medians(runs):
     """Each kernel's median time (ms) over the runs that measured it."""
     out = {}
@@ -887,8 +974,10 @@ def browser_report(work, meta, old_md=None, summary=None):
     if not runs:
         raise ReportError(f"{path} has no runs")
     m = browser_medians(runs)
+    start, page = startup_medians(runs), main_thread_medians(runs)
     if summary is not None:
         summary.extend(browser_rows(m))
+        summary.extend(startup_rows(start, page))
     kernels = kernel_medians(runs)
     o = raw["options"]
     v = raw["versions"]
@@ -951,7 +1040,7 @@ Goals (from the issue){'' if n == 1 else f', on the medians of the {n} runs'}:
 {browser_goals(m)}
 
 {tables}
-{kernel_table(kernels)}{kept_notes(old_md)}"""
+{kernel_table(kernels)}{startup_tables(start, page)}{kept_notes(old_md)}"""
     )
     return md, browser_chart(raw, meta, runs, m)
 
@@ -963,6 +1052,24 @@ WASM_BUILDS = {
     "fast": "fast (`scripts/build-wasm.sh`, what `make test` builds: no LTO, no SIMD, no wasm-opt)",
 }
 WASM_PEER = "the fast build (no LTO, no SIMD, no wasm-opt)"
+NATIVE_PEER = "native (the same Rust code, x86-64, release)"
+
+
+def native_kernels(work, r):
+    """Round `r`'s native kernel times, {key: ms}, from bench/kernels' lines."""
+    path = Path(work) / f"native-{r}.txt"
+    if not path.exists():
+        raise ReportError(f"no native kernel times in round {r} ({path})")
+    out = {}
+    for n, line in enumerate(path.read_text().splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            key, ms = line.split()
+            out[key] = float(ms)
+        except ValueError:
+            raise ReportError(f"{path}:{n}: not '<kernel> <ms>': {line!r}") from None
+    return out
 
 
 def wasm_report(work, meta, summary=None):
@@ -991,6 +1098,8 @@ def wasm_report(work, meta, summary=None):
             "p50": (m["latency"].get("brigade-run") or {}).get("p50"),
             "browser": runs[0]["browserVersion"],
         }
+    natives = [native_kernels(work, r) for r in range(1, int(meta["rounds"]) + 1)]
+    native = {k: median(n[k] for n in natives if k in n) for k in KERNEL_LABELS if any(k in n for n in natives)}
     ours, peer = per_build["release"], per_build["fast"]
     metrics = [("module size (brigade_wasm_bg.wasm)", "bytes", ours["size"], peer["size"])]
     for key, label in KERNEL_LABELS.items():
@@ -1004,6 +1113,12 @@ def wasm_report(work, meta, summary=None):
         if ours[key] and peer[key]:
             metrics.append((label, unit, ours[key], peer[key]))
     rows = [summary_row("wasm build", metric, unit, a, WASM_PEER, b) for metric, unit, a, b in metrics]
+    native_rows = [
+        summary_row("wasm vs native", f"kernel: {label}", "ms", ours["kernels"][key], NATIVE_PEER, native[key])
+        for key, label in KERNEL_LABELS.items()
+        if key in ours["kernels"] and key in native
+    ]
+    rows += native_rows
     if summary is not None:
         summary.extend(rows)
     lines = [
@@ -1019,7 +1134,9 @@ def wasm_report(work, meta, summary=None):
         lines,
     )
     table = "\n".join(
-        f"| {r['metric']} | {r['unit']} | {figure(r['ours'])} | {figure(r['peer_value'])} | {r['ratio']}x |" for r in rows
+        f"| {r['metric']}{' (native)' if r['peer'] == NATIVE_PEER else ''} | {r['unit']} | {figure(r['ours'])} "
+        f"| {figure(r['peer_value'])} | {r['ratio']}x |"
+        for r in rows
     )
     md = (
         top
@@ -1032,11 +1149,19 @@ kernel's figure in a round is the median of its timed jobs).
 
 - {WASM_BUILDS['release']}
 - {WASM_BUILDS['fast']}
+- native: `bench/kernels/` runs the same kernels (wasm/src/kinds.rs, included
+  by path) on the same inputs natively, with LTO and one codegen unit,
+  once per round after the two builds; each figure is the median of as many
+  timed runs as the browser's. The browser's figure also counts the job's trip
+  from the page to a worker and back and the copies of its input and output
+  between JavaScript and the wasm memory; the native one calls the kernel.
 
 The last column is how many times better the optimised build is (fast ÷
-optimised for sizes and times, optimised ÷ fast for rates): above 1 it wins.
+optimised for sizes and times, optimised ÷ fast for rates): above 1 it wins;
+against native, native ÷ wasm (the goal, wasm ÷ native <= 1.3, is a ratio
+of at least 0.77).
 
-| metric | unit | optimised | fast | ratio |
+| metric | unit | optimised | fast or native | ratio |
 |---|---|---:|---:|---:|
 {table}
 """
@@ -1045,9 +1170,14 @@ optimised for sizes and times, optimised ÷ fast for rates): above 1 it wins.
         "title": "wasm: the optimised build's figure ÷ the fast build's",
         "subtitle": subtitle(meta, meta["rounds"]),
         "axis": "ratio, log scale: left of 1x the optimised build is better",
-        "series": ["optimised ÷ fast"],
+        "series": ["optimised ÷ fast build (or ÷ native)"],
         "rows": [
-            {"label": r["metric"][:40], "values": [four_digits(1 / r["ratio"])], "rounds": [[]]} for r in rows
+            {
+                "label": (r["metric"][:32] + (" ÷ native" if r["peer"] == NATIVE_PEER else "")),
+                "values": [four_digits(1 / r["ratio"])],
+                "rounds": [[]],
+            }
+            for r in rows
         ],
         "goals": [{"value": 1.0, "label": "no change"}],
     }
@@ -1071,8 +1201,13 @@ def write(name, work, results=RESULTS):
     if name == "browser":
         old = md_path.read_text() if md_path.exists() else None
         md, chart = browser_report(work, meta, old, rows)
-        tree = load_json(work / "raw.json").get("treeTicks")
-        record = run_record(name, meta, own_ticks=tree)
+        raw = load_json(work / "raw.json")
+        page = main_thread_medians(raw.get("runs") or [])
+        more = {}
+        if page:
+            jobs = next(iter(page.values()))["jobs"]
+            more = {"long_tasks": {who: t["longTasks"] for who, t in page.items()} | {"jobs": jobs}}
+        record = run_record(name, meta, own_ticks=raw.get("treeTicks"), **more)
     else:
         md, chart = REPORTS[name](work, meta, rows)
         record = run_record(name, meta)

@@ -20,8 +20,9 @@
 #   wasm      the optimised wasm build (scripts/build-wasm.sh --release) against
 #             the fast one make test builds, both from this checkout: module
 #             size, the sha256/mandelbrot/thumbnail kernels and tiny-job
-#             throughput and round trip. About 2 minutes for 3 rounds, plus the
-#             two builds.
+#             throughput and round trip; and the same kernels natively
+#             (bench/kernels/) for wasm ÷ native. About 2 minutes for
+#             3 rounds, plus the builds.
 #
 # At the end, bench/report.py summary gathers every area's rows into
 # bench/results/summary.json and summary.md (with each run's machine, load,
@@ -68,8 +69,11 @@ quick=${QUICK:-0}
 if [ "$quick" = 1 ]; then
     export BENCH_QUICK=1 # bench/go's programs measure for less time
     criterion_args=(-- --warm-up-time 0.2 --measurement-time 0.3)
-    quick_browser=(--jobs 20000 --warmup-jobs 2000 --latency-jobs 500 --latency-warmup 100 --kernel-runs 3)
+    quick_browser=(--jobs 20000 --warmup-jobs 2000 --latency-jobs 500 --latency-warmup 100 --kernel-runs 3
+        --startup-reps 2 --page-jobs 20000)
+    kernel_runs=3
 else
+    kernel_runs=5 # bench/browser.mjs's default --kernel-runs
     criterion_args=()
     quick_browser=()
 fi
@@ -216,6 +220,9 @@ measure_browser() {
         --pkg target/bench-wasm/release/pkg --raw "$work/raw.json"
 }
 
+# bench/kernels: the kernels of wasm/src/kinds.rs compiled natively.
+kernels_cargo=(--release -q --manifest-path bench/kernels/Cargo.toml --target-dir "$target/bench-kernels")
+
 # The two builds side by side: each round runs the fast one, then the
 # optimised one, so drift over the minutes hits both.
 wasm_builds=(fast release)
@@ -229,6 +236,8 @@ measure_wasm() {
                 "${quick_browser[@]}" "${browser_options[@]}" \
                 --pkg "target/bench-wasm/$b/pkg" --raw "$work/$b-$r.json"
         done
+        echo "== wasm: round $r of $rounds, the same kernels natively"
+        "${cargo[@]}" run "${kernels_cargo[@]}" -- "$kernel_runs" | tee "$work/native-$r.txt"
     done
 }
 
@@ -264,9 +273,11 @@ run() {
         rm -f "$work/raw.json"
     fi
     if [ "$name" = wasm ]; then
-        rm -f "$work"/fast-*.json "$work"/release-*.json
+        rm -f "$work"/fast-*.json "$work"/release-*.json "$work"/native-*.txt
         build_wasm fast
         build_wasm release
+        # The native side of the wasm ÷ native rows (bench/kernels/).
+        "${cargo[@]}" build "${kernels_cargo[@]}"
         printf '{"fast": %s, "release": %s}\n' \
             "$(stat -c %s "$root/target/bench-wasm/fast/pkg/brigade_wasm_bg.wasm")" \
             "$(stat -c %s "$root/target/bench-wasm/release/pkg/brigade_wasm_bg.wasm")" >"$work/sizes.json"

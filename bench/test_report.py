@@ -446,6 +446,8 @@ class SummaryRowTest(unittest.TestCase):
         self.assertTrue(summary.reading(far).startswith("brigade takes 42.0x the time of Go (goroutines): Go switches"))
         seq = report.summary_row("channels seq, capacity 1", "m", "ns", 150, "flume", 100)
         self.assertIn(": `seq` runs on one thread", summary.reading(seq))
+        start = report.summary_row("browser Pool.create to the first result", "warm", "ms", 60, "workerpool", 20)
+        self.assertIn(": each of brigade's Web Workers instantiates the wasm module", summary.reading(start))
         rate = report.summary_row("s", "m", "jobs/s", 50, "workerpool", 100)
         self.assertIn("(50% fewer)", summary.reading(rate))
         floor = report.summary_row("s", "m", "ns", 300, report.FLOOR_PEER, 100)
@@ -506,6 +508,10 @@ class WasmTest(WorkDir):
         for r in range(1, rounds + 1):
             (self.work / f"fast-{r}.json").write_text(json.dumps(wasm_raw(10 + r, 100_000, 80)))
             (self.work / f"release-{r}.json").write_text(json.dumps(wasm_raw(5 + r, 200_000, 80)))
+            (self.work / f"native-{r}.txt").write_text(
+                "kernel-sha256 5\nkernel-mandelbrot 6.5\nkernel-thumbnail 2\n" if r == 1 else
+                "kernel-sha256 5\nkernel-mandelbrot 6.5\nkernel-thumbnail 4\n"
+            )
         return meta
 
     def test_rows_and_table(self):
@@ -521,6 +527,19 @@ class WasmTest(WorkDir):
         self.assertIn("| module size (brigade_wasm_bg.wasm) | bytes | 600,000 | 1,200,000 | 2.0x |", md)
         self.assertIn("- rustc (wasm): rustc 1.0.0-nightly", md)
         self.assertEqual(chart["rows"][0]["values"], [0.5])
+        native = [r for r in rows if r["scenario"] == "wasm vs native"]
+        self.assertEqual([r["peer_value"] for r in native], [5, 6.5, 3])  # medians of the rounds
+        self.assertEqual(native[0]["ratio"], 0.769)  # native 5 ÷ wasm 6.5
+        self.assertIn("| kernel: sha256 of 4 MiB (native) | ms | 6.5 | 5 | 0.769x |", md)
+        text = "\n".join(summary.goals(rows))
+        self.assertIn("- wasm ÷ native <= 1.3 on each kernel: missed (sha256 of 4 MiB 1.30x; "
+                      "mandelbrot 512x512, 256 iterations 1.00x; thumbnail 1024x1024 to 256x256 2.17x)", text)
+
+    def test_missing_native_times_are_refused(self):
+        meta = self.write_wasm()
+        (self.work / "native-2.txt").unlink()
+        with self.assertRaisesRegex(report.ReportError, "no native kernel times in round 2"):
+            report.wasm_report(self.work, meta)
 
     def test_a_missing_round_is_refused(self):
         meta = self.write_wasm()
@@ -596,6 +615,38 @@ class SummaryTest(WorkDir):
         # A second run replaces its own section and nothing else.
         summary.write_readme(readme, self.results)
         self.assertEqual(readme.read_text(), first)
+
+
+class StartupAndPageTest(WorkDir):
+    def run_with(self, brigade_warm4, longtasks):
+        run = browser_run()
+        run["startup"] = {
+            "startup-brigade": {"cold": {"workers": 4, "ms": 300}, "warm": {"1": 20, "4": brigade_warm4}},
+            "startup-workerpool": {"cold": {"workers": 4, "ms": 150}, "warm": {"1": 30, "4": 60}},
+        }
+        page = {"jobs": 100000, "ms": 900, "longestTaskMs": 0, "frames": 50}
+        run["mainThread"] = {
+            "page-brigade": page | {"longTasks": longtasks, "worstFrameGapMs": 20},
+            "page-workerpool": page | {"longTasks": 3, "longestTaskMs": 120, "worstFrameGapMs": 130},
+        }
+        return run
+
+    def test_rows_tables_and_goals(self):
+        meta = BrowserTest.write_raw(self, [self.run_with(50, 0), self.run_with(70, 0), self.run_with(200, 1)])
+        rows = []
+        md, _ = report.browser_report(self.work, meta, None, rows)
+        cold = next(r for r in rows if r["metric"] == "cold, 4 workers")
+        self.assertEqual((cold["ours"], cold["peer_value"], cold["ratio"]), (300, 150, 0.5))
+        warm4 = next(r for r in rows if r["metric"] == "warm, 4 workers")
+        self.assertEqual((warm4["ours"], warm4["ratio"]), (70, 0.857))
+        gap = next(r for r in rows if r["metric"] == "worst gap between animation frames")
+        self.assertEqual((gap["scenario"], gap["ratio"]), ("browser page during a 100,000-job run", 6.5))
+        self.assertIn("| brigade | 300.0 (4) | 20.0 | 70.0 |", md)
+        self.assertIn("| workerpool | 100,000 | 900 | 3 | 120 | 130.0 | 50 |", md)
+        report.write("browser", self.work, self.results)
+        text = summary.write_summary(self.results)
+        self.assertIn("- Pool.create -> first result <= 100 ms for 4 workers, warm: met (70 ms; workerpool 60 ms)", text)
+        self.assertIn("- zero long tasks during a 100,000-job run: met (brigade 0; workerpool 3; a run of 100,000 jobs)", text)
 
 
 if __name__ == "__main__":

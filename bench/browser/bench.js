@@ -280,6 +280,182 @@ async function roundTrips(who, c, warmup, n) {
   return { n, p50: rank(0.5), p99: rank(0.99), max: us[n - 1], mean: meanUs };
 }
 
+// --- start-up: Pool.create to the first result -------------------------------------
+
+/** @param {number[]} xs */
+function medianOf(xs) {
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted[Math.floor((sorted.length - 1) / 2)];
+}
+
+/**
+ * From asking for a pool to its first `echo` result. `cold`: the page's first
+ * pool of that kind, with `counts`' largest worker count (brigade: from before
+ * the package's import, so the module is fetched, compiled and instantiated and
+ * the workers started; workerpool: its first pool, whose worker script is not
+ * cached yet); `warm`: later pools, `reps` of each worker count, median. Each
+ * pool is closed (brigade: drained; workerpool: terminated) before the next.
+ * @param {string} pkg @param {number[]} counts @param {number} reps @param {(key: string) => boolean} wanted
+ */
+async function startup(pkg, counts, reps, wanted) {
+  /** @type {Record<string, { cold: { workers: number, ms: number }, warm: Record<string, number> }>} */
+  const out = {};
+  const most = Math.max(...counts);
+  /** @type {Record<string, (workers: number) => Promise<() => Promise<void>>>} */
+  const starters = {
+    'startup-brigade': async (workers) => {
+      const { Pool } = await import(`${pkg}/index.js`);
+      const pool = await Pool.create({ workers, queue: 16 });
+      const v = await pool.run('echo', 1);
+      if (v !== 1) throw mismatch('startup-brigade', v, 1);
+      return () => within(pool.drain(), 10_000, 'brigade drain()');
+    },
+    'startup-workerpool': async (workers) => {
+      // @ts-ignore: the UMD global from index.html
+      const pool = workerpool.pool(new URL('workerpool-echo.js', WORKERS_DIR).href, {
+        maxWorkers: workers,
+        workerType: 'web',
+      });
+      const v = await pool.exec('echo', [1]);
+      if (v !== 1) throw mismatch('startup-workerpool', v, 1);
+      return async () => {
+        await pool.terminate();
+      };
+    },
+  };
+  for (const [key, start] of Object.entries(starters)) {
+    if (!wanted(key)) continue;
+    const timed = async (/** @type {number} */ workers) => {
+      const t = performance.now();
+      const close = await start(workers);
+      const ms = performance.now() - t;
+      await close();
+      return ms;
+    };
+    const cold = { workers: most, ms: await timed(most) };
+    /** @type {Record<string, number>} */
+    const warm = {};
+    for (const n of counts) {
+      const ms = [];
+      for (let i = 0; i < reps; i++) ms.push(await timed(n));
+      warm[n] = medianOf(ms);
+    }
+    out[key] = { cold, warm };
+    console.log(`${key}: cold ${cold.ms.toFixed(1)} ms; warm ${JSON.stringify(warm)}`);
+  }
+  return out;
+}
+
+// --- the page's main thread during a long run ----------------------------------------
+
+/**
+ * `jobs` echo jobs while the page shows a counter of the results, updated as
+ * they arrive: how many long tasks (over 50 ms, from a PerformanceObserver)
+ * the main thread ran, the longest, and the worst gap between two animation
+ * frames. brigade streams `trySubmit` + `results()`; workerpool runs
+ * `Promise.all` of `exec`, its usual way.
+ * @param {{ workers: number, queue: number, pkg: string }} o @param {number} jobs @param {(key: string) => boolean} wanted
+ */
+async function mainThread(o, jobs, wanted) {
+  /** @type {Record<string, { jobs: number, ms: number, longTasks: number, longestTaskMs: number, worstFrameGapMs: number, frames: number }>} */
+  const out = {};
+  const counter = document.createElement('output');
+  document.body.append(counter);
+  const cases = [
+    {
+      key: 'page-brigade',
+      open: openBrigade,
+      /** @param {Contender} c */
+      push: async (c) => {
+        const pool = c.pool;
+        let n = 0;
+        const consumer = (async () => {
+          for await (const r of pool.results()) {
+            if (!r.ok) throw new Error(`page-brigade: job ${r.id} failed`);
+            n += 1;
+            counter.textContent = String(n);
+            if (n === jobs) return;
+          }
+        })();
+        for (let i = 0; i < jobs; i++) {
+          try {
+            pool.trySubmit('echo', i);
+          } catch (e) {
+            if (/** @type {Error} */ (e).name !== 'QueueFullError') throw e;
+            await pool.submit('echo', i);
+          }
+        }
+        await consumer;
+      },
+    },
+    {
+      key: 'page-workerpool',
+      open: openWorkerpool,
+      /** @param {Contender} c */
+      push: async (c) => {
+        let n = 0;
+        const pending = new Array(jobs);
+        for (let i = 0; i < jobs; i++) {
+          pending[i] = Promise.resolve(c.call(i)).then((v) => {
+            n += 1;
+            counter.textContent = String(n);
+            return v;
+          });
+        }
+        await Promise.all(pending);
+      },
+    },
+  ];
+  for (const k of cases) {
+    if (!wanted(k.key)) continue;
+    const c = await k.open(o);
+    try {
+      /** @type {number[]} */
+      const long = [];
+      const observer = new PerformanceObserver((list) => {
+        for (const e of list.getEntries()) long.push(e.duration);
+      });
+      observer.observe({ type: 'longtask' });
+      let frames = 0;
+      let worst = 0;
+      let last = performance.now();
+      let running = true;
+      const frame = (/** @type {number} */ t) => {
+        if (!running) return;
+        frames += 1;
+        worst = Math.max(worst, t - last);
+        last = t;
+        requestAnimationFrame(frame);
+      };
+      requestAnimationFrame((t) => {
+        last = t;
+        requestAnimationFrame(frame);
+      });
+      const t0 = performance.now();
+      await k.push(c);
+      const ms = performance.now() - t0;
+      // Entries are delivered after their task: one more frame for the last.
+      await new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
+      running = false;
+      worst = Math.max(worst, performance.now() - last);
+      observer.disconnect();
+      out[k.key] = {
+        jobs,
+        ms,
+        longTasks: long.length,
+        longestTaskMs: long.length ? Math.max(...long) : 0,
+        worstFrameGapMs: worst,
+        frames,
+      };
+      console.log(`${k.key}: ${long.length} long tasks, worst frame gap ${worst.toFixed(1)} ms`);
+    } finally {
+      await c.close();
+    }
+  }
+  counter.remove();
+  return out;
+}
+
 // --- kernels: the built-in Rust job kinds, one job at a time ----------------------
 
 /** A deterministic RGBA image, `w` x `h`. @param {number} w @param {number} h */
@@ -358,11 +534,13 @@ async function kernels(pkg, warmup, n, wanted) {
 
 /**
  * Runs the benchmark; resolves to plain data for the driver.
- * @param {{ workers: number, queue: number, jobs: number, warmupJobs: number, latencyJobs: number, latencyWarmup: number, kernelRuns: number, kernelWarmup: number, pkg: string, only?: string[] }} o
+ * @param {{ workers: number, queue: number, jobs: number, warmupJobs: number, latencyJobs: number, latencyWarmup: number, kernelRuns: number, kernelWarmup: number, startupWorkers: number[], startupReps: number, pageJobs: number, pkg: string, only?: string[] }} o
  */
 async function bench(o) {
   if (!crossOriginIsolated) throw new Error('the page is not cross-origin isolated');
   const wanted = (/** @type {string} */ key) => !o.only || o.only.some((p) => key.startsWith(p));
+  // First, while this page has not loaded brigade's module: start-up, cold then warm.
+  const started = await startup(o.pkg, o.startupWorkers, o.startupReps, wanted);
   /** @type {Record<string, { jobs: number, ms: number, perSecond: number }>} */
   const throughput = {};
   for (const t of THROUGHPUT) {
@@ -390,10 +568,13 @@ async function bench(o) {
     }
   }
   const kernel = await kernels(o.pkg, o.kernelWarmup, o.kernelRuns, wanted);
+  const page = await mainThread(o, o.pageJobs, wanted);
   return {
     throughput,
     latency,
     kernel,
+    startup: started,
+    mainThread: page,
     page: {
       userAgent: navigator.userAgent,
       hardwareConcurrency: navigator.hardwareConcurrency,
