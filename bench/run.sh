@@ -23,14 +23,17 @@
 #             throughput and round trip; and the same kernels natively
 #             (bench/kernels/) for wasm ÷ native. About 2 minutes for
 #             3 rounds, plus the builds.
+#   scaling   CPU-bound work on 1, 2, ... cores workers: 64 Mandelbrot tiles
+#             (wasm/src/kinds.rs natively, bench/kernels/) through brigade's
+#             Pool and through rayon's par_iter. Under a minute for 3 rounds.
 #
 # At the end, bench/report.py summary gathers every area's rows into
 # bench/results/summary.json and summary.md (with each run's machine, load,
 # toolchains and commit), and bench/report.py readme writes README.md's
 # performance section from them (not after a QUICK=1 run).
 #
-# Usage (from anywhere): bench/run.sh [channels|pool|browser|wasm ...] [-- browser.mjs options]
-# No name runs all four. QUICK=1: one round each, shorter criterion and Go
+# Usage (from anywhere): bench/run.sh [channels|pool|scaling|browser|wasm ...] [-- browser.mjs options]
+# No name runs all five. QUICK=1: one round each, shorter criterion and Go
 # measurements and fewer browser jobs: a look at the whole in under 5 minutes
 # (once the benches are built), not figures to keep. ROUNDS=n changes the rounds (runs, for the browser);
 # options after the names (e.g. --runs 1 --jobs 20000) go to bench/browser.mjs,
@@ -54,16 +57,16 @@ die() {
 names=()
 while [ $# -gt 0 ]; do
     case $1 in
-        channels | pool | browser | wasm) names+=("$1") ;;
+        channels | pool | browser | wasm | scaling) names+=("$1") ;;
         --) shift; break ;;
         -*) break ;;
-        *) die "unknown benchmark '$1' (channels, pool, browser or wasm)" ;;
+        *) die "unknown benchmark '$1' (channels, pool, browser, wasm or scaling)" ;;
     esac
     shift
 done
 browser_options=("$@")
 if [ ${#names[@]} -eq 0 ]; then
-    names=(channels pool browser wasm)
+    names=(channels pool scaling browser wasm)
 fi
 quick=${QUICK:-0}
 if [ "$quick" = 1 ]; then
@@ -223,6 +226,15 @@ measure_browser() {
 # bench/kernels: the kernels of wasm/src/kinds.rs compiled natively.
 kernels_cargo=(--release -q --manifest-path bench/kernels/Cargo.toml --target-dir "$target/bench-kernels")
 
+measure_scaling() {
+    rounds=$(rounds_or 3)
+    local r
+    for r in $(seq "$rounds"); do
+        echo "== scaling: round $r of $rounds"
+        "${cargo[@]}" run "${kernels_cargo[@]}" -- scaling "$(nproc)" "$kernel_runs" | tee "$work/scaling-$r.txt"
+    done
+}
+
 # The two builds side by side: each round runs the fast one, then the
 # optimised one, so drift over the minutes hits both.
 wasm_builds=(fast release)
@@ -245,7 +257,8 @@ measure_wasm() {
 sources_channels=(core Cargo.lock)
 sources_pool=(core Cargo.lock)
 sources_browser=(core wasm Cargo.lock)
-sources_wasm=(core wasm Cargo.lock Cargo.toml scripts/build-wasm.sh package-lock.json)
+sources_wasm=(core wasm Cargo.lock Cargo.toml scripts/build-wasm.sh package-lock.json bench/kernels)
+sources_scaling=(core wasm/src bench/kernels)
 
 # build_wasm fast|release: the wasm package the page imports, built from this
 # checkout once per run of this script (cargo rebuilds only what changed; a
@@ -281,6 +294,10 @@ run() {
         printf '{"fast": %s, "release": %s}\n' \
             "$(stat -c %s "$root/target/bench-wasm/fast/pkg/brigade_wasm_bg.wasm")" \
             "$(stat -c %s "$root/target/bench-wasm/release/pkg/brigade_wasm_bg.wasm")" >"$work/sizes.json"
+    fi
+    if [ "$name" = scaling ]; then
+        rm -f "$work"/scaling-*.txt
+        "${cargo[@]}" build "${kernels_cargo[@]}"
     fi
     touch "$work/started" # criterion results older than this are stale
     local load busy own wall

@@ -104,8 +104,14 @@ def goals(rows, runs=()):
         )
     else:
         out.append("- zero long tasks during a 100,000-job run: not measured in these results")
-    for text in ("CPU scaling >= 0.9 x workers, within 10% of rayon par_iter",):
-        out.append(f"- {text}: not measured yet (no scenario for it)")
+    speedups = [r for r in rows if r["metric"].startswith("speed-up on ")]
+
+    def workers(r):
+        return int(r["metric"].split()[2])
+
+    one("CPU scaling >= 0.9 x workers and within 10% of rayon par_iter (native; the browser's is not measured)",
+        speedups, lambda r: r["ours"] >= 0.9 * workers(r) and r["ratio"] >= 0.9,
+        lambda f: "; ".join(f"{workers(r)} workers: {r['ours']:.2f}x, rayon {r['peer_value']:.2f}x" for r in f))
     return out
 
 
@@ -175,6 +181,7 @@ AREA_TITLES = {
     "pool": "Worker pool",
     "browser": "Browser",
     "wasm": "The optimised wasm build",
+    "scaling": "CPU scaling",
 }
 
 # How each area's figures come about: the design behind them, no figures (those
@@ -201,6 +208,8 @@ besides the two channels' own, job times come from the CPU's time-stamp
 counter, and a blocking handler with no retry or rate limit is called without
 building a future. rayon, threadpool and tokio's `spawn_blocking` run a
 closure and send nothing back.""",
+    "scaling": """How: each worker takes the next tile from the pool's queue as it finishes one,
+so the tiles spread over the workers as rayon's work stealing spreads them.""",
     "browser": """How: jobs and results live in the WebAssembly memory every worker shares, so
 a job costs no `postMessage`; the page's results loop waits on a counter in
 shared memory with one `Atomics.waitAsync`, and starts waiting only once a job
@@ -241,6 +250,8 @@ WHY = {
     "bench/results/pool.md takes the difference apart",
     "Go channel pool reporting outcomes": "the two do the same work per job on different threads: goroutines "
     "switch in user space, brigade's workers are OS threads",
+    "rayon par_iter": "rayon's threads steal work from each other's deques without a shared queue or an "
+    "outcome per tile",
     "rayon::spawn": "a rayon job is a closure on a work-stealing deque with nothing sent back, while the Pool "
     "queues through a bounded channel and sends an Outcome per job",
     "threadpool": "threadpool runs a closure and sends nothing back, while the Pool sends an Outcome per job",
@@ -316,7 +327,7 @@ def readme_section(areas):
         "",
         "`make bench` installs what the benchmarks need (Go, Chromium, the npm peers) and runs",
         "every scenario against its peers in the same run (`QUICK=1 make bench` for a short",
-        "run); `bench/run.sh [channels|pool|browser|wasm]` runs some of them. Each area",
+        "run); `bench/run.sh [channels|pool|scaling|browser|wasm]` runs some of them. Each area",
         "writes `bench/results/<area>.md` (how it was measured, with every round) and a",
         "chart; `bench/results/summary.json` holds every row below and `summary.md` the same",
         "table with the runs' machine, load, toolchains and commit. This section is written",

@@ -649,5 +649,38 @@ class StartupAndPageTest(WorkDir):
         self.assertIn("- zero long tasks during a 100,000-job run: met (brigade 0; workerpool 3; a run of 100,000 jobs)", text)
 
 
+class ScalingTest(WorkDir):
+    def write_scaling(self, figures):
+        meta = write_meta(self.work, rounds=len(figures))
+        for r, lines in enumerate(figures, 1):
+            (self.work / f"scaling-{r}.txt").write_text(lines)
+        return meta
+
+    def test_times_speed_ups_and_goal(self):
+        meta = self.write_scaling(
+            [
+                "scaling-brigade-1 160\nscaling-rayon-1 160\nscaling-brigade-2 84\nscaling-rayon-2 80\n",
+                "scaling-brigade-1 170\nscaling-rayon-1 150\nscaling-brigade-2 90\nscaling-rayon-2 75\n",
+                "scaling-brigade-1 150\nscaling-rayon-1 170\nscaling-brigade-2 80\nscaling-rayon-2 85\n",
+            ]
+        )
+        rows = []
+        md, chart = report.scaling_report(self.work, meta, rows)
+        speed = next(r for r in rows if r["metric"] == "speed-up on 2 workers over 1")
+        self.assertEqual((speed["unit"], speed["ours"], speed["peer_value"]), ("x", 1.905, 2.0))
+        self.assertEqual(speed["ratio"], 0.952)  # a speed-up is better higher: ours ÷ rayon's
+        self.assertIn("| 2 | 84.0 | 1.90x | 0.95 | 80.0 | 2.00x | 1.05x |", md)
+        self.assertEqual(chart["rows"][1]["rounds"], [[1.05, 1.2, 0.9412]])
+        text = "\n".join(summary.goals(rows))
+        self.assertIn("within 10% of rayon par_iter (native; the browser's is not measured): met "
+                      "(2 workers: 1.91x, rayon 2.00x)", text)
+
+    def test_a_missing_round_is_refused(self):
+        meta = self.write_scaling(["scaling-brigade-1 1\nscaling-rayon-1 1\n"])
+        (self.work / "scaling-1.txt").unlink()
+        with self.assertRaisesRegex(report.ReportError, "no scaling times in round 1"):
+            report.scaling_report(self.work, meta)
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -8,8 +8,15 @@
 //! Prints `<key> <median ms>` per kernel (keys as in bench.js), after one
 //! untimed run of each.
 //!
-//! Run: `cargo +stable run --release --manifest-path bench/kernels/Cargo.toml -- [RUNS]`
-//! (default 5 timed runs per kernel).
+//! With `scaling` first, it measures CPU scaling instead (`bench/run.sh
+//! scaling`): a 1024x1024 Mandelbrot image (256 iterations) as [`TILES`] tiles
+//! of whole rows, each tile one `mandelbrot` job, on 1, 2, ... MAX workers:
+//! through brigade's `Pool` (submit every tile, read every outcome) and through
+//! rayon's `par_iter` on a pool of as many threads. Prints `scaling-brigade-<n>
+//! <median ms>` and `scaling-rayon-<n> <median ms>`.
+//!
+//! Run: `cargo +stable run --release --manifest-path bench/kernels/Cargo.toml --
+//! [scaling [MAX]] [RUNS]` (default 5 timed runs, MAX the machine's cores).
 
 // Only the kernels are used of the modules included below.
 #![allow(dead_code, unused_imports)]
@@ -31,9 +38,10 @@ mod parallel {
 
 use std::time::Instant;
 
-use brigade::Context;
+use brigade::{Context, Pool};
 use data::Data;
 use job::{intern, Job};
+use rayon::prelude::*;
 
 /// A deterministic RGBA image, `w` x `h`, as bench.js's `gradient`.
 fn gradient(w: usize, h: usize) -> Vec<u8> {
@@ -60,12 +68,106 @@ fn job(kind: &str, input: Data) -> Job {
     }
 }
 
+/// Tiles of the scaling image: 16 rows each.
+const TILES: usize = 64;
+const SIDE: usize = 1024;
+
+/// The scaling image's tiles, top to bottom.
+fn tiles() -> Vec<Job> {
+    let scale = 3.0 / SIDE as f64;
+    let rows = SIDE / TILES;
+    (0..TILES)
+        .map(|t| {
+            job(
+                "mandelbrot",
+                Data::object([
+                    ("x", Data::Number(-2.2)),
+                    ("y", Data::Number(-1.5 + (t * rows) as f64 * scale)),
+                    ("scale", Data::Number(scale)),
+                    ("width", Data::Number(SIDE as f64)),
+                    ("height", Data::Number(rows as f64)),
+                    ("maxIter", Data::Number(256.0)),
+                ]),
+            )
+        })
+        .collect()
+}
+
+/// The image through a brigade `Pool` of `workers` (started before the
+/// clock): ms from the first submission to the last outcome.
+fn brigade_image(workers: usize, tiles: &[Job]) -> f64 {
+    let pool = Pool::builder()
+        .workers(workers)
+        .queue(TILES)
+        .build(|job: &Job, ctx: &Context| kinds::run(job, ctx))
+        .expect("pool");
+    let t = Instant::now();
+    for tile in tiles {
+        pool.submit(tile.clone()).expect("open");
+    }
+    for _ in 0..tiles.len() {
+        let outcome = pool.results().recv().expect("an outcome per tile");
+        std::hint::black_box(outcome.result.expect("the tile renders"));
+    }
+    let ms = t.elapsed().as_secs_f64() * 1000.0;
+    pool.close();
+    pool.join().expect("join");
+    ms
+}
+
+/// The image through rayon's `par_iter` on a pool of `threads` (built before
+/// the clock).
+fn rayon_image(threads: usize, tiles: &[Job]) -> f64 {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .expect("rayon pool");
+    let ctx = Context::background();
+    let t = Instant::now();
+    let out: Vec<_> = pool.install(|| {
+        tiles
+            .par_iter()
+            .map(|tile| kinds::run(tile, &ctx).expect("the tile renders"))
+            .collect()
+    });
+    let ms = t.elapsed().as_secs_f64() * 1000.0;
+    std::hint::black_box(out);
+    ms
+}
+
+fn median(mut ms: Vec<f64>) -> f64 {
+    ms.sort_by(f64::total_cmp);
+    ms[(ms.len() - 1) / 2]
+}
+
+fn scaling(max: usize, runs: usize) {
+    let tiles = tiles();
+    for n in 1..=max {
+        // One untimed image each, then `runs` of each, alternating.
+        brigade_image(n, &tiles);
+        rayon_image(n, &tiles);
+        let (mut b, mut r) = (Vec::new(), Vec::new());
+        for _ in 0..runs {
+            b.push(brigade_image(n, &tiles));
+            r.push(rayon_image(n, &tiles));
+        }
+        println!("scaling-brigade-{n} {:.3}", median(b));
+        println!("scaling-rayon-{n} {:.3}", median(r));
+    }
+}
+
 fn main() {
-    let runs: usize = std::env::args()
-        .nth(1)
-        .map(|a| a.parse().expect("RUNS must be a whole number"))
-        .unwrap_or(5)
-        .max(1);
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    let number = |a: &str| -> usize { a.parse().expect("RUNS and MAX must be whole numbers") };
+    if args.first().map(String::as_str) == Some("scaling") {
+        args.remove(0);
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let max = args.first().map_or(cores, |a| number(a)).max(1);
+        let runs = args.get(1).map_or(5, |a| number(a)).max(1);
+        scaling(max, runs);
+        return;
+    }
+    let runs: usize = args.first().map_or(5, |a| number(a)).max(1);
     let n = |x: f64| Data::Number(x);
     let kernels = [
         (
