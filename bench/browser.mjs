@@ -12,7 +12,10 @@
 //          [--queue 1024] [--latency-jobs 2000] [--kernel-runs 5]
 //          [--kernel-warmup 1] [--timeout-s 900] [--raw FILE] [--only PREFIX,...]
 //          [--startup-workers 1,2,4] [--startup-reps 5] [--page-jobs 100000]
+//          [--payload-sizes 16,1024,65536,1048576] [--payload-runs 50]
 //          [--pkg web/pkg]
+// Payloads (`--only payload`): one echo of a Uint8Array at a time per size,
+// brigade vs workerpool vs postMessage with and without transfer.
 // Start-up (`--only startup`): Pool.create to the first result, cold and warm,
 // brigade and workerpool. Main thread (`--only page`): long tasks and the worst
 // frame gap while a run of --page-jobs jobs updates the page.
@@ -42,6 +45,8 @@ const { values: args } = parseArgs({
     'startup-workers': { type: 'string', default: '1,2,4' },
     'startup-reps': { type: 'string', default: '5' },
     'page-jobs': { type: 'string', default: '100000' },
+    'payload-sizes': { type: 'string', default: '16,1024,65536,1048576' },
+    'payload-runs': { type: 'string', default: '50' },
     'timeout-s': { type: 'string', default: '900' },
     only: { type: 'string' },
     raw: { type: 'string' },
@@ -68,6 +73,8 @@ const options = {
   startupWorkers: String(args['startup-workers']).split(',').map(Number),
   startupReps: count('startup-reps'),
   pageJobs: count('page-jobs'),
+  payloadSizes: String(args['payload-sizes']).split(',').map(Number),
+  payloadRuns: count('payload-runs'),
   only: args.only ? args.only.split(',') : undefined,
   // The wasm package the page imports, as a URL path under the served root.
   pkg: `/${relative(root, resolve(root, args.pkg ?? 'web/pkg'))}`,
@@ -76,6 +83,9 @@ if (options.pkg.startsWith('/..')) throw new RangeError(`--pkg must be inside th
 const pkgDir = options.pkg.slice(1);
 const runs = count('runs');
 const timeoutMs = count('timeout-s') * 1000;
+if (!options.payloadSizes.every((n) => Number.isInteger(n) && n >= 1)) {
+  throw new RangeError(`--payload-sizes must be whole numbers >= 1, got ${args['payload-sizes']}`);
+}
 if (!options.startupWorkers.every((n) => Number.isInteger(n) && n >= 1)) {
   throw new RangeError(`--startup-workers must be whole numbers >= 1, got ${args['startup-workers']}`);
 }
@@ -217,7 +227,9 @@ function commandLine() {
     options.latencyWarmup
   } --kernel-runs ${options.kernelRuns} --kernel-warmup ${options.kernelWarmup} --startup-workers ${options.startupWorkers.join(
     ',',
-  )} --startup-reps ${options.startupReps} --page-jobs ${options.pageJobs} --pkg ${pkgDir}${only}${raw}`;
+  )} --startup-reps ${options.startupReps} --page-jobs ${options.pageJobs} --payload-sizes ${options.payloadSizes.join(
+    ',',
+  )} --payload-runs ${options.payloadRuns} --pkg ${pkgDir}${only}${raw}`;
 }
 
 /** One run in a line: jobs/s and round-trip p50 of every contender it measured. @param {any} r */
@@ -231,7 +243,10 @@ function summary(r) {
   const page = Object.entries(r.mainThread ?? {}).map(
     ([k, t]) => `${k.replace('page-', '')} ${t.longTasks} long tasks, worst frame gap ${t.worstFrameGapMs.toFixed(0)} ms`,
   );
-  return `jobs/s: ${perSecond.join(', ') || 'none'}; p50 µs: ${p50.join(', ') || 'none'}; kernel ms: ${
+  const payload = Object.entries(r.payload ?? {}).map(
+    ([k, t]) => `${k.replace('payload-', '')} ${Object.values(t).map((x) => Number(x).toFixed(0)).join('/')}`,
+  );
+  return `payload µs: ${payload.join(', ') || 'none'}; jobs/s: ${perSecond.join(', ') || 'none'}; p50 µs: ${p50.join(', ') || 'none'}; kernel ms: ${
     kernel.join(', ') || 'none'
   }; start-up ms: ${start.join(', ') || 'none'}; page: ${page.join(', ') || 'none'}`;
 }

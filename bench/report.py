@@ -891,6 +891,71 @@ def main_thread_medians(runs):
     return out
 
 
+PAYLOAD_PEERS = {
+    "payload-workerpool": "workerpool",
+    "payload-postmessage": "bare postMessage echo (structured clone)",
+    "payload-transfer": "bare postMessage echo (buffer transferred)",
+}
+
+
+def size_label(size):
+    """16 B, 1 KiB, 64 KiB, 1 MiB."""
+    for unit, div in (("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if size >= div and size % div == 0:
+            return f"{size // div} {unit}"
+    return f"{size} B"
+
+
+def payload_medians(runs):
+    """{key: {size: µs}}: each contender's median round trip per payload size over the runs."""
+    out = {}
+    keys = {k for r in runs for k in (r.get("payload") or {})}
+    for key in sorted(keys):
+        got = [r["payload"][key] for r in runs if key in (r.get("payload") or {})]
+        out[key] = {int(size): median(g[size] for g in got) for size in got[0]}
+    return out
+
+
+def payload_rows(pay):
+    """The summary's rows of the payload sweep: brigade against each peer, per size."""
+    rows = []
+    ours = pay.get("payload-brigade")
+    if not ours:
+        return rows
+    for size, us in ours.items():
+        for key, peer in PAYLOAD_PEERS.items():
+            theirs = (pay.get(key) or {}).get(size)
+            if theirs:
+                rows.append(
+                    summary_row(
+                        "browser payload echo (Uint8Array, one at a time)",
+                        f"round trip p50, {size_label(size)}",
+                        "µs",
+                        us,
+                        peer,
+                        theirs,
+                    )
+                )
+    return rows
+
+
+def payload_table(pay):
+    if not pay:
+        return ""
+    sizes = list(next(iter(pay.values())))
+    names = {"payload-brigade": "brigade `run`"} | {k: v for k, v in PAYLOAD_PEERS.items()}
+    lines = ["| contender | " + " | ".join(size_label(n) for n in sizes) + " |", "|---|" + "---:|" * len(sizes)]
+    for key, by in pay.items():
+        lines.append(f"| {names.get(key, key)} | " + " | ".join(f"{by[n]:.0f}" for n in sizes) + " |")
+    return (
+        "## Payloads: one echo of a Uint8Array at a time\n\n"
+        "Round trip p50 in µs per payload size (medians over the runs). brigade copies the bytes into "
+        "the shared memory and back out; workerpool and the bare echo structure-clone them each way; "
+        "the transfer echo copies the page's bytes once (`slice()`, as a caller that keeps its data "
+        "must) and transfers the buffer both ways.\n\n" + "\n".join(lines) + "\n\n"
+    )
+
+
 def startup_rows(start, page):
     """The summary's rows of start-up and the main thread (brigade against workerpool)."""
     rows = []
@@ -975,8 +1040,10 @@ def browser_report(work, meta, old_md=None, summary=None):
         raise ReportError(f"{path} has no runs")
     m = browser_medians(runs)
     start, page = startup_medians(runs), main_thread_medians(runs)
+    pay = payload_medians(runs)
     if summary is not None:
         summary.extend(browser_rows(m))
+        summary.extend(payload_rows(pay))
         summary.extend(startup_rows(start, page))
     kernels = kernel_medians(runs)
     o = raw["options"]
@@ -1040,7 +1107,7 @@ Goals (from the issue){'' if n == 1 else f', on the medians of the {n} runs'}:
 {browser_goals(m)}
 
 {tables}
-{kernel_table(kernels)}{startup_tables(start, page)}{kept_notes(old_md)}"""
+{kernel_table(kernels)}{payload_table(pay)}{startup_tables(start, page)}{kept_notes(old_md)}"""
     )
     return md, browser_chart(raw, meta, runs, m)
 

@@ -258,6 +258,10 @@ WHY = {
     "tokio::task::spawn_blocking": "spawn_blocking runs a closure and sends nothing back, while the Pool sends "
     "an Outcome per job",
     "workerpool": "workerpool sends one postMessage per job each way",
+    "bare postMessage echo (buffer transferred)": "a transferred buffer moves without a copy, while brigade copies "
+    "the bytes into the shared memory and back out",
+    "bare postMessage echo (structured clone)": "the echo is one structured clone each way with nothing else, "
+    "while a brigade job also gets an id, a queue slot and a result record in shared memory",
     "Comlink pool": "Comlink sends one postMessage per call each way",
     "bare postMessage echo": "the echo is one postMessage each way with nothing else, while a brigade job also "
     "gets an id, a queue slot and a result record in shared memory",

@@ -682,5 +682,25 @@ class ScalingTest(WorkDir):
             report.scaling_report(self.work, meta)
 
 
+class PayloadTest(WorkDir):
+    def test_rows_and_table(self):
+        run = browser_run()
+        run["payload"] = {
+            "payload-brigade": {"16": 40, "1048576": 700},
+            "payload-workerpool": {"16": 60, "1048576": 2100},
+            "payload-postmessage": {"16": 80, "1048576": 2300},
+            "payload-transfer": {"16": 90, "1048576": 560},
+        }
+        meta = BrowserTest.write_raw(self, [run])
+        rows = []
+        md, _ = report.browser_report(self.work, meta, None, rows)
+        mib = [r for r in rows if r["metric"] == "round trip p50, 1 MiB"]
+        self.assertEqual([r["peer"] for r in mib], list(report.PAYLOAD_PEERS.values()))
+        self.assertEqual([r["ratio"] for r in mib], [3.0, 3.29, 0.8])
+        self.assertIn("| brigade `run` | 40 | 700 |", md)
+        self.assertIn("| contender | 16 B | 1 MiB |", md)
+        self.assertIn("a transferred buffer moves without a copy", summary.reading(mib[2]))
+
+
 if __name__ == "__main__":
     unittest.main()

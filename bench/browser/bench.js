@@ -456,6 +456,84 @@ async function mainThread(o, jobs, wanted) {
   return out;
 }
 
+// --- payloads: one echo of a Uint8Array at a time, 16 B to 1 MiB --------------------
+
+/**
+ * A bare worker that echoes a Uint8Array, with the buffer transferred both
+ * ways (`transfer`) or structured-cloned both ways.
+ * @param {boolean} transfer @returns {Promise<Contender>}
+ */
+async function openBytesEcho(transfer) {
+  const worker = new Worker(new URL(transfer ? 'transfer-echo.js' : 'post-echo.js', WORKERS_DIR));
+  /** @type {((v: unknown) => void) | undefined} */
+  let waiting;
+  worker.onmessage = (e) => waiting?.(e.data);
+  return {
+    call: (bytes) =>
+      new Promise((resolve) => {
+        waiting = resolve;
+        if (transfer) {
+          // The page's copy goes over; a fresh one is made from it first,
+          // as a caller that keeps its data would (counted in the time).
+          const copy = /** @type {Uint8Array} */ (/** @type {unknown} */ (bytes)).slice();
+          worker.postMessage(copy, [copy.buffer]);
+        } else {
+          worker.postMessage(bytes);
+        }
+      }),
+    close: () => worker.terminate(),
+  };
+}
+
+/**
+ * @typedef {{ key: string, open: (o: any) => Promise<Contender> }} PayloadCase
+ * @type {PayloadCase[]}
+ */
+const PAYLOADS = [
+  { key: 'payload-brigade', open: openBrigade },
+  { key: 'payload-workerpool', open: openWorkerpool },
+  { key: 'payload-postmessage', open: () => openBytesEcho(false) },
+  { key: 'payload-transfer', open: () => openBytesEcho(true) },
+];
+
+/**
+ * For each payload size, one `echo` at a time of a Uint8Array of that size:
+ * `n` timed round trips (after a few untimed), median µs; the output's length
+ * and first and last bytes are checked.
+ * @param {any} o @param {number[]} sizes @param {number} n @param {(key: string) => boolean} wanted
+ */
+async function payloads(o, sizes, n, wanted) {
+  /** @type {Record<string, Record<string, number>>} */
+  const out = {};
+  for (const p of PAYLOADS) {
+    if (!wanted(p.key)) continue;
+    const c = await p.open(o);
+    try {
+      /** @type {Record<string, number>} */
+      const bySize = {};
+      for (const size of sizes) {
+        const bytes = Uint8Array.from({ length: size }, (_, i) => (i * 7) & 255);
+        const us = [];
+        for (let i = 0; i < n + 3; i++) {
+          const t = performance.now();
+          const v = /** @type {Uint8Array} */ (await c.call(/** @type {any} */ (bytes)));
+          const took = (performance.now() - t) * 1000;
+          if (!(v instanceof Uint8Array) || v.length !== size || v[0] !== bytes[0] || v[size - 1] !== bytes[size - 1]) {
+            throw new Error(`${p.key}: the echo of ${size} bytes came back wrong`);
+          }
+          if (i >= 3) us.push(took);
+        }
+        bySize[size] = medianOf(us);
+      }
+      out[p.key] = bySize;
+      console.log(`${p.key}: ${JSON.stringify(bySize)}`);
+    } finally {
+      await c.close();
+    }
+  }
+  return out;
+}
+
 // --- kernels: the built-in Rust job kinds, one job at a time ----------------------
 
 /** A deterministic RGBA image, `w` x `h`. @param {number} w @param {number} h */
@@ -534,7 +612,7 @@ async function kernels(pkg, warmup, n, wanted) {
 
 /**
  * Runs the benchmark; resolves to plain data for the driver.
- * @param {{ workers: number, queue: number, jobs: number, warmupJobs: number, latencyJobs: number, latencyWarmup: number, kernelRuns: number, kernelWarmup: number, startupWorkers: number[], startupReps: number, pageJobs: number, pkg: string, only?: string[] }} o
+ * @param {{ workers: number, queue: number, jobs: number, warmupJobs: number, latencyJobs: number, latencyWarmup: number, kernelRuns: number, kernelWarmup: number, startupWorkers: number[], startupReps: number, pageJobs: number, payloadSizes: number[], payloadRuns: number, pkg: string, only?: string[] }} o
  */
 async function bench(o) {
   if (!crossOriginIsolated) throw new Error('the page is not cross-origin isolated');
@@ -569,12 +647,14 @@ async function bench(o) {
   }
   const kernel = await kernels(o.pkg, o.kernelWarmup, o.kernelRuns, wanted);
   const page = await mainThread(o, o.pageJobs, wanted);
+  const payload = await payloads(o, o.payloadSizes, o.payloadRuns, wanted);
   return {
     throughput,
     latency,
     kernel,
     startup: started,
     mainThread: page,
+    payload,
     page: {
       userAgent: navigator.userAgent,
       hardwareConcurrency: navigator.hardwareConcurrency,
