@@ -13,7 +13,9 @@
 //          [--kernel-warmup 1] [--timeout-s 900] [--raw FILE] [--only PREFIX,...]
 //          [--startup-workers 1,2,4] [--startup-reps 5] [--page-jobs 100000]
 //          [--payload-sizes 16,1024,65536,1048576] [--payload-runs 50]
-//          [--pkg web/pkg]
+//          [--memory-workers 8] [--memory-jobs 100000] [--pkg web/pkg]
+// Memory (`--only memory`): the shared memory's growth per worker and per
+// queued job.
 // Payloads (`--only payload`): one echo of a Uint8Array at a time per size,
 // brigade vs workerpool vs postMessage with and without transfer.
 // Start-up (`--only startup`): Pool.create to the first result, cold and warm,
@@ -47,6 +49,8 @@ const { values: args } = parseArgs({
     'page-jobs': { type: 'string', default: '100000' },
     'payload-sizes': { type: 'string', default: '16,1024,65536,1048576' },
     'payload-runs': { type: 'string', default: '50' },
+    'memory-workers': { type: 'string', default: '8' },
+    'memory-jobs': { type: 'string', default: '100000' },
     'timeout-s': { type: 'string', default: '900' },
     only: { type: 'string' },
     raw: { type: 'string' },
@@ -75,6 +79,8 @@ const options = {
   pageJobs: count('page-jobs'),
   payloadSizes: String(args['payload-sizes']).split(',').map(Number),
   payloadRuns: count('payload-runs'),
+  memoryWorkers: count('memory-workers'),
+  memoryJobs: count('memory-jobs'),
   only: args.only ? args.only.split(',') : undefined,
   // The wasm package the page imports, as a URL path under the served root.
   pkg: `/${relative(root, resolve(root, args.pkg ?? 'web/pkg'))}`,
@@ -95,6 +101,7 @@ if (options.workers < 1 || runs < 1 || options.jobs < 1 || options.latencyJobs <
 
 // --- what must be there --------------------------------------------------------
 
+const wantsMemory = !options.only || options.only.some((p) => 'memory-brigade'.startsWith(p));
 const wantsBrigade = !options.only || options.only.some((p) => 'brigade'.startsWith(p) || p.startsWith('brigade'));
 const pkgFiles = ['index.js', 'brigade_wasm.js', 'brigade_wasm_bg.wasm'];
 if (wantsBrigade && !pkgFiles.every((f) => existsSync(join(root, pkgDir, f)))) {
@@ -176,18 +183,27 @@ async function runOnce(url, own) {
   const stamp = pkgStamp();
   const chrome = await launch();
   try {
-    const { page, errors } = await openPage(chrome.browser);
-    await page.goto(`${url}bench/browser/index.html`);
-    await page.waitForFunction(() => 'bench' in window, null, { timeout: 30_000 });
-    /** @type {ReturnType<typeof setTimeout> | undefined} */
-    let timer;
-    const late = new Promise((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`the run took longer than ${timeoutMs / 1000} s (--timeout-s)`)), timeoutMs);
-    });
-    const result = await Promise.race([page.evaluate((o) => /** @type {any} */ (window).bench(o), options), late]).finally(
-      () => clearTimeout(timer),
-    );
-    if (errors.length) throw new Error(`errors in the page:\n${errors.join('\n')}`);
+    /** Opens the bench page and runs `bench(o)` there. @param {any} o */
+    const inPage = async (o) => {
+      const { page, errors } = await openPage(chrome.browser);
+      await page.goto(`${url}bench/browser/index.html`);
+      await page.waitForFunction(() => 'bench' in window, null, { timeout: 30_000 });
+      /** @type {ReturnType<typeof setTimeout> | undefined} */
+      let timer;
+      const late = new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`the run took longer than ${timeoutMs / 1000} s (--timeout-s)`)), timeoutMs);
+      });
+      const out = await Promise.race([page.evaluate((p) => /** @type {any} */ (window).bench(p), o), late]).finally(() =>
+        clearTimeout(timer),
+      );
+      if (errors.length) throw new Error(`errors in the page:\n${errors.join('\n')}`);
+      await page.close();
+      return out;
+    };
+    const result = await inPage({ ...options, memoryOnly: false });
+    // Memory on a page of its own, after the rest (whose start-up must find
+    // the module cold): a page where no pool has freed memory yet.
+    if (wantsMemory) result.memory = (await inPage({ ...options, memoryOnly: true })).memory;
     if (pkgStamp() !== stamp) throw new Error(`${pkgDir} was rebuilt during the run; run again`);
     own.sample(); // the renderer's last ticks, before it goes
     result.browserVersion = chrome.browser.version();
@@ -229,7 +245,9 @@ function commandLine() {
     ',',
   )} --startup-reps ${options.startupReps} --page-jobs ${options.pageJobs} --payload-sizes ${options.payloadSizes.join(
     ',',
-  )} --payload-runs ${options.payloadRuns} --pkg ${pkgDir}${only}${raw}`;
+  )} --payload-runs ${options.payloadRuns} --memory-workers ${options.memoryWorkers} --memory-jobs ${
+    options.memoryJobs
+  } --pkg ${pkgDir}${only}${raw}`;
 }
 
 /** One run in a line: jobs/s and round-trip p50 of every contender it measured. @param {any} r */
@@ -246,7 +264,8 @@ function summary(r) {
   const payload = Object.entries(r.payload ?? {}).map(
     ([k, t]) => `${k.replace('payload-', '')} ${Object.values(t).map((x) => Number(x).toFixed(0)).join('/')}`,
   );
-  return `payload µs: ${payload.join(', ') || 'none'}; jobs/s: ${perSecond.join(', ') || 'none'}; p50 µs: ${p50.join(', ') || 'none'}; kernel ms: ${
+  const mem = r.memory ? `${Math.round(r.memory.perWorker)} B/worker, ${Math.round(r.memory.perJob)} B/queued job` : 'none';
+  return `memory: ${mem}; payload µs: ${payload.join(', ') || 'none'}; jobs/s: ${perSecond.join(', ') || 'none'}; p50 µs: ${p50.join(', ') || 'none'}; kernel ms: ${
     kernel.join(', ') || 'none'
   }; start-up ms: ${start.join(', ') || 'none'}; page: ${page.join(', ') || 'none'}`;
 }

@@ -939,6 +939,35 @@ def payload_rows(pay):
     return rows
 
 
+def memory_medians(runs):
+    """The memory figures' medians over the runs that measured them, or None."""
+    got = [r["memory"] for r in runs if r.get("memory")]
+    if not got:
+        return None
+    return {k: median(g[k] for g in got) for k in ("workers", "perWorker", "jobs", "perJob")}
+
+
+def memory_line(mem):
+    """One sentence of the memory figures (they have no peer: nothing else shares a wasm memory)."""
+    return (
+        f"shared memory grown per Web Worker {mem['perWorker'] / 1024:,.0f} KiB (a pool of "
+        f"{mem['workers']:.0f}), per queued job {mem['perJob']:.0f} B ({mem['jobs']:,.0f} queued numbers)"
+    )
+
+
+def memory_table(mem):
+    if not mem:
+        return ""
+    return (
+        "## Memory\n\n"
+        "The shared memory's growth (it only grows, in 64 KiB pages, and the allocator reuses what is "
+        "freed, so this is what it had to add), measured first on a fresh page through the package's "
+        "test hook: a pool of more workers started beside a running one-worker pool, its growth ÷ its "
+        "workers; and the growth as a one-worker pool whose worker sleeps takes that many echo jobs "
+        f"into its queue, ÷ the jobs (medians over the runs): {memory_line(mem)}.\n\n"
+    )
+
+
 def payload_table(pay):
     if not pay:
         return ""
@@ -1107,7 +1136,7 @@ Goals (from the issue){'' if n == 1 else f', on the medians of the {n} runs'}:
 {browser_goals(m)}
 
 {tables}
-{kernel_table(kernels)}{payload_table(pay)}{startup_tables(start, page)}{kept_notes(old_md)}"""
+{kernel_table(kernels)}{memory_table(memory_medians(runs))}{payload_table(pay)}{startup_tables(start, page)}{kept_notes(old_md)}"""
     )
     return md, browser_chart(raw, meta, runs, m)
 
@@ -1357,9 +1386,12 @@ def write(name, work, results=RESULTS):
         raw = load_json(work / "raw.json")
         page = main_thread_medians(raw.get("runs") or [])
         more = {}
+        mem = memory_medians(raw.get("runs") or [])
+        if mem:
+            more["memory"] = mem
         if page:
             jobs = next(iter(page.values()))["jobs"]
-            more = {"long_tasks": {who: t["longTasks"] for who, t in page.items()} | {"jobs": jobs}}
+            more["long_tasks"] = {who: t["longTasks"] for who, t in page.items()} | {"jobs": jobs}
         record = run_record(name, meta, own_ticks=raw.get("treeTicks"), **more)
     else:
         md, chart = REPORTS[name](work, meta, rows)

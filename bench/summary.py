@@ -31,6 +31,7 @@ from report import (
     figure,
     higher_is_better,
     load_json,
+    memory_line,
 )
 
 # --- summary: every area's rows in one file ------------------------------------------
@@ -141,6 +142,9 @@ def summary_markdown(areas):
             f"| {r['scenario']} | {r['metric']} | {r['unit']} | {figure(r['ours'])} | {r['peer']} "
             f"| {figure(r['peer_value'])} | {r['ratio']} |"
         )
+    for a in areas.values():
+        if a["run"].get("memory"):
+            lines += ["", "## Without a peer", "", f"- browser memory: {memory_line(a['run']['memory'])}."]
     lines += ["", "## Runs", ""]
     for a in areas.values():
         run = a["run"]
@@ -371,6 +375,8 @@ def readme_section(areas):
             out += ["<details><summary>All " + str(len(rows)) + " rows</summary>", "", *table, "", "</details>"]
         else:
             out += table
+        if run.get("memory"):
+            out += ["", f"Memory, which no peer shares: {memory_line(run['memory'])}."]
         if area in AREA_NOTES:
             out += ["", AREA_NOTES[area]]
     out.append(README_END)

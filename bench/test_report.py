@@ -702,5 +702,22 @@ class PayloadTest(WorkDir):
         self.assertIn("a transferred buffer moves without a copy", summary.reading(mib[2]))
 
 
+class MemoryTest(WorkDir):
+    def test_table_record_and_summary(self):
+        runs = []
+        for per_worker in (1_400_000, 1_500_000, 1_300_000):
+            run = browser_run()
+            run["memory"] = {"workers": 8, "perWorker": per_worker, "jobs": 100000, "perJob": 170, "total": 1}
+            runs.append(run)
+        meta = BrowserTest.write_raw(self, runs)
+        md, _ = report.browser_report(self.work, meta)
+        self.assertIn("shared memory grown per Web Worker 1,367 KiB (a pool of 8), per queued job 170 B "
+                      "(100,000 queued numbers).", md)
+        report.write("browser", self.work, self.results)
+        record = json.loads((self.results / "browser.rows.json").read_text())["run"]
+        self.assertEqual(record["memory"]["perWorker"], 1_400_000)
+        self.assertIn("- browser memory: shared memory grown per Web Worker 1,367 KiB", summary.write_summary(self.results))
+
+
 if __name__ == "__main__":
     unittest.main()

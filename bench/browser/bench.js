@@ -534,6 +534,48 @@ async function payloads(o, sizes, n, wanted) {
   return out;
 }
 
+// --- memory: the shared memory a worker and a queued job take ------------------------
+
+/**
+ * The shared memory's growth (it only grows, in 64 KiB pages; the allocator
+ * reuses what is freed, so the figures are what it had to add):
+ *   - per worker: a pool of 1 worker is kept answering, then a pool of
+ *     `workers` more starts and answers; its growth ÷ `workers`;
+ *   - per queued job: a pool of 1 worker whose worker sleeps on a first job
+ *     takes `jobs` echo jobs (numbers) into its queue; the growth ÷ `jobs`.
+ * Read through the package's test hook `__brigadeMemoryBytesForTests` (not
+ * part of its API). Run first on a fresh page, so no earlier pool's freed
+ * memory is reused.
+ * @param {string} pkg @param {number} workers @param {number} jobs @param {(key: string) => boolean} wanted
+ */
+async function memory(pkg, workers, jobs, wanted) {
+  if (!wanted('memory-brigade')) return undefined;
+  const { Pool } = await import(`${pkg}/index.js`);
+  const glue = await import(`${pkg}/brigade_wasm.js`);
+  const bytes = () => /** @type {number} */ (glue.__brigadeMemoryBytesForTests());
+  const one = await Pool.create({ workers: 1, queue: 16 });
+  await one.run('echo', 1);
+  const before = bytes();
+  const many = await Pool.create({ workers, queue: 16 });
+  await Promise.all(Array.from({ length: workers }, (_, i) => many.run('echo', i)));
+  const perWorker = (bytes() - before) / workers;
+  await within(many.drain(), 10_000, 'brigade drain()');
+  await within(one.drain(), 10_000, 'brigade drain()');
+  const queued = await Pool.create({ workers: 1, queue: jobs });
+  await queued.submit('sleep', { ms: 600_000 });
+  // The sleeping job has left the queue once the worker runs it.
+  const until = performance.now() + 5_000;
+  while (queued.size > 0 && performance.now() < until) await new Promise((r) => setTimeout(r, 10));
+  const start = bytes();
+  for (let i = 0; i < jobs; i++) queued.trySubmit('echo', i);
+  const perJob = (bytes() - start) / jobs;
+  if (queued.size !== jobs) throw new Error(`memory: ${queued.size} jobs queued of ${jobs}`);
+  await queued.terminate();
+  const out = { workers, perWorker, jobs, perJob, total: bytes() };
+  console.log(`memory: ${JSON.stringify(out)}`);
+  return out;
+}
+
 // --- kernels: the built-in Rust job kinds, one job at a time ----------------------
 
 /** A deterministic RGBA image, `w` x `h`. @param {number} w @param {number} h */
@@ -612,11 +654,13 @@ async function kernels(pkg, warmup, n, wanted) {
 
 /**
  * Runs the benchmark; resolves to plain data for the driver.
- * @param {{ workers: number, queue: number, jobs: number, warmupJobs: number, latencyJobs: number, latencyWarmup: number, kernelRuns: number, kernelWarmup: number, startupWorkers: number[], startupReps: number, pageJobs: number, payloadSizes: number[], payloadRuns: number, pkg: string, only?: string[] }} o
+ * @param {{ workers: number, queue: number, jobs: number, warmupJobs: number, latencyJobs: number, latencyWarmup: number, kernelRuns: number, kernelWarmup: number, startupWorkers: number[], startupReps: number, pageJobs: number, payloadSizes: number[], payloadRuns: number, memoryWorkers: number, memoryJobs: number, memoryOnly: boolean, pkg: string, only?: string[] }} o
  */
 async function bench(o) {
   if (!crossOriginIsolated) throw new Error('the page is not cross-origin isolated');
   const wanted = (/** @type {string} */ key) => !o.only || o.only.some((p) => key.startsWith(p));
+  // The driver runs memory alone on a fresh page (see `memory`), the rest on another.
+  if (o.memoryOnly) return { memory: await memory(o.pkg, o.memoryWorkers, o.memoryJobs, wanted) };
   // First, while this page has not loaded brigade's module: start-up, cold then warm.
   const started = await startup(o.pkg, o.startupWorkers, o.startupReps, wanted);
   /** @type {Record<string, { jobs: number, ms: number, perSecond: number }>} */
