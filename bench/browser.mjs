@@ -13,7 +13,10 @@
 //          [--kernel-warmup 1] [--timeout-s 900] [--raw FILE] [--only PREFIX,...]
 //          [--startup-workers 1,2,4] [--startup-reps 5] [--page-jobs 100000]
 //          [--payload-sizes 16,1024,65536,1048576] [--payload-runs 50]
-//          [--memory-workers 8] [--memory-jobs 100000] [--pkg web/pkg]
+//          [--memory-workers 8] [--memory-jobs 100000] [--scaling-workers 1,2]
+//          [--scaling-reps 3] [--pkg web/pkg]
+// Scaling (`--only scaling`): Mandelbrot tiles on 1..cores Web Workers, and
+// the image on wasm-bindgen-rayon with as many threads (a page per count).
 // Memory (`--only memory`): the shared memory's growth per worker and per
 // queued job.
 // Payloads (`--only payload`): one echo of a Uint8Array at a time per size,
@@ -29,6 +32,7 @@ import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from '
 import { join, dirname, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { availableParallelism } from 'node:os';
 import { serve, launch, openPage } from '../tests/e2e/harness.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -51,6 +55,8 @@ const { values: args } = parseArgs({
     'payload-runs': { type: 'string', default: '50' },
     'memory-workers': { type: 'string', default: '8' },
     'memory-jobs': { type: 'string', default: '100000' },
+    'scaling-workers': { type: 'string' },
+    'scaling-reps': { type: 'string', default: '3' },
     'timeout-s': { type: 'string', default: '900' },
     only: { type: 'string' },
     raw: { type: 'string' },
@@ -81,6 +87,11 @@ const options = {
   payloadRuns: count('payload-runs'),
   memoryWorkers: count('memory-workers'),
   memoryJobs: count('memory-jobs'),
+  // 1, 2, ... up to the machine's cores.
+  scalingWorkers: args['scaling-workers']
+    ? String(args['scaling-workers']).split(',').map(Number)
+    : Array.from({ length: availableParallelism() }, (_, i) => i + 1),
+  scalingReps: count('scaling-reps'),
   only: args.only ? args.only.split(',') : undefined,
   // The wasm package the page imports, as a URL path under the served root.
   pkg: `/${relative(root, resolve(root, args.pkg ?? 'web/pkg'))}`,
@@ -101,6 +112,7 @@ if (options.workers < 1 || runs < 1 || options.jobs < 1 || options.latencyJobs <
 
 // --- what must be there --------------------------------------------------------
 
+const wantsRayon = !options.only || options.only.some((p) => 'scaling-rayon'.startsWith(p));
 const wantsMemory = !options.only || options.only.some((p) => 'memory-brigade'.startsWith(p));
 const wantsBrigade = !options.only || options.only.some((p) => 'brigade'.startsWith(p) || p.startsWith('brigade'));
 const pkgFiles = ['index.js', 'brigade_wasm.js', 'brigade_wasm_bg.wasm'];
@@ -204,6 +216,13 @@ async function runOnce(url, own) {
     // Memory on a page of its own, after the rest (whose start-up must find
     // the module cold): a page where no pool has freed memory yet.
     if (wantsMemory) result.memory = (await inPage({ ...options, memoryOnly: true })).memory;
+    // rayon's pool is started once per page, with its first size: a page per size.
+    if (wantsRayon) {
+      result.scalingRayon = {};
+      for (const n of options.scalingWorkers) {
+        result.scalingRayon[n] = (await inPage({ ...options, memoryOnly: false, rayonThreads: n })).scalingRayon;
+      }
+    }
     if (pkgStamp() !== stamp) throw new Error(`${pkgDir} was rebuilt during the run; run again`);
     own.sample(); // the renderer's last ticks, before it goes
     result.browserVersion = chrome.browser.version();
@@ -247,7 +266,7 @@ function commandLine() {
     ',',
   )} --payload-runs ${options.payloadRuns} --memory-workers ${options.memoryWorkers} --memory-jobs ${
     options.memoryJobs
-  } --pkg ${pkgDir}${only}${raw}`;
+  } --scaling-workers ${options.scalingWorkers.join(',')} --scaling-reps ${options.scalingReps} --pkg ${pkgDir}${only}${raw}`;
 }
 
 /** One run in a line: jobs/s and round-trip p50 of every contender it measured. @param {any} r */
@@ -264,8 +283,13 @@ function summary(r) {
   const payload = Object.entries(r.payload ?? {}).map(
     ([k, t]) => `${k.replace('payload-', '')} ${Object.values(t).map((x) => Number(x).toFixed(0)).join('/')}`,
   );
+  const scal = r.scaling
+    ? `brigade ${Object.values(r.scaling).map((x) => Number(x).toFixed(0)).join('/')} ms, rayon ${Object.values(r.scalingRayon ?? {})
+        .map((x) => Number(x).toFixed(0))
+        .join('/')} ms`
+    : 'none';
   const mem = r.memory ? `${Math.round(r.memory.perWorker)} B/worker, ${Math.round(r.memory.perJob)} B/queued job` : 'none';
-  return `memory: ${mem}; payload µs: ${payload.join(', ') || 'none'}; jobs/s: ${perSecond.join(', ') || 'none'}; p50 µs: ${p50.join(', ') || 'none'}; kernel ms: ${
+  return `scaling: ${scal}; memory: ${mem}; payload µs: ${payload.join(', ') || 'none'}; jobs/s: ${perSecond.join(', ') || 'none'}; p50 µs: ${p50.join(', ') || 'none'}; kernel ms: ${
     kernel.join(', ') || 'none'
   }; start-up ms: ${start.join(', ') || 'none'}; page: ${page.join(', ') || 'none'}`;
 }

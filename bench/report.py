@@ -939,6 +939,56 @@ def payload_rows(pay):
     return rows
 
 
+BROWSER_SCALING_SCENARIO = "CPU scaling, 64 Mandelbrot tiles of 1024x1024 (browser)"
+BROWSER_RAYON_PEER = "wasm-bindgen-rayon par_chunks_mut (the image as one job)"
+
+
+def browser_scaling(runs):
+    """{"brigade": {n: ms}, "rayon": {n: ms}}: medians over the runs that measured both."""
+    got = [r for r in runs if r.get("scaling") and r.get("scalingRayon")]
+    if not got:
+        return None
+    counts = sorted(int(n) for n in got[0]["scaling"])
+    return {
+        "brigade": {n: median(r["scaling"][str(n)] for r in got) for n in counts},
+        "rayon": {n: median(r["scalingRayon"][str(n)] for r in got) for n in counts},
+    }
+
+
+def browser_scaling_rows(sc):
+    rows = []
+    if not sc or 1 not in sc["brigade"]:
+        return rows
+    b, r = sc["brigade"], sc["rayon"]
+    for n in b:
+        rows.append(summary_row(BROWSER_SCALING_SCENARIO, f"time on {n} workers", "ms", b[n], BROWSER_RAYON_PEER, r[n]))
+        if n > 1:
+            rows.append(
+                summary_row(
+                    BROWSER_SCALING_SCENARIO, f"speed-up on {n} workers over 1", "x", b[1] / b[n], BROWSER_RAYON_PEER,
+                    r[1] / r[n],
+                )
+            )
+    return rows
+
+
+def browser_scaling_table(sc):
+    if not sc:
+        return ""
+    lines = ["| workers | brigade ms | speed-up | rayon ms | speed-up |", "|---:|---:|---:|---:|---:|"]
+    b, r = sc["brigade"], sc["rayon"]
+    for n in b:
+        lines.append(f"| {n} | {b[n]:.1f} | {b[1] / b[n]:.2f}x | {r[n]:.1f} | {r[1] / r[n]:.2f}x |")
+    return (
+        "## CPU scaling: Mandelbrot tiles on 1 to n Web Workers\n\n"
+        "A 1024x1024 Mandelbrot image (256 iterations) as 64 tiles of 16 rows, each one `mandelbrot` "
+        "job, on a pool of n Web Workers; against wasm-bindgen-rayon, the image as one `mandelbrot` job "
+        "with `parallel: true` (its rows on `par_chunks_mut`) on a rayon pool of n threads, a page per n "
+        "(ms, the median of the timed images, then of the runs; the speed-up is against 1). The page's "
+        "own thread shares the cores with the workers.\n\n" + "\n".join(lines) + "\n\n"
+    )
+
+
 def memory_medians(runs):
     """The memory figures' medians over the runs that measured them, or None."""
     got = [r["memory"] for r in runs if r.get("memory")]
@@ -1070,7 +1120,9 @@ def browser_report(work, meta, old_md=None, summary=None):
     m = browser_medians(runs)
     start, page = startup_medians(runs), main_thread_medians(runs)
     pay = payload_medians(runs)
+    scal = browser_scaling(runs)
     if summary is not None:
+        summary.extend(browser_scaling_rows(scal))
         summary.extend(browser_rows(m))
         summary.extend(payload_rows(pay))
         summary.extend(startup_rows(start, page))
@@ -1136,7 +1188,7 @@ Goals (from the issue){'' if n == 1 else f', on the medians of the {n} runs'}:
 {browser_goals(m)}
 
 {tables}
-{kernel_table(kernels)}{memory_table(memory_medians(runs))}{payload_table(pay)}{startup_tables(start, page)}{kept_notes(old_md)}"""
+{kernel_table(kernels)}{browser_scaling_table(scal)}{memory_table(memory_medians(runs))}{payload_table(pay)}{startup_tables(start, page)}{kept_notes(old_md)}"""
     )
     return md, browser_chart(raw, meta, runs, m)
 

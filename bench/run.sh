@@ -73,7 +73,7 @@ if [ "$quick" = 1 ]; then
     export BENCH_QUICK=1 # bench/go's programs measure for less time
     criterion_args=(-- --warm-up-time 0.2 --measurement-time 0.3)
     quick_browser=(--jobs 20000 --warmup-jobs 2000 --latency-jobs 500 --latency-warmup 100 --kernel-runs 3
-        --startup-reps 2 --page-jobs 20000 --payload-runs 10 --memory-jobs 20000)
+        --startup-reps 2 --page-jobs 20000 --payload-runs 10 --memory-jobs 20000 --scaling-reps 1)
     kernel_runs=3
 else
     kernel_runs=5 # bench/browser.mjs's default --kernel-runs

@@ -672,8 +672,20 @@ class ScalingTest(WorkDir):
         self.assertIn("| 2 | 84.0 | 1.90x | 0.95 | 80.0 | 2.00x | 1.05x |", md)
         self.assertEqual(chart["rows"][1]["rounds"], [[1.05, 1.2, 0.9412]])
         text = "\n".join(summary.goals(rows))
-        self.assertIn("within 10% of rayon par_iter (native; the browser's is not measured): met "
-                      "(2 workers: 1.91x, rayon 2.00x)", text)
+        self.assertIn("- CPU scaling >= 0.9 x workers and within 10% of rayon: met "
+                      "(native, 2 workers: 1.91x, rayon 2.00x)", text)
+
+    def test_browser_scaling_rows(self):
+        run = browser_run()
+        run["scaling"] = {"1": 200, "2": 110}
+        run["scalingRayon"] = {"1": 190, "2": 100}
+        meta = BrowserTest.write_raw(self, [run])
+        rows = []
+        md, _ = report.browser_report(self.work, meta, None, rows)
+        speed = next(r for r in rows if r["metric"] == "speed-up on 2 workers over 1")
+        self.assertEqual((speed["ours"], speed["peer_value"], speed["ratio"]), (1.818, 1.9, 0.957))
+        self.assertIn("| 2 | 110.0 | 1.82x | 100.0 | 1.90x |", md)
+        self.assertIn("browser, 2 workers: 1.82x, rayon 1.90x", "\n".join(summary.goals(rows)))
 
     def test_a_missing_round_is_refused(self):
         meta = self.write_scaling(["scaling-brigade-1 1\nscaling-rayon-1 1\n"])

@@ -534,6 +534,78 @@ async function payloads(o, sizes, n, wanted) {
   return out;
 }
 
+// --- CPU scaling: Mandelbrot tiles on 1..n Web Workers, and rayon's par_iter -------
+
+const SCALING_SIDE = 1024;
+const SCALING_TILES = 64;
+
+/** The scaling image's input: `rows` rows from row `from` (the whole image by default). */
+function scalingInput(from = 0, rows = SCALING_SIDE) {
+  const scale = 3 / SCALING_SIDE;
+  return { x: -2.2, y: -1.5 + from * scale, scale, width: SCALING_SIDE, height: rows, maxIter: 256 };
+}
+
+/**
+ * brigade: a 1024x1024 Mandelbrot image (256 iterations) as 64 tiles of 16
+ * rows, each one `mandelbrot` job, on a pool of n Web Workers for each n of
+ * `counts` (started before the clock): one untimed image, then the median of
+ * `reps` (ms from the first `run` to the last result), as bench/kernels does
+ * natively.
+ * @param {string} pkg @param {number[]} counts @param {number} reps
+ */
+async function scalingBrigade(pkg, counts, reps) {
+  const { Pool } = await import(`${pkg}/index.js`);
+  const rows = SCALING_SIDE / SCALING_TILES;
+  const tiles = Array.from({ length: SCALING_TILES }, (_, t) => scalingInput(t * rows, rows));
+  /** @type {Record<string, number>} */
+  const out = {};
+  for (const n of counts) {
+    const pool = await Pool.create({ workers: n, queue: SCALING_TILES });
+    try {
+      const ms = [];
+      for (let i = 0; i <= reps; i++) {
+        const t = performance.now();
+        const images = await Promise.all(tiles.map((tile) => pool.run('mandelbrot', tile)));
+        if (i > 0) ms.push(performance.now() - t);
+        if (images.some((im) => !(im instanceof Uint16Array) || im.length !== SCALING_SIDE * rows)) {
+          throw new Error('scaling-brigade: a tile came back wrong');
+        }
+      }
+      out[n] = medianOf(ms);
+    } finally {
+      await within(pool.drain(), 10_000, 'brigade drain()');
+    }
+  }
+  console.log(`scaling-brigade: ${JSON.stringify(out)}`);
+  return out;
+}
+
+/**
+ * wasm-bindgen-rayon: the same image as one `mandelbrot` job with
+ * `parallel: true` (its rows on rayon's `par_chunks_mut`) on a rayon pool of
+ * `threads` Web Workers, which a page starts once: the driver gives each
+ * thread count a page of its own. One untimed image, then the median of `reps`.
+ * @param {string} pkg @param {number} threads @param {number} reps
+ */
+async function scalingRayon(pkg, threads, reps) {
+  const { Pool } = await import(`${pkg}/index.js`);
+  const pool = await Pool.create({ workers: 1, queue: 4, rayonThreads: threads });
+  try {
+    const ms = [];
+    for (let i = 0; i <= reps; i++) {
+      const t = performance.now();
+      const image = await pool.run('mandelbrot', { ...scalingInput(), parallel: true });
+      if (i > 0) ms.push(performance.now() - t);
+      if (!(image instanceof Uint16Array) || image.length !== SCALING_SIDE * SCALING_SIDE) {
+        throw new Error('scaling-rayon: the image came back wrong');
+      }
+    }
+    return medianOf(ms);
+  } finally {
+    await within(pool.drain(), 10_000, 'brigade drain()');
+  }
+}
+
 // --- memory: the shared memory a worker and a queued job take ------------------------
 
 /**
@@ -654,13 +726,14 @@ async function kernels(pkg, warmup, n, wanted) {
 
 /**
  * Runs the benchmark; resolves to plain data for the driver.
- * @param {{ workers: number, queue: number, jobs: number, warmupJobs: number, latencyJobs: number, latencyWarmup: number, kernelRuns: number, kernelWarmup: number, startupWorkers: number[], startupReps: number, pageJobs: number, payloadSizes: number[], payloadRuns: number, memoryWorkers: number, memoryJobs: number, memoryOnly: boolean, pkg: string, only?: string[] }} o
+ * @param {{ workers: number, queue: number, jobs: number, warmupJobs: number, latencyJobs: number, latencyWarmup: number, kernelRuns: number, kernelWarmup: number, startupWorkers: number[], startupReps: number, pageJobs: number, payloadSizes: number[], payloadRuns: number, memoryWorkers: number, memoryJobs: number, memoryOnly: boolean, rayonThreads?: number, scalingWorkers: number[], scalingReps: number, pkg: string, only?: string[] }} o
  */
 async function bench(o) {
   if (!crossOriginIsolated) throw new Error('the page is not cross-origin isolated');
   const wanted = (/** @type {string} */ key) => !o.only || o.only.some((p) => key.startsWith(p));
   // The driver runs memory alone on a fresh page (see `memory`), the rest on another.
   if (o.memoryOnly) return { memory: await memory(o.pkg, o.memoryWorkers, o.memoryJobs, wanted) };
+  if (o.rayonThreads) return { scalingRayon: await scalingRayon(o.pkg, o.rayonThreads, o.scalingReps) };
   // First, while this page has not loaded brigade's module: start-up, cold then warm.
   const started = await startup(o.pkg, o.startupWorkers, o.startupReps, wanted);
   /** @type {Record<string, { jobs: number, ms: number, perSecond: number }>} */
@@ -692,6 +765,7 @@ async function bench(o) {
   const kernel = await kernels(o.pkg, o.kernelWarmup, o.kernelRuns, wanted);
   const page = await mainThread(o, o.pageJobs, wanted);
   const payload = await payloads(o, o.payloadSizes, o.payloadRuns, wanted);
+  const scaling = wanted('scaling-brigade') ? await scalingBrigade(o.pkg, o.scalingWorkers, o.scalingReps) : undefined;
   return {
     throughput,
     latency,
@@ -699,6 +773,7 @@ async function bench(o) {
     startup: started,
     mainThread: page,
     payload,
+    scaling,
     page: {
       userAgent: navigator.userAgent,
       hardwareConcurrency: navigator.hardwareConcurrency,
