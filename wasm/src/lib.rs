@@ -77,6 +77,7 @@ pub mod bell;
 pub mod bootstrap;
 pub mod data;
 pub mod gate;
+#[cfg(target_arch = "wasm32")]
 pub mod group;
 #[cfg(target_arch = "wasm32")]
 pub mod handlers;
