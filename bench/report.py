@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Writes a benchmark's results: bench/report.py channels|pool|browser WORK_DIR
+"""Writes a benchmark's results: bench/report.py channels|pool|scaling|browser|wasm|redis WORK_DIR
 
 bench/run.sh measures, leaves what it measured in WORK_DIR, then calls this to
 write bench/results/<name>.md (the tables), <name>.json (the ratios) and
@@ -11,7 +11,10 @@ write bench/results/<name>.md (the tables), <name>.json (the ratios) and
   per round round-<n>/criterion/<group>/<id>/new/estimates.json (criterion's
   files with their times) and round-<n>/go.txt (the Go program's lines);
 - browser: raw.json, from bench/browser.mjs --raw: every run's figures, the
-  options and the versions it knows.
+  options and the versions it knows;
+- redis: `started` and per round results-<n>.jsonl (one JSON line per
+  measurement, {engine, scenario, jobs, seconds, jobs_per_s}), and
+  redis-version.txt.
 
 Each area also writes <name>.rows.json: its rows of the summary (one per
 comparison of brigade with a peer) and its run's record. `bench/report.py
@@ -1412,6 +1415,160 @@ of rayon's.
     return md, chart
 
 
+# --- redis --------------------------------------------------------------------------
+
+REDIS_SCENARIOS = ["queue-add", "queue-add-bulk", "worker-generic", "worker-concurrent"]
+REDIS_E2E = [1, 2, 4]
+REDIS_PEERS = {
+    "bullmq": "BullMQ 6.7.6 (Node, ioredis)",
+    "bare": "bare redis-crate XADD/XREADGROUP/XACK loop (the floor)",
+}
+REDIS_WHAT = {
+    "queue-add": "single adds of a 10x10 nested payload",
+    "queue-add-bulk": "bulks of 50 tiny jobs",
+    "worker-generic": "one no-op job in flight",
+    "worker-concurrent": "100 no-op jobs in flight",
+}
+# From bench/redis/README.md: what bounds the ratios, without figures.
+REDIS_NOTES = """What bounds the ratios, on a 2-core machine where Redis, the client and
+whatever else runs share the cores (the load average is in the header;
+figures move by tens of percent between runs):
+
+- Against BullMQ, brigade-redis does less per job in Redis: one stream entry
+  and an acknowledgement, where BullMQ keeps a hash per job, moves it
+  between lists and sets with Lua scripts and writes events.
+- Against the bare loop, the adds pay for JSON encoding only, and stay close
+  to it. The worker scenarios pay for what the bare loop skips: each job is
+  decoded and crosses two threads (the consumer's loop hands it to a pool
+  worker and gets its outcome back), and acknowledgements go in a `MULTI`
+  with dead letters. With one job in flight that is two thread wake-ups per
+  job on top of the two round trips both pay; with 100 in flight it is the
+  hand-off and the decoding, per job.
+- End to end, one consumer process already keeps Redis busy: on 2 cores more
+  processes add no throughput.
+"""
+
+
+def redis_round(work, r, started):
+    """Round `r`'s JSON lines, {engine, scenario, jobs, seconds, jobs_per_s}, as
+    {(scenario, engine): line}; refused when missing or older than the run."""
+    path = Path(work) / f"results-{r}.jsonl"
+    if not path.exists():
+        raise ReportError(f"no Redis results in round {r} ({path})")
+    if path.stat().st_mtime < started:
+        raise ReportError(f"{path} is older than the run (a stale result of an earlier one)")
+    out = {}
+    for n, line in enumerate(path.read_text().splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            d = json.loads(line)
+            out[(d["scenario"], d["engine"])] = d
+            float(d["jobs_per_s"])
+        except (json.JSONDecodeError, KeyError, TypeError, ValueError):
+            raise ReportError(f"{path}:{n}: not a result line {{engine, scenario, jobs, jobs_per_s}}: {line!r}") from None
+    return out
+
+
+def redis_report(work, meta, summary=None):
+    """Jobs/s per scenario: brigade-redis against BullMQ and the bare loop; end to end on 1, 2 and 4 consumers."""
+    rounds = int(meta["rounds"])
+    started = started_at(work)
+    per_round = [redis_round(work, r, started) for r in range(1, rounds + 1)]
+    e2e = [f"e2e-{n}" for n in REDIS_E2E]
+    wanted = [(s, e) for s in REDIS_SCENARIOS for e in ["brigade", *REDIS_PEERS]] + [(s, "brigade") for s in e2e]
+    for r, lines in enumerate(per_round, 1):
+        for s, e in wanted:
+            if (s, e) not in lines:
+                raise ReportError(f"no {e} result for {s} in round {r}")
+    ms = {k: median(float(rr[k]["jobs_per_s"]) for rr in per_round) for k in wanted}
+    jobs = {s: per_round[0][(s, "brigade")]["jobs"] for s in [*REDIS_SCENARIOS, *e2e]}
+    rows, lines = [], []
+    for s in REDIS_SCENARIOS:
+        b, q, f = ms[(s, "brigade")], ms[(s, "bullmq")], ms[(s, "bare")]
+        scenario = f"redis {s} ({REDIS_WHAT[s]})"
+        rows.append(summary_row(scenario, "throughput", "jobs/s", b, REDIS_PEERS["bullmq"], q))
+        rows.append(summary_row(scenario, "throughput", "jobs/s", b, REDIS_PEERS["bare"], f))
+        lines.append(f"| {s} | {jobs[s]:,} | {q:,.0f} | {b:,.0f} | {f:,.0f} | {b / q:.2f}x | {f / b:.2f}x |")
+    if summary is not None:
+        summary.extend(rows)
+    e2e_lines = [
+        f"| {n} | {ms[(f'e2e-{n}', 'brigade')]:,.0f} | {ms[(f'e2e-{n}', 'brigade')] / ms[('e2e-1', 'brigade')]:.2f}x |"
+        for n in REDIS_E2E
+    ]
+    versions = Path(work) / "redis-version.txt"
+    redis_version = versions.read_text().strip() if versions.exists() else "not recorded"
+    top = header(
+        "Redis: brigade-redis against BullMQ and a bare redis-crate loop",
+        "Generated by `bench/run.sh redis`; do not edit by hand.",
+        meta,
+        [
+            f"- load average at the start: {meta['load_average']}",
+            f"- other load: {other_load(meta)}",
+            f"- rustc: {meta['rustc']}",
+            f"- node: {meta.get('node')}",
+            f"- redis-server: {redis_version}",
+            f"- commit: {commit_line(meta)}",
+        ],
+    )
+    md = (
+        top
+        + f"""
+
+One local redis-server (no persistence) for the run; in each round (of
+{rounds}), per scenario, BullMQ 6.7.6 with ioredis on Node
+(`bench/redis/bullmq.mjs`, jobs removed on completion), brigade-redis
+(`redis/examples/redis_bench.rs`) and the bare loop (same file, `--engine
+bare`: `XADD`, `XREADGROUP` and `XACK` and nothing else), one after the
+other. Scenarios after BullMQ's own benchmark suite, the same job count for
+every engine: `queue-add` (single adds of a 10×10 nested payload),
+`queue-add-bulk` (bulks of 50 tiny jobs), `worker-generic` (one no-op job in
+flight), `worker-concurrent` (100 in flight: BullMQ's concurrency 100,
+brigade's pool of 2 workers and queue 98, the bare loop's `COUNT 100`).
+Median jobs/s over the rounds.
+
+Goal (issue 27): at least 3.47x BullMQ's jobs/s on queue-add-bulk and 8.78x
+on worker-concurrent, and within 1.5x of the bare loop.
+
+| scenario | jobs | BullMQ jobs/s | brigade-redis jobs/s | bare loop jobs/s | brigade ÷ BullMQ | bare ÷ brigade |
+|---|---:|---:|---:|---:|---:|---:|
+"""
+        + "\n".join(lines)
+        + f"""
+
+End to end, {jobs['e2e-1']:,} no-op jobs, brigade consumer processes of 2
+workers and queue 32 each, from their start to the last acknowledgement:
+
+| processes | jobs/s | ÷ 1 process |
+|---:|---:|---:|
+"""
+        + "\n".join(e2e_lines)
+        + "\n\n"
+        + REDIS_NOTES
+    )
+
+    def ratio(rr, s, peer):
+        # brigade's time per job ÷ the peer's = the peer's jobs/s ÷ brigade's
+        return four_digits(float(rr[(s, peer)]["jobs_per_s"]) / float(rr[(s, "brigade")]["jobs_per_s"]))
+
+    chart = {
+        "title": "Redis: brigade-redis's time per job ÷ each peer's",
+        "subtitle": subtitle(meta, rounds),
+        "axis": "ratio, log scale: left of 1x brigade is faster",
+        "series": ["÷ BullMQ", "÷ bare redis loop"],
+        "rows": [
+            {
+                "label": s,
+                "values": [four_digits(ms[(s, p)] / ms[(s, "brigade")]) for p in REDIS_PEERS],
+                "rounds": [[ratio(rr, s, p) for rr in per_round] for p in REDIS_PEERS],
+            }
+            for s in REDIS_SCENARIOS
+        ],
+        "goals": [{"value": 1.5, "label": "goal: within 1.5x of the bare loop", "series": 1}],
+    }
+    return md, chart
+
+
 # --- main ---------------------------------------------------------------------------
 
 REPORTS = {
@@ -1420,9 +1577,10 @@ REPORTS = {
     "browser": browser_report,
     "wasm": wasm_report,
     "scaling": scaling_report,
+    "redis": redis_report,
 }
 # The order of the summary.
-AREAS = ["channels", "pool", "scaling", "browser", "wasm"]
+AREAS = ["channels", "pool", "scaling", "browser", "wasm", "redis"]
 
 
 def write(name, work, results=RESULTS):

@@ -26,15 +26,20 @@
 #   scaling   CPU-bound work on 1, 2, ... cores workers: 64 Mandelbrot tiles
 #             (wasm/src/kinds.rs natively, bench/kernels/) through brigade's
 #             Pool and through rayon's par_iter. Under a minute for 3 rounds.
+#   redis     brigade-redis (redis/examples/redis_bench.rs) against BullMQ on
+#             Node (bench/redis/bullmq.mjs) and a bare redis-crate
+#             XADD/XREADGROUP/XACK loop, on a local redis-server started for
+#             the run: jobs/s in BullMQ's scenarios, then end to end with 1, 2
+#             and 4 brigade consumer processes. About 2-3 minutes for 3 rounds.
 #
 # At the end, bench/report.py summary gathers every area's rows into
 # bench/results/summary.json and summary.md (with each run's machine, load,
 # toolchains and commit), and bench/report.py readme writes README.md's
 # performance section from them (not after a QUICK=1 run).
 #
-# Usage (from anywhere): bench/run.sh [channels|pool|scaling|browser|wasm ...] [-- browser.mjs options]
-# No name runs all five. QUICK=1: one round each, shorter criterion and Go
-# measurements and fewer browser jobs: a look at the whole in under 5 minutes
+# Usage (from anywhere): bench/run.sh [channels|pool|scaling|browser|wasm|redis ...] [-- browser.mjs options]
+# No name runs all six. QUICK=1: one round each, shorter criterion and Go
+# measurements and fewer browser and Redis jobs: a look at the whole in under 5 minutes
 # (once the benches are built), not figures to keep. ROUNDS=n changes the rounds (runs, for the browser);
 # options after the names (e.g. --runs 1 --jobs 20000) go to bench/browser.mjs,
 # later ones winning. Times are for this 2-core machine kind; best run while
@@ -42,7 +47,7 @@
 # results).
 #
 # Installs nothing: `scripts/bootstrap.sh bench` (or `make bench`) installs Go,
-# Chromium and the npm packages first.
+# Chromium and the npm packages (bench/redis's BullMQ too) first.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -57,16 +62,16 @@ die() {
 names=()
 while [ $# -gt 0 ]; do
     case $1 in
-        channels | pool | browser | wasm | scaling) names+=("$1") ;;
+        channels | pool | browser | wasm | scaling | redis) names+=("$1") ;;
         --) shift; break ;;
         -*) break ;;
-        *) die "unknown benchmark '$1' (channels, pool, browser, wasm or scaling)" ;;
+        *) die "unknown benchmark '$1' (channels, pool, browser, wasm, scaling or redis)" ;;
     esac
     shift
 done
 browser_options=("$@")
 if [ ${#names[@]} -eq 0 ]; then
-    names=(channels pool scaling browser wasm)
+    names=(channels pool scaling browser wasm redis)
 fi
 quick=${QUICK:-0}
 if [ "$quick" = 1 ]; then
@@ -101,6 +106,12 @@ if wants browser || wants wasm; then
         command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
     done
     [ -x node_modules/.bin/wasm-opt ] || missing+=("node_modules/binaryen")
+fi
+if wants redis; then
+    for tool in redis-server redis-cli node; do
+        command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
+    done
+    [ -f bench/redis/node_modules/bullmq/package.json ] || missing+=("bench/redis/node_modules/bullmq")
 fi
 if [ ${#missing[@]} -gt 0 ]; then
     die "missing: ${missing[*]}; install with \`scripts/bootstrap.sh bench\` (or \`make bench\`, which then runs this)"
@@ -253,12 +264,62 @@ measure_wasm() {
     done
 }
 
+# The Redis scenarios, after BullMQ's own benchmark suite, as scenario:jobs;
+# then end to end with 1, 2 and 4 brigade consumer processes.
+if [ "$quick" = 1 ]; then
+    redis_scenarios=(queue-add:2000 queue-add-bulk:10000 worker-generic:1000 worker-concurrent:10000)
+    redis_e2e_jobs=10000
+else
+    redis_scenarios=(queue-add:10000 queue-add-bulk:50000 worker-generic:5000 worker-concurrent:50000)
+    redis_e2e_jobs=50000
+fi
+
+# measure_redis: one redis-server for the run (a free port, a temporary
+# directory, no persistence), stopped by a trap even when a round fails; each
+# round runs BullMQ, brigade-redis and the bare loop per scenario, one after
+# the other, so drift over the minutes hits all three. JSON lines, one per
+# measurement, in "$work/results-<round>.jsonl".
+measure_redis() {
+    rounds=$(rounds_or 3)
+    local bench="$target/release/examples/redis_bench" dir port server url r s name jobs n out
+    dir=$(mktemp -d)
+    port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --daemonize no \
+        --dir "$dir" --logfile "$dir/redis.log" &
+    server=$!
+    # shellcheck disable=SC2064 # the values now, not at exit
+    trap "kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf '$dir'" EXIT
+    url="redis://127.0.0.1:$port/"
+    for _ in $(seq 50); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
+    redis-cli -p "$port" ping >/dev/null || die "redis-server did not start (log: $dir/redis.log)"
+    redis-server --version | awk '{print $3}' >"$work/redis-version.txt"
+    for r in $(seq "$rounds"); do
+        echo "== redis: round $r of $rounds"
+        out="$work/results-$r.jsonl"
+        : >"$out"
+        for s in "${redis_scenarios[@]}"; do
+            name=${s%%:*} jobs=${s##*:}
+            node bench/redis/bullmq.mjs --url "$url" --scenario "$name" --jobs "$jobs" | tee -a "$out"
+            "$bench" --url "$url" --engine brigade --scenario "$name" --jobs "$jobs" | tee -a "$out"
+            "$bench" --url "$url" --engine bare --scenario "$name" --jobs "$jobs" | tee -a "$out"
+        done
+        for n in 1 2 4; do
+            "$bench" --url "$url" --engine brigade --scenario "e2e-$n" --jobs "$redis_e2e_jobs" | tee -a "$out"
+        done
+    done
+    kill "$server" 2>/dev/null || true
+    wait "$server" 2>/dev/null || true
+    rm -rf "$dir"
+    trap - EXIT
+}
+
 # The paths whose uncommitted changes the results would not be the commit's.
 sources_channels=(core Cargo.lock)
 sources_pool=(core Cargo.lock)
 sources_browser=(core wasm Cargo.lock)
 sources_wasm=(core wasm Cargo.lock Cargo.toml scripts/build-wasm.sh package-lock.json bench/kernels)
 sources_scaling=(core wasm/src bench/kernels)
+sources_redis=(redis core Cargo.lock bench/redis)
 
 # build_wasm fast|release: the wasm package the page imports, built from this
 # checkout once per run of this script (cargo rebuilds only what changed; a
@@ -298,6 +359,10 @@ run() {
     if [ "$name" = scaling ]; then
         rm -f "$work"/scaling-*.txt
         "${cargo[@]}" build "${kernels_cargo[@]}"
+    fi
+    if [ "$name" = redis ]; then
+        rm -f "$work"/results-*.jsonl
+        "${cargo[@]}" build --release -p brigade-redis --example redis_bench
     fi
     touch "$work/started" # criterion results older than this are stale
     local load busy own wall

@@ -1,7 +1,7 @@
 """The summary of every benchmark area, and README.md's performance section.
 
-bench/report.py writes, for each area it reports (channels, pool, browser,
-wasm), bench/results/<area>.rows.json: the area's rows, each one comparison of
+bench/report.py writes, for each area it reports (channels, pool, scaling,
+browser, wasm, redis), bench/results/<area>.rows.json: the area's rows, each one comparison of
 brigade with one peer measured in the same run ({scenario, metric, unit, ours,
 peer, peer_value, ratio}, `ratio` above 1 where brigade wins), and the run's
 record (machine, load, toolchains, commit). From those files this module
@@ -26,6 +26,7 @@ from report import (
     RESULTS,
     WASM_PEER,
     NATIVE_PEER,
+    REDIS_PEERS,
     AREAS,
     ReportError,
     figure,
@@ -116,6 +117,17 @@ def goals(rows, runs=()):
             f"{r['scenario'].rsplit('(', 1)[-1].rstrip(')')}, {workers(r)} workers: {r['ours']:.2f}x, "
             f"rayon {r['peer_value']:.2f}x" for r in f
         ))
+    bulk = pick("redis queue-add-bulk", "throughput", REDIS_PEERS["bullmq"])
+    one("Redis queue-add-bulk >= 3.47x BullMQ's jobs/s", bulk, lambda r: r["ratio"] >= 3.47,
+        lambda f: f"{f[0]['ratio']}x")
+    conc = pick("redis worker-concurrent", "throughput", REDIS_PEERS["bullmq"])
+    one("Redis worker-concurrent >= 8.78x BullMQ's jobs/s", conc, lambda r: r["ratio"] >= 8.78,
+        lambda f: f"{f[0]['ratio']}x")
+    bare = pick("redis", "throughput", REDIS_PEERS["bare"])
+    one("Redis within 1.5x of the bare XADD/XREADGROUP/XACK loop on every scenario", bare,
+        lambda r: r["ratio"] >= 1 / 1.5,
+        lambda f: f"{sum(r['ratio'] >= 1 / 1.5 for r in f)} of {len(f)} rows; worst bare ÷ brigade "
+        f"{max(1 / r['ratio'] for r in f):.2f}x")
     return out
 
 
@@ -189,6 +201,7 @@ AREA_TITLES = {
     "browser": "Browser",
     "wasm": "The optimised wasm build",
     "scaling": "CPU scaling",
+    "redis": "Redis",
 }
 
 # How each area's figures come about: the design behind them, no figures (those
@@ -226,6 +239,13 @@ is out.""",
 with `+simd128`, then runs wasm-opt -O3 from the npm package binaryen with the
 module's features enabled (threads, bulk memory, exception handling, SIMD,
 reference types). `make test` builds without those, which saves minutes.""",
+    "redis": """How: brigade-redis keeps one stream entry per job and acknowledges it, where
+BullMQ keeps a hash per job, moves it between lists and sets with Lua scripts
+and writes events. Against the bare `XADD`/`XREADGROUP`/`XACK` loop, the adds
+pay for JSON encoding only; the worker scenarios also decode each job, hand it
+to a pool worker and back (two threads), and acknowledge in a `MULTI` with dead
+letters. `bench/results/redis.md` also has end to end figures with 1, 2 and 4
+consumer processes.""",
 }
 
 # A `seq` row runs on one thread, so no wake-up decides it.
@@ -279,6 +299,10 @@ WHY = {
     NATIVE_PEER: "the browser figure also counts the job's trip to a worker and back and the copies of its "
     "input and output between JavaScript and the wasm memory, and native code may use CPU instructions wasm "
     "does not have (sha2 picks the SHA extensions at run time where the CPU has them)",
+    REDIS_PEERS["bullmq"]: "BullMQ's Lua scripts keep a hash per job and move it between lists and sets, "
+    "more work in Redis per job than a stream entry and its acknowledgement",
+    REDIS_PEERS["bare"]: "the bare loop does nothing but the Redis commands, while brigade-redis encodes and "
+    "decodes each job, hands it to a pool worker and back, and acknowledges in a MULTI with dead letters",
     WASM_PEER: "LTO, SIMD and wasm-opt did not help this figure in this run; on a shared host a rerun tells a "
     "real loss from noise",
 }
@@ -340,7 +364,7 @@ def readme_section(areas):
         "",
         "`make bench` installs what the benchmarks need (Go, Chromium, the npm peers) and runs",
         "every scenario against its peers in the same run (`QUICK=1 make bench` for a short",
-        "run); `bench/run.sh [channels|pool|scaling|browser|wasm]` runs some of them. Each area",
+        "run); `bench/run.sh [channels|pool|scaling|browser|wasm|redis]` runs some of them. Each area",
         "writes `bench/results/<area>.md` (how it was measured, with every round) and a",
         "chart; `bench/results/summary.json` holds every row below and `summary.md` the same",
         "table with the runs' machine, load, toolchains and commit. This section is written",

@@ -731,5 +731,100 @@ class MemoryTest(WorkDir):
         self.assertIn("- browser memory: shared memory grown per Web Worker 1,367 KiB", summary.write_summary(self.results))
 
 
+# --- redis --------------------------------------------------------------------------
+
+# jobs/s per (scenario, engine) in each of 3 rounds; medians: queue-add-bulk
+# brigade 400,000, BullMQ 10,000, bare 500,000.
+REDIS_ROUNDS = {
+    ("queue-add", "bullmq"): [5000, 6000, 7000],
+    ("queue-add", "brigade"): [60000, 70000, 50000],
+    ("queue-add", "bare"): [55000, 60000, 65000],
+    ("queue-add-bulk", "bullmq"): [10000, 9000, 20000],
+    ("queue-add-bulk", "brigade"): [400000, 300000, 450000],
+    ("queue-add-bulk", "bare"): [500000, 600000, 400000],
+    ("worker-generic", "bullmq"): [3000, 3000, 3000],
+    ("worker-generic", "brigade"): [12000, 12000, 12000],
+    ("worker-generic", "bare"): [36000, 36000, 36000],
+    ("worker-concurrent", "bullmq"): [7000, 7000, 7000],
+    ("worker-concurrent", "brigade"): [140000, 130000, 120000],
+    ("worker-concurrent", "bare"): [300000, 300000, 300000],
+    ("e2e-1", "brigade"): [150000, 150000, 150000],
+    ("e2e-2", "brigade"): [140000, 145000, 150000],
+    ("e2e-4", "brigade"): [120000, 120000, 120000],
+}
+
+
+class RedisTest(WorkDir):
+    def write_redis(self, figures=REDIS_ROUNDS, rounds=3):
+        meta = write_meta(self.work, rounds=rounds)
+        (self.work / "redis-version.txt").write_text("v=7.0.15\n")
+        for r in range(1, rounds + 1):
+            lines = [
+                json.dumps({"engine": e, "scenario": s, "jobs": 50000, "seconds": 50000 / v[r - 1],
+                            "jobs_per_s": v[r - 1]})
+                for (s, e), v in figures.items()
+            ]
+            (self.work / f"results-{r}.jsonl").write_text("\n".join(lines) + "\n")
+        return meta
+
+    def test_medians_ratios_rows_and_tables(self):
+        meta = self.write_redis()
+        rows = []
+        md, chart = report.redis_report(self.work, meta, rows)
+        self.assertEqual(len(rows), 8)
+        bulk = [r for r in rows if r["scenario"].startswith("redis queue-add-bulk")]
+        self.assertEqual([(r["peer"], r["ours"], r["peer_value"], r["ratio"]) for r in bulk], [
+            (report.REDIS_PEERS["bullmq"], 400000, 10000, 40.0),
+            (report.REDIS_PEERS["bare"], 400000, 500000, 0.8),
+        ])
+        self.assertTrue(all(r["unit"] == "jobs/s" and r["metric"] == "throughput" for r in rows))
+        self.assertIn("| queue-add-bulk | 50,000 | 10,000 | 400,000 | 500,000 | 40.00x | 1.25x |", md)
+        self.assertIn("| 2 | 145,000 | 0.97x |", md)
+        self.assertIn("- redis-server: v=7.0.15", md)
+        self.assertIn("What bounds the ratios", md)
+        row = chart["rows"][1]
+        self.assertEqual(row["label"], "queue-add-bulk")
+        self.assertEqual(row["values"], [0.025, 1.25])
+        self.assertEqual(row["rounds"][1], [1.25, 2.0, 0.8889])
+        report.plot.check(chart)
+
+    def test_files_summary_and_goals(self):
+        self.write_redis()
+        report.write("redis", self.work, self.results)
+        for ext in ("md", "json", "svg", "rows.json"):
+            self.assertTrue((self.results / f"redis.{ext}").exists(), ext)
+        self.assertEqual(len(bars((self.results / "redis.svg").read_text())), 8)
+        md = summary.write_summary(self.results)
+        self.assertIn("- Redis queue-add-bulk >= 3.47x BullMQ's jobs/s: met (40.0x)", md)
+        self.assertIn("- Redis worker-concurrent >= 8.78x BullMQ's jobs/s: met (18.6x)", md)
+        self.assertIn("- Redis within 1.5x of the bare XADD/XREADGROUP/XACK loop on every scenario: missed "
+                      "(2 of 4 rows; worst bare ÷ brigade 3.00x)", md)
+
+    def test_a_missing_engine_is_refused_by_name(self):
+        figures = {k: v for k, v in REDIS_ROUNDS.items() if k != ("worker-generic", "bare")}
+        meta = self.write_redis(figures)
+        with self.assertRaisesRegex(report.ReportError, "no bare result for worker-generic in round 1"):
+            report.redis_report(self.work, meta)
+
+    def test_a_missing_round_is_refused(self):
+        meta = self.write_redis()
+        (self.work / "results-3.jsonl").unlink()
+        with self.assertRaisesRegex(report.ReportError, "no Redis results in round 3"):
+            report.redis_report(self.work, meta)
+
+    def test_stale_round_is_refused(self):
+        meta = self.write_redis()
+        make_old(self.work / "results-2.jsonl")
+        with self.assertRaisesRegex(report.ReportError, "results-2.jsonl is older than the run"):
+            report.redis_report(self.work, meta)
+
+    def test_a_line_that_is_not_json_is_refused(self):
+        meta = self.write_redis()
+        with open(self.work / "results-1.jsonl", "a") as f:
+            f.write("thread 'main' panicked\n")
+        with self.assertRaisesRegex(report.ReportError, "results-1.jsonl:16: not a result line"):
+            report.redis_report(self.work, meta)
+
+
 if __name__ == "__main__":
     unittest.main()

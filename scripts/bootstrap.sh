@@ -11,7 +11,8 @@
 #   - npm dev dependencies from the committed package-lock.json
 #
 # `scripts/bootstrap.sh bench` (`make bench`) also installs what only the
-# benchmarks need (bench/run.sh): Debian's golang-go, for the Go side.
+# benchmarks need (bench/run.sh): Debian's golang-go, for the Go side, and
+# bench/redis's npm packages (BullMQ and ioredis, from its package-lock.json).
 # `scripts/bootstrap.sh deep` (`make check-deep`) also installs what only
 # scripts/check-deep.sh needs: Miri on the pinned nightly, and cargo-fuzz.
 set -euo pipefail
@@ -108,6 +109,12 @@ if $with_bench && ! command -v go >/dev/null; then
   [ "$(id -u)" = 0 ] || sudo_cmd="sudo"
   $sudo_cmd apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq golang-go >/dev/null
+fi
+
+# --- bench only: BullMQ for bench/run.sh redis ---------------------------------
+if $with_bench && [ ! -d bench/redis/node_modules/bullmq ]; then
+  say "installing bench/redis's npm packages (npm ci)"
+  (cd bench/redis && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
 # --- check-deep only: Miri and cargo-fuzz --------------------------------------
