@@ -1444,8 +1444,9 @@ figures move by tens of percent between runs):
   with dead letters. With one job in flight that is two thread wake-ups per
   job on top of the two round trips both pay; with 100 in flight it is the
   hand-off and the decoding, per job.
-- End to end, one consumer process already keeps Redis busy: on 2 cores more
-  processes add no throughput.
+- End to end, more consumer processes add throughput only while one leaves
+  Redis waiting between its round trips; once Redis is busy they share the
+  same 2 cores with it, and add none.
 """
 
 
