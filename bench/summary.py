@@ -255,6 +255,8 @@ WHY_STARTUP = (
     "each of brigade's Web Workers instantiates the wasm module on the shared memory before it takes a job "
     "(cold, the page also fetches and compiles the module first), where workerpool starts plain JavaScript workers"
 )
+# The adds against the bare loop: the same XADDs, and JSON encoding on top.
+WHY_REDIS_ADD = "the bare loop sends the same XADDs, while brigade-redis also encodes each job as JSON"
 # A threaded row below the park/unpark floor.
 FLOOR_BELOW = (
     "brigade's waits spin briefly before they park, so many messages need no wake-up through the kernel at all"
@@ -324,6 +326,8 @@ def why(row):
         return WHY_SEQ
     if row["scenario"].startswith("browser Pool.create"):
         return WHY_STARTUP
+    if row["scenario"].startswith("redis queue-add") and row["peer"] == REDIS_PEERS["bare"]:
+        return WHY_REDIS_ADD
     return WHY.get(row["peer"], "")
 
 

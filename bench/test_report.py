@@ -799,6 +799,11 @@ class RedisTest(WorkDir):
         self.assertIn("- Redis worker-concurrent >= 8.78x BullMQ's jobs/s: met (18.6x)", md)
         self.assertIn("- Redis within 1.5x of the bare XADD/XREADGROUP/XACK loop on every scenario: missed "
                       "(2 of 4 rows; worst bare ÷ brigade 3.00x)", md)
+        rows = json.loads((self.results / "redis.rows.json").read_text())["rows"]
+        add, worker = rows[3], rows[5]
+        self.assertIn("(20% fewer): the bare loop sends the same XADDs, while brigade-redis also encodes",
+                      summary.reading(add))
+        self.assertIn("hands it to a pool worker and back", summary.reading(worker))
 
     def test_a_missing_engine_is_refused_by_name(self):
         figures = {k: v for k, v in REDIS_ROUNDS.items() if k != ("worker-generic", "bare")}
