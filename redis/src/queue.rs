@@ -191,12 +191,7 @@ impl Queue {
     /// [`Error::Encode`] if the job does not serialise; [`Error::Redis`].
     pub fn enqueue<J: Serialize + ?Sized>(&mut self, job: &J) -> Result<String, Error> {
         let json = serde_json::to_string(job).map_err(Error::Encode)?;
-        Ok(redis::cmd("XADD")
-            .arg(&self.keys.stream)
-            .arg("*")
-            .arg("job")
-            .arg(json)
-            .query(&mut self.conn)?)
+        self.enqueue_json(json)
     }
 
     /// Adds `job` with an idempotency key and/or a delay.
