@@ -68,7 +68,7 @@ use crossbeam_utils::CachePadded;
 use crate::chan::{Receiver, Sender};
 use crate::loom::{lock, AtomicBool, AtomicU64, AtomicUsize, Mutex, Ordering};
 use crate::rate_limit::RateLimitError;
-use crate::runtime::{block_on, Duration, Stamp};
+use crate::runtime::{block_on, Duration, Instant, Stamp};
 use crate::{CancelFunc, Context, ContextError, RateLimit, Retry, WaitGroup};
 
 use super::metrics::{Counters, Distribution, Ended, Metrics, Record};
@@ -754,6 +754,15 @@ impl<J, O, E> Shared<J, O, E> {
                 _ => Failure::Canceled(CancelReason::Job),
             };
             return never(task, f);
+        }
+        // Its deadline passed while it was queued, though the timer that ends
+        // the context has not fired yet (a loaded host runs it late).
+        if task
+            .ctx()
+            .and_then(Context::deadline)
+            .is_some_and(|d| d <= Instant::now())
+        {
+            return never(task, Failure::TimedOut(Phase::Queued));
         }
         if self.max_queue_wait.is_some_and(|max| queued_for > max) {
             return never(task, Failure::TimedOut(Phase::Queued));
