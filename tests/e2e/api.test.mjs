@@ -57,10 +57,47 @@ test('bad options reject with TypeError or RangeError naming the option', async 
   assert.match(r[4], /^TypeError: option "rateLimit.perSecond" is required/);
   assert.match(r[5], /^RangeError: option "timeoutMs"/);
   assert.match(r[6], /^TypeError: unknown option "wrokers"/);
-  assert.match(r[7], /^TypeError: option "handlers": the module could not be imported: broken module/);
-  assert.match(r[8], /^TypeError: option "handlers": the module exports no functions/);
+  assert.match(r[7], /^TypeError: option "handlers": the module data:text\/javascript,.* could not be imported: broken module/);
+  assert.match(r[8], /^TypeError: option "handlers": the module \(source text\) exports no functions/);
   assert.match(r[9], /^TypeError: option "handlers" must be a URL or the source text of an ES module/);
   assert.match(r[10], /^RangeError: option "saturationWindowMs"/);
+});
+
+test('a handlers module that 404s, does not parse or is a bare file name: Pool.create rejects naming it', async () => {
+  const r = await inPage(
+    async ({ Pool }) => {
+      const out = [];
+      for (const handlers of [
+        './no-such-handlers.js',
+        'data:text/javascript,export function f( {',
+        'export function f( {',
+        'handlers.js',
+        'lib/handlers.mjs',
+      ]) {
+        try {
+          await Pool.create({ handlers });
+          out.push('created');
+        } catch (e) {
+          out.push(`${e.name}: ${e.message}`);
+        }
+      }
+      // The page still makes pools.
+      const pool = await Pool.create({ workers: 1 });
+      out.push(String(await pool.run('square', 3)));
+      await pool.terminate();
+      return out;
+    },
+    { allow: /404|Failed to load resource/ },
+  );
+  assert.match(r[0], /^TypeError: option "handlers": the module http:\/\/[^ ]+\/no-such-handlers\.js could not be imported: /);
+  assert.match(r[1], /^SyntaxError: option "handlers": the module data:text\/javascript,export function f\( \{ could not be imported: /);
+  assert.match(r[2], /^SyntaxError: option "handlers": the module \(source text\) could not be imported: /);
+  assert.equal(
+    r[3],
+    'TypeError: option "handlers": "handlers.js" is a file name, not a URL or module source; write "./handlers.js" (relative to the page) or new URL("handlers.js", import.meta.url)',
+  );
+  assert.match(r[4], /^TypeError: option "handlers": "lib\/handlers\.mjs" is a file name/);
+  assert.equal(r[5], '9');
 });
 
 test('built-in kinds run on the workers and typed arrays cross as typed arrays', async () => {
@@ -1035,7 +1072,7 @@ test('job data: every type structured clone carries round-trips through echo and
   assert.equal(r.after, 'still serving');
 });
 
-test('progress: a handler reports values that reach onProgress and progress events before the result', async () => {
+test('progress: a handler (and mandelbrot) reports values that reach onProgress and progress events before the result', async () => {
   const r = await inPage(async ({ Pool }) => {
     const handlers = new URL('/tests/pages/handlers.js', location.href);
     const pool = await Pool.create({ workers: 2, handlers });
@@ -1050,7 +1087,16 @@ test('progress: a handler reports values that reach onProgress and progress even
     // Nobody asks: the handler's reports go nowhere, and nothing fails.
     const quiet = await Pool.create({ workers: 1, handlers });
     const alone = await quiet.run('steps', { n: 3 });
-    return { order, seen, ids, bad, alone };
+    const stepEvents = seen.slice();
+    // A built-in Rust kind reports too: mandelbrot, the share of rows done.
+    const shares = [];
+    const image = await pool.run(
+      'mandelbrot',
+      { x: -2, y: -1, width: 40, height: 60, scale: 0.05, maxIter: 100 },
+      { onProgress: (v) => shares.push(v) },
+    );
+    shares.push(`result of ${image.length}`);
+    return { order, seen: stepEvents, ids, bad, alone, shares, mandelbrotEvents: seen.length - stepEvents.length };
   });
   assert.deepEqual(r.order, ['step 1/5', 'step 2/5', 'step 3/5', 'step 4/5', 'step 5/5', 'result 5']);
   assert.equal(r.seen.length, 5, JSON.stringify(r.seen));
@@ -1060,6 +1106,10 @@ test('progress: a handler reports values that reach onProgress and progress even
   assert.equal(r.bad[1], 'TypeError', 'reporting a value that cannot be cloned throws in the handler');
   assert.match(r.bad[2], /^progress: a function/);
   assert.equal(r.alone, 3);
+  assert.equal(r.shares.length, 21, JSON.stringify(r.shares));
+  assert.deepEqual(r.shares.slice(-2), [1, 'result of 2400']);
+  assert.equal(r.mandelbrotEvents, 20, 'and as progress events');
+  assert.ok(r.shares.slice(0, 20).every((v, i, a) => typeof v === 'number' && (i === 0 || a[i - 1] < v)), 'rising');
 });
 
 test('option limits and defaults come from the module, and the JSDoc and index.d.ts say the same', async () => {

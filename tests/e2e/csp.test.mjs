@@ -209,7 +209,7 @@ function assertBlobBlocked(r) {
   assert.equal(text.error.name, 'TypeError');
   assert.match(
     text.error.message,
-    /^option "handlers": the module could not be imported: Failed to fetch dynamically imported module: blob:http:/,
+    /^option "handlers": the module \(source text\) could not be imported: Failed to fetch dynamically imported module: blob:http:/,
   );
   assert.deepEqual(r.violations, ['script-src-elem blob']);
   // Chromium reports the refusal on the console; nothing else may appear there.

@@ -205,7 +205,8 @@ export interface PoolOptions {
   rateLimit?: RateLimitOptions | undefined;
   /**
    * An ES module whose function exports are job handlers: a URL (absolute, or
-   * relative to the page) or the module's source text. Every worker imports it;
+   * relative to the page: `'./handlers.js'`, not the bare `'handlers.js'`) or
+   * the module's source text. Every worker imports it;
    * a job whose kind names an export runs `handler(input, { signal })` there,
    * sync or async. `signal` aborts when the job times out or is canceled.
    */
@@ -232,7 +233,11 @@ export interface JobOptions {
    * shared memory, so this frees the page's copy at once; it saves no copy.
    */
   transfer?: ArrayBuffer[] | undefined;
-  /** Called on the page with each value the job reports while it runs (also a `progress` event). */
+  /**
+   * Called on the page with each value the job reports while it runs (also a
+   * `progress` event): a handler's `info.progress(value)`, or `mandelbrot`'s
+   * share of rows done (0 to 1).
+   */
   onProgress?: ((value: unknown) => void) | undefined;
 }
 

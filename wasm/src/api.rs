@@ -562,6 +562,7 @@ impl PoolHandle {
         if let Some(h) = &c.handlers {
             kinds.extend(h.names.iter().map(|n| job::intern(n)));
         }
+        let kind_progress = progress.clone();
         let handlers = c
             .handlers
             .map(|h| Arc::new(Handlers::new(h.url, h.names, progress)));
@@ -574,6 +575,13 @@ impl PoolHandle {
                 let armed = job.hard_ms.map(crate::gate::arm);
                 let call = match &handlers {
                     Some(h) if h.serves(job.kind) => Err(h.call(job)),
+                    // A built-in kind's progress (`mandelbrot`'s) goes to the
+                    // page as a handler's does, if the page asked for it.
+                    _ if job.tag != 0.0 => {
+                        let tag = job.tag;
+                        let report = |value| kind_progress.report(tag, value);
+                        Ok(kinds::run_reporting(job, ctx, &report).map_err(Fault::from))
+                    }
                     _ => Ok(kinds::run(job, ctx).map_err(Fault::from)),
                 };
                 async move {

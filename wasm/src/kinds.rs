@@ -4,6 +4,8 @@
 //! where it can take long (`sleep`, `spin`), so cancellation and timeouts stop
 //! it early.
 
+use std::sync::Mutex;
+
 use brigade::chan::RecvTimeoutError;
 use brigade::runtime::{Duration, Instant};
 use brigade::Context;
@@ -37,6 +39,23 @@ pub const KINDS: [&str; 10] = [
 /// # Panics
 /// The `panic` kind panics on purpose, to show that the pool contains it.
 pub fn run(job: &Job, ctx: &Context) -> Result<Data, String> {
+    run_reporting(job, ctx, &|_| {})
+}
+
+/// [`run`], with the job's progress handed to `report`: `mandelbrot` reports
+/// the share of its rows done (a number from 0 to 1, rising, in steps of at
+/// least a twentieth); the other kinds are too short to report any.
+///
+/// # Errors
+/// As [`run`].
+///
+/// # Panics
+/// As [`run`].
+pub fn run_reporting(
+    job: &Job,
+    ctx: &Context,
+    report: &(dyn Fn(Data) + Sync),
+) -> Result<Data, String> {
     let input = &job.input;
     match job.kind {
         "echo" => Ok(input.clone()),
@@ -58,7 +77,7 @@ pub fn run(job: &Job, ctx: &Context) -> Result<Data, String> {
             }
             Ok(Data::Number(count_primes(below as u64) as f64))
         }
-        "mandelbrot" => mandelbrot(input, ctx),
+        "mandelbrot" => mandelbrot(input, ctx, report),
         "thumbnail" => thumbnail(input),
         "fail" => Err(input
             .get("message")
@@ -168,9 +187,13 @@ pub fn count_primes(n: u64) -> u64 {
 
 const MAX_PIXELS: f64 = 16_777_216.0;
 
+/// How many progress reports a render makes at most (one per twentieth).
+const STEPS: usize = 20;
+
 /// Renders iteration counts row by row; once `ctx` ends (a timeout, a
-/// cancel) the rows left are skipped and the job fails.
-fn mandelbrot(input: &Data, ctx: &Context) -> Result<Data, String> {
+/// cancel) the rows left are skipped and the job fails. Reports the share of
+/// rows done each time it passes a twentieth.
+fn mandelbrot(input: &Data, ctx: &Context, report: &(dyn Fn(Data) + Sync)) -> Result<Data, String> {
     let num = |k: &str| {
         input
             .get(k)
@@ -185,6 +208,18 @@ fn mandelbrot(input: &Data, ctx: &Context) -> Result<Data, String> {
         ));
     }
     let (w, h, max_iter) = (w as usize, h as usize, max_iter as u16);
+    // Rows done, and the last twentieth reported: under one lock, so the
+    // reports rise even when rayon's threads finish rows out of order.
+    let done = Mutex::new((0usize, 0usize));
+    let row_done = || {
+        let mut d = done.lock().unwrap_or_else(|e| e.into_inner());
+        d.0 += 1;
+        let step = d.0 * STEPS / h;
+        if step > d.1 {
+            d.1 = step;
+            report(Data::Number(d.0 as f64 / h as f64));
+        }
+    };
     let render_row = |j: usize, row: &mut [u16]| {
         if ctx.is_done() {
             return;
@@ -200,6 +235,7 @@ fn mandelbrot(input: &Data, ctx: &Context) -> Result<Data, String> {
             }
             *px = n;
         }
+        row_done();
     };
     let mut out = vec![0u16; w * h];
     // Rows in parallel on the rayon pool, if the job asks for it and the page
@@ -301,6 +337,27 @@ mod test {
             run(&job("sha256", Data::Bytes(b"abc".to_vec())), &bg()),
             Ok(Data::Text(want.into()))
         );
+    }
+
+    #[wasm_bindgen_test]
+    fn mandelbrot_reports_its_rows_done_rising_to_one() {
+        let input = Data::object([
+            ("x", Data::Number(-2.0)),
+            ("y", Data::Number(-1.0)),
+            ("scale", Data::Number(0.05)),
+            ("width", Data::Number(8.0)),
+            ("height", Data::Number(45.0)),
+            ("maxIter", Data::Number(20.0)),
+        ]);
+        let seen = Mutex::new(Vec::new());
+        let report = |v: Data| seen.lock().unwrap().push(v.as_f64().expect("a number"));
+        let out = run_reporting(&job("mandelbrot", input), &bg(), &report);
+        assert!(matches!(out, Ok(Data::U16(ref v)) if v.len() == 8 * 45));
+        let seen = seen.into_inner().unwrap();
+        // One report per twentieth passed: 45 rows pass each of the 20.
+        assert_eq!(seen.len(), STEPS, "{seen:?}");
+        assert!(seen.windows(2).all(|w| w[0] < w[1]), "rising: {seen:?}");
+        assert_eq!(seen.last(), Some(&1.0));
     }
 
     #[wasm_bindgen_test]

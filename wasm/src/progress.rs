@@ -1,6 +1,7 @@
 //! Progress that running jobs report, on its way to the page.
 //!
-//! A JavaScript handler calls `info.progress(value)` (see `handlers.rs`); the
+//! A JavaScript handler calls `info.progress(value)` (see `handlers.rs`), a
+//! built-in kind its reporter (`kinds::run_reporting`); the
 //! value, converted to [`Data`], goes with the job's tag into a channel in
 //! shared memory, and the page's results loop, woken by the [`Bell`], drains
 //! the channel before it looks for outcomes, so a job's progress always

@@ -32,7 +32,8 @@ import { DataCloneError } from './errors.js';
  *   page, shared by every pool), for kernels that split one job across cores, such as mandelbrot
  *   with `parallel: true` (default 0)
  * @property {string | URL} [handlers] an ES module whose function exports are job handlers:
- *   a URL (absolute, or relative to the page), or the module's source text. Every worker
+ *   a URL (absolute, or relative to the page: './handlers.js', not the bare 'handlers.js'), or
+ *   the module's source text. Every worker
  *   imports it; a job whose kind names an export calls it as `handler(input, { signal })`,
  *   sync or async. The page imports it once too, to check it and list its exports.
  *
@@ -41,7 +42,7 @@ import { DataCloneError } from './errors.js';
  * @property {number} [timeoutMs] run-time limit of this job
  * @property {number} [hardTimeoutMs] hard limit of this job (see the pool's `hardTimeoutMs`)
  * @property {(value: unknown) => void} [onProgress] called on the page with each value the
- *   job's handler reports (`info.progress(value)`)
+ *   job's handler reports (`info.progress(value)`; `mandelbrot` reports its share of rows done)
  * @property {ArrayBuffer[]} [transfer] ArrayBuffers to detach once the input has been copied into
  *   the shared memory, as postMessage's transfer list does (the workers read only the shared
  *   memory, so this frees the page's copy at once; it saves no copy)
@@ -174,40 +175,50 @@ export function config(options) {
 /**
  * Where the handlers module is: a URL as given, or a blob: URL holding source
  * text. A string is a URL when it is one line that starts like one (a scheme,
- * "/", "./" or "../"); anything else is taken as the module's source.
+ * "/", "./" or "../"); a bare file name (`'handlers.js'`) is refused, since
+ * it is neither; anything else is taken as the module's source.
  * @param {unknown} h
- * @returns {string}
+ * @returns {{ url: string, source: boolean }}
  */
 export function handlersUrl(h) {
-  if (h instanceof URL) return h.href;
+  if (h instanceof URL) return { url: h.href, source: false };
   if (typeof h !== 'string' || h.trim() === '') {
     throw new TypeError('option "handlers" must be a URL or the source text of an ES module');
   }
   const s = h.trim();
   if (!s.includes('\n') && /^([a-z][a-z0-9+.-]*:|\/|\.{1,2}\/)/i.test(s)) {
-    return new URL(s, document.baseURI).href;
+    return { url: new URL(s, document.baseURI).href, source: false };
   }
-  return URL.createObjectURL(new Blob([h], { type: 'text/javascript' }));
+  if (/^[\w@~.-]+(\/[\w@~.-]+)*\.m?js$/.test(s)) {
+    throw new TypeError(
+      `option "handlers": ${JSON.stringify(s)} is a file name, not a URL or module source; ` +
+        `write ${JSON.stringify(`./${s}`)} (relative to the page) or new URL(${JSON.stringify(s)}, import.meta.url)`,
+    );
+  }
+  return { url: URL.createObjectURL(new Blob([h], { type: 'text/javascript' })), source: true };
 }
 
 /**
  * Imports the handlers module on the page to check it, and lists its
- * function exports (the kinds it serves).
+ * function exports (the kinds it serves). A module with a syntax error is
+ * refused with a SyntaxError, one that cannot be fetched or throws as it
+ * loads with a TypeError; each names the module.
  * @param {unknown} h
  */
 export async function loadHandlers(h) {
-  const url = handlersUrl(h);
+  const { url, source } = handlersUrl(h);
+  const which = source ? 'the module (source text)' : `the module ${url}`;
   /** @type {Record<string, unknown>} */
   let mod;
   try {
     mod = await import(/* @vite-ignore */ /* webpackIgnore: true */ url);
   } catch (e) {
-    throw new TypeError(`option "handlers": the module could not be imported: ${e instanceof Error ? e.message : e}`, {
-      cause: e,
-    });
+    const message = e instanceof Error ? e.message : String(e);
+    const Class = e instanceof SyntaxError ? SyntaxError : TypeError;
+    throw new Class(`option "handlers": ${which} could not be imported: ${message}`, { cause: e });
   }
   const names = Object.keys(mod).filter((k) => typeof mod[k] === 'function');
-  if (names.length === 0) throw new TypeError('option "handlers": the module exports no functions');
+  if (names.length === 0) throw new TypeError(`option "handlers": ${which} exports no functions`);
   return { url, names };
 }
 
