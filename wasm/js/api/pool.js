@@ -709,9 +709,17 @@ export class Pool extends EventTarget {
    * @param {JobOptions} [opts]
    * @returns {Promise<unknown>}
    */
-  async run(kind, input, opts) {
-    checkKind(kind, this.#kinds);
-    return this.#run(kind, input, jobOptions(opts));
+  run(kind, input, opts) {
+    // Not an async function: one that returned #run's promise would add
+    // turns of the microtask queue to every job.
+    let checked;
+    try {
+      checkKind(kind, this.#kinds);
+      checked = jobOptions(opts);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return this.#run(kind, input, checked);
   }
 
   /**
@@ -723,11 +731,13 @@ export class Pool extends EventTarget {
    * @param {GroupPlace} [place] @param {(id: number) => void} [onId]
    * @returns {Promise<unknown>}
    */
-  async #run(kind, input, { signal, onProgress, ...limits }, place, onId) {
+  async #run(kind, input, opts, place, onId) {
+    const { signal } = opts;
     let id;
     try {
       signal?.throwIfAborted();
-      id = await this.#enqueue(kind, input, limits, true, signal, onProgress, place);
+      // The checked options are the job's limits too: no copy per job.
+      id = await this.#enqueue(kind, input, opts, true, signal, opts.onProgress, place);
     } finally {
       place?.free();
     }
@@ -771,9 +781,9 @@ export class Pool extends EventTarget {
    */
   async submit(kind, input, opts) {
     checkKind(kind, this.#kinds);
-    const { signal, onProgress, ...limits } = jobOptions(opts);
-    signal?.throwIfAborted();
-    return this.#enqueue(kind, input, limits, false, signal, onProgress);
+    const limits = jobOptions(opts);
+    limits.signal?.throwIfAborted();
+    return this.#enqueue(kind, input, limits, false, limits.signal, limits.onProgress);
   }
 
   /**
@@ -785,10 +795,12 @@ export class Pool extends EventTarget {
    */
   trySubmit(kind, input, opts) {
     checkKind(kind, this.#kinds);
-    const { signal, onProgress, ...limits } = jobOptions(opts);
+    // The checked options are the job's limits too: no copy per job.
+    const limits = jobOptions(opts);
+    const signal = limits.signal;
     signal?.throwIfAborted();
     let id;
-    const tag = this.#tagFor(kind, onProgress);
+    const tag = this.#tagFor(kind, limits.onProgress);
     try {
       // Jobs in the backlog wait for room first.
       if (!this.#backlog.isEmpty() || (this.#handle.capacity() > 0 && !this.#hasRoom())) throw Refusal.Full;
