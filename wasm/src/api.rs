@@ -907,20 +907,30 @@ impl PoolHandle {
         left - killed
     }
 
-    /// The Web Worker `token` is gone (the page was granted its lock). If it
-    /// was one of this pool's and died with its loop running, without being
+    /// The Web Worker `token` is gone (the page was granted its lock, and
+    /// freed the thread's stack first: see `js/api/module.js`). If it was
+    /// one of this pool's and died with its loop running, without being
     /// terminated by the pool, its job ends with a `WorkerLostError` and a
-    /// new worker takes its place. Returns whether it was this pool's.
+    /// new worker takes its place. The workers started in place of killed
+    /// ones start now if none is left (see `Workers`). Returns whether it
+    /// was this pool's.
     #[wasm_bindgen(js_name = workerGone)]
     pub fn worker_gone(&self, token: u32) -> bool {
-        match self.workers.gone(token) {
+        let ours = match self.workers.gone(token) {
             Some(Some(index)) => {
                 let _ = self.inner.lose_worker(index, Loss::Died);
                 true
             }
             Some(None) => true,
             None => false,
+        };
+        if ours {
+            // Replacements of killed workers wait for them to be gone.
+            for index in self.workers.start_deferred() {
+                let _ = self.inner.lose_worker(index, Loss::Died);
+            }
         }
+        ours
     }
 
     /// The tokens of this pool's Web Workers that are not gone yet.

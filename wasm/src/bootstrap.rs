@@ -177,14 +177,35 @@ struct Entry {
 
 /// The Web Workers of one pool, by token: shared by its spawner, its
 /// workers (which mark themselves exited) and its handle on the page.
-#[derive(Debug, Default)]
-pub struct Workers(Mutex<HashMap<u32, Entry>>);
+///
+/// A new worker does not start while a Web Worker of the pool that was
+/// killed is not gone yet: its start waits in `deferred` until the page has
+/// freed the killed thread's stack (`js/api/module.js` reaps before it calls
+/// [`PoolHandle::worker_gone`](crate::api::PoolHandle)). Started at once,
+/// its allocations split that stack when it is freed, and the memory grew
+/// by hundreds of KiB per kill. The browser ends a Web Worker that runs
+/// JavaScript up to 2 s after `terminate()`, so the replacement would only
+/// compete with it for a core meanwhile.
+#[derive(Default)]
+pub struct Workers {
+    entries: Mutex<HashMap<u32, Entry>>,
+    deferred: Mutex<Vec<(u32, String, ThreadMain)>>,
+}
+
+impl std::fmt::Debug for Workers {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Workers")
+            .field("entries", &self.entries)
+            .field("deferred", &lock(&self.deferred).len())
+            .finish()
+    }
+}
 
 impl Workers {
     /// Terminates the Web Worker of pool worker `index` if it is outside the
     /// module's code (see `gate.rs`): `true` if it was terminated.
     pub fn kill(&self, index: usize) -> bool {
-        let token = lock(&self.0)
+        let token = lock(&self.entries)
             .iter()
             .find(|(_, e)| e.index == index && !e.exited)
             .filter(|(_, e)| e.gate.doom())
@@ -197,7 +218,7 @@ impl Workers {
 
     /// The token of pool worker `index`'s Web Worker, if it still runs.
     pub fn token_of(&self, index: usize) -> Option<u32> {
-        lock(&self.0)
+        lock(&self.entries)
             .iter()
             .find(|(_, e)| e.index == index && !e.exited)
             .map(|(t, _)| *t)
@@ -208,13 +229,13 @@ impl Workers {
     /// still running and was not killed (which [`kill`](Self::kill)'s
     /// caller reported already).
     pub fn gone(&self, token: u32) -> Option<Option<usize>> {
-        let e = lock(&self.0).remove(&token)?;
+        let e = lock(&self.entries).remove(&token)?;
         Some((!e.exited && !e.gate.is_doomed()).then_some(e.index))
     }
 
     /// The hard limit of the job pool worker `index` runs now, if it has one.
     pub fn hard_ms(&self, index: usize) -> Option<f64> {
-        lock(&self.0)
+        lock(&self.entries)
             .values()
             .find(|e| e.index == index && !e.exited)
             .and_then(|e| e.gate.hard_ms())
@@ -222,11 +243,47 @@ impl Workers {
 
     /// The tokens of the Web Workers not yet gone.
     pub fn tokens(&self) -> Vec<u32> {
-        lock(&self.0).keys().copied().collect()
+        lock(&self.entries).keys().copied().collect()
+    }
+
+    /// Whether a Web Worker the pool killed is not gone yet.
+    fn killed_not_gone(entries: &HashMap<u32, Entry>) -> bool {
+        entries.values().any(|e| e.gate.is_doomed())
+    }
+
+    /// Starts `task` on a new Web Worker, or defers it while a killed one
+    /// is not gone (see the type's docs).
+    fn start(&self, token: u32, name: String, task: ThreadMain) -> std::io::Result<()> {
+        {
+            let entries = lock(&self.entries);
+            if Self::killed_not_gone(&entries) {
+                lock(&self.deferred).push((token, name, task));
+                return Ok(());
+            }
+        }
+        spawn_as(token, &name, task)
+    }
+
+    /// Starts the deferred workers once no killed Web Worker is left; the
+    /// page calls it after a gone one was reaped. Returns the pool worker
+    /// indexes whose Web Worker the browser refused to start (forgotten
+    /// here; the caller ends them as lost workers, which replaces them).
+    pub fn start_deferred(&self) -> Vec<usize> {
+        if Self::killed_not_gone(&lock(&self.entries)) {
+            return Vec::new();
+        }
+        let starts = std::mem::take(&mut *lock(&self.deferred));
+        starts
+            .into_iter()
+            .filter_map(|(token, name, task)| {
+                spawn_as(token, &name, task).err()?;
+                lock(&self.entries).remove(&token).map(|e| e.index)
+            })
+            .collect()
     }
 
     fn exited(&self, token: u32) {
-        if let Some(e) = lock(&self.0).get_mut(&token) {
+        if let Some(e) = lock(&self.entries).get_mut(&token) {
             e.exited = true;
         }
     }
@@ -289,7 +346,7 @@ impl Spawner for WebWorkerSpawner {
         let name = format!("brigade-worker-{}", worker.index());
         let token = NEXT_TOKEN.fetch_add(1, Ordering::Relaxed);
         let gate = Arc::new(Gate::default());
-        lock(&self.workers.0).insert(
+        lock(&self.workers.entries).insert(
             token,
             Entry {
                 index: worker.index(),
@@ -313,9 +370,9 @@ impl Spawner for WebWorkerSpawner {
                 token,
             })
         });
-        let started = spawn_as(token, &name, task);
+        let started = self.workers.start(token, name, task);
         if started.is_err() {
-            lock(&self.workers.0).remove(&token);
+            lock(&self.workers.entries).remove(&token);
         }
         started
     }
