@@ -108,9 +108,11 @@ fn thread_memory() -> &'static Mutex<HashMap<u32, (u32, u32)>> {
 }
 
 /// Frees what the gone Web Worker `token` held in the shared memory (its
-/// stack and thread-local storage); called on the page once the worker is
-/// gone, however it ended. Returns the bytes freed, about. Objects a
-/// terminated thread owned on the heap are not freed: nothing knows them.
+/// stack, which the allocator keeps whole for the next thread: see
+/// `stacks.rs`, and its thread-local storage); called on the page once the
+/// worker is gone, however it ended. Returns the bytes freed, about.
+/// Objects a terminated thread owned on the heap are not freed: nothing
+/// knows them.
 #[wasm_bindgen(js_name = reapWorker)]
 pub fn reap_worker(token: u32) -> u32 {
     let held = lock(thread_memory()).remove(&token);
@@ -118,14 +120,11 @@ pub fn reap_worker(token: u32) -> u32 {
         // Zero would mean "this thread's own" to wasm-bindgen: never here.
         Some((tls, stack)) if tls != 0 && stack != 0 => {
             destroy_thread(&wasm_bindgen::exports(), tls, stack);
-            THREAD_STACK_BYTES
+            crate::stacks::STACK_BYTES as u32
         }
         _ => 0,
     }
 }
-
-/// The stack wasm-bindgen gives each thread (its default).
-const THREAD_STACK_BYTES: u32 = 2 << 20;
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
@@ -181,11 +180,12 @@ struct Entry {
 /// A new worker does not start while a Web Worker of the pool that was
 /// killed is not gone yet: its start waits in `deferred` until the page has
 /// freed the killed thread's stack (`js/api/module.js` reaps before it calls
-/// [`PoolHandle::worker_gone`](crate::api::PoolHandle)). Started at once,
-/// its allocations split that stack when it is freed, and the memory grew
-/// by hundreds of KiB per kill. The browser ends a Web Worker that runs
-/// JavaScript up to 2 s after `terminate()`, so the replacement would only
-/// compete with it for a core meanwhile.
+/// [`PoolHandle::worker_gone`](crate::api::PoolHandle)), which the
+/// allocator keeps for the next thread (`stacks.rs`). The browser ends a
+/// Web Worker that runs JavaScript up to 2 s after `terminate()`: started
+/// at once, replacements of workers killed in a row each took a new stack
+/// while the old ones were still held (the memory grew by hundreds of KiB
+/// per kill), and competed with the dying workers for the cores.
 #[derive(Default)]
 pub struct Workers {
     entries: Mutex<HashMap<u32, Entry>>,

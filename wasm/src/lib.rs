@@ -86,3 +86,5 @@ pub mod kinds;
 pub mod options;
 pub mod parallel;
 pub mod progress;
+#[cfg(target_arch = "wasm32")]
+pub mod stacks;

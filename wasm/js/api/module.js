@@ -107,9 +107,7 @@ globalThis.addEventListener?.('brigade:worker-error', () => {
 // held in the shared memory (its stack, its thread-local storage) is freed,
 // unless it freed them itself as it closed; then its pool ends its job and
 // replaces it if it died running. Freed first, the dead thread's stack is
-// whole when the replacement allocates: freed after, the replacement's own
-// allocations split it, and the memory grew by 200 to 430 KiB per lost
-// worker (tests/e2e/workers.test.mjs measures it).
+// kept for the replacement (wasm/src/stacks.rs).
 globalThis.addEventListener?.('brigade:worker-gone', (e) => {
   if (trapped) return;
   const token = /** @type {CustomEvent<number>} */ (e).detail;
