@@ -196,7 +196,7 @@ where
         let mut hard_deadline = None;
         loop {
             let state = self.cfg.control.state();
-            self.collect(state);
+            self.collect();
             if state == ABORT {
                 // Best effort: what had ended is acknowledged; the rest stays
                 // pending for others to reclaim.
@@ -414,10 +414,11 @@ where
                 reclaimed,
             };
             if let Err(e) = self.cfg.pool.submit(delivery) {
-                // Closed by a concurrent abort: leave the entry pending.
+                // Closed by a concurrent abort: the entry stays pending for
+                // this consumer, so it stays in `held`, which the abort's
+                // report counts.
                 let d = e.into_inner();
                 self.raw.remove(&d.id);
-                self.held.remove(&d.id);
             }
         }
         Ok(())
@@ -533,8 +534,14 @@ where
     }
 
     /// Turns every outcome delivered so far into a final write.
-    fn collect(&mut self, state: u8) {
+    /// Takes the outcomes that are out. The state is read after each one
+    /// arrives, not before: `abort` sets it before it aborts the pool, so
+    /// an outcome the abort caused always sees `ABORT` (read before, a job
+    /// canceled by the abort was given back or dead-lettered instead of left
+    /// pending).
+    fn collect(&mut self) {
         while let Ok(o) = self.cfg.pool.results().try_recv() {
+            let state = self.cfg.control.state();
             self.outcome(o, state);
         }
     }
@@ -544,7 +551,7 @@ where
             Ok(o) => {
                 let state = self.cfg.control.state();
                 self.outcome(o, state);
-                self.collect(state);
+                self.collect();
             }
             Err(RecvTimeoutError::Timeout) => {}
             Err(_) => std::thread::sleep(timeout),
