@@ -339,16 +339,21 @@ mod test {
         );
     }
 
-    #[wasm_bindgen_test]
-    fn mandelbrot_reports_its_rows_done_rising_to_one() {
-        let input = Data::object([
+    /// A `mandelbrot` input whose first pixel is c = -2 - i.
+    fn mandelbrot_from_minus_2_minus_i(scale: f64, width: f64, height: f64, max_iter: f64) -> Data {
+        Data::object([
             ("x", Data::Number(-2.0)),
             ("y", Data::Number(-1.0)),
-            ("scale", Data::Number(0.05)),
-            ("width", Data::Number(8.0)),
-            ("height", Data::Number(45.0)),
-            ("maxIter", Data::Number(20.0)),
-        ]);
+            ("scale", Data::Number(scale)),
+            ("width", Data::Number(width)),
+            ("height", Data::Number(height)),
+            ("maxIter", Data::Number(max_iter)),
+        ])
+    }
+
+    #[wasm_bindgen_test]
+    fn mandelbrot_reports_its_rows_done_rising_to_one() {
+        let input = mandelbrot_from_minus_2_minus_i(0.05, 8.0, 45.0, 20.0);
         let seen = Mutex::new(Vec::new());
         let report = |v: Data| seen.lock().unwrap().push(v.as_f64().expect("a number"));
         let out = run_reporting(&job("mandelbrot", input), &bg(), &report);
@@ -362,14 +367,7 @@ mod test {
 
     #[wasm_bindgen_test]
     fn mandelbrot_counts_iterations() {
-        let input = Data::object([
-            ("x", Data::Number(-2.0)),
-            ("y", Data::Number(-1.0)),
-            ("scale", Data::Number(1.0)),
-            ("width", Data::Number(3.0)),
-            ("height", Data::Number(3.0)),
-            ("maxIter", Data::Number(50.0)),
-        ]);
+        let input = mandelbrot_from_minus_2_minus_i(1.0, 3.0, 3.0, 50.0);
         let Ok(Data::U16(v)) = run(&job("mandelbrot", input), &bg()) else {
             panic!("U16 output")
         };
